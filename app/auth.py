@@ -1,0 +1,62 @@
+"""API bearer-key check and dashboard login."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import redirect, request, session, url_for
+
+from app.config import current_settings
+
+SESSION_FLAG = "chronos_logged_in"
+
+
+def key_matches(candidate: str | None) -> bool:
+    """Constant-time comparison against the configured API key."""
+    expected = current_settings().api.api_key.encode()
+    return hmac.compare_digest(expected, (candidate or "").encode())
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def public(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view as reachable without credentials."""
+    view.chronos_public = True
+    return view
+
+
+def is_public_endpoint(view: Callable[..., Any] | None) -> bool:
+    return bool(view and getattr(view, "chronos_public", False))
+
+
+def log_in() -> None:
+    session.clear()
+    session.permanent = True
+    session[SESSION_FLAG] = True
+
+
+def log_out() -> None:
+    session.clear()
+
+
+def is_logged_in() -> bool:
+    return bool(session.get(SESSION_FLAG))
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not is_logged_in():
+            return redirect(url_for("dashboard.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper

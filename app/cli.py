@@ -1,0 +1,39 @@
+"""Flask CLI commands: thin wrappers over services (`flask --app wsgi <command>` or `chronos <command>`)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import Flask
+
+from app.config import current_settings
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(check_config_command)
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Create the database tables and search index (safe to run again)."""
+    from app.db import create_schema
+
+    create_schema()
+    click.echo(f"Database ready at {current_settings().database.url}")
+
+
+@click.command("check-config")
+def check_config_command() -> None:
+    """Print the effective configuration with secrets masked."""
+    click.echo(json.dumps(current_settings().masked(), indent=2))
+
+
+def main() -> None:
+    """Entry point of the `chronos` console script."""
+    from flask.cli import FlaskGroup
+
+    from wsgi import build_app
+
+    FlaskGroup(create_app=lambda: build_app())(prog_name="chronos")

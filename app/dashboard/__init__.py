@@ -1,0 +1,54 @@
+"""The server-rendered htmx dashboard."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from flask import Flask, current_app, render_template, send_from_directory
+
+from app.auth import is_logged_in
+from app.config import current_settings
+from app.dashboard.forms import LogoutForm
+from app.dashboard.views import bp
+
+# Navigation for every dashboard area; an area shows up once its endpoint exists.
+NAV_ITEMS = [
+    ("Today", "dashboard.home"),
+    ("Events", "dashboard.event_list"),
+    ("Calendar", "dashboard.calendar_week"),
+    ("Templates", "dashboard.template_list"),
+    ("Commands", "dashboard.command_list"),
+    ("Notes", "dashboard.note_list"),
+    ("Sync", "dashboard.sync_status"),
+    ("Analytics", "dashboard.analytics"),
+]
+
+HTMX_DIR = files("js_lib_htmx") / "static" / "htmx"
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.add_url_rule("/vendor/htmx.min.js", "vendor_htmx", _htmx_script)
+    app.extensions["chronos.html_error"] = render_error_page
+
+    @app.context_processor
+    def _layout_context():
+        return {
+            "logged_in": is_logged_in(),
+            "default_key_in_use": current_settings().uses_default_api_key,
+            "logout_form": LogoutForm(),
+            "nav_items": [(label, endpoint) for label, endpoint in NAV_ITEMS
+                          if endpoint in current_app.view_functions],
+        }
+
+
+def render_error_page(status: int, message: str):
+    titles = {400: "Bad request", 403: "Forbidden", 404: "Page not found", 405: "Method not allowed",
+              413: "Too large", 500: "Something went wrong"}
+    return render_template("error.html", status=status, title=titles.get(status, "Error"),
+                           message=message), status
+
+
+def _htmx_script():
+    """htmx from the installed django-js-lib-htmx wheel: served by us, never from a CDN."""
+    return send_from_directory(str(HTMX_DIR), "htmx.min.js", max_age=86400)

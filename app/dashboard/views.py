@@ -1,0 +1,62 @@
+"""Dashboard pages: login, logout and the home page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from app.auth import is_logged_in, key_matches, log_in, log_out, login_required
+from app.dashboard.forms import LoginForm, LogoutForm
+from app.htmx import render
+
+bp = Blueprint("dashboard", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths are followed after login."""
+    if not target:
+        return url_for("dashboard.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("dashboard.home")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        if key_matches(form.api_key.data):
+            log_in()
+            flash("Signed in.", "success")
+            return redirect(_safe_next(form.next.data))
+        form.api_key.errors.append("That key is not the configured API key.")
+    elif is_logged_in() and request.method == "GET":
+        return redirect(url_for("dashboard.home"))
+    status = 401 if form.api_key.errors and request.method == "POST" else 200
+    return render_template("dashboard/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    if LogoutForm().validate_on_submit():
+        log_out()
+        flash("Signed out.", "success")
+    return redirect(url_for("dashboard.login"))
+
+
+@bp.get("/")
+@login_required
+def home():
+    return render_template("dashboard/home.html")
+
+
+@bp.get("/status/badge")
+@login_required
+def health_badge():
+    from app import VERSION
+    from app.services.health import health_report
+
+    report, healthy = health_report(VERSION)
+    return render("dashboard/status.html", "dashboard/_health_badge.html", report=report, healthy=healthy)

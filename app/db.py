@@ -1,0 +1,123 @@
+"""Database engine set-up: SQLite pragmas, the FTS5 index, and the write-transaction helper."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+_immediate = contextvars.ContextVar("chronos_begin_immediate", default=False)
+
+# External-content FTS5 table over events, kept in step by triggers inside the writing transaction.
+FTS_SCHEMA = [
+    """CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
+        title, description, location,
+        content='events', content_rowid='id', tokenize='unicode61 remove_diacritics 2')""",
+    """CREATE TRIGGER IF NOT EXISTS events_fts_insert AFTER INSERT ON events BEGIN
+        INSERT INTO events_fts(rowid, title, description, location)
+        VALUES (new.id, new.title, coalesce(new.description, ''), coalesce(new.location, ''));
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS events_fts_delete AFTER DELETE ON events BEGIN
+        INSERT INTO events_fts(events_fts, rowid, title, description, location)
+        VALUES ('delete', old.id, old.title, coalesce(old.description, ''), coalesce(old.location, ''));
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS events_fts_update AFTER UPDATE OF title, description, location ON events
+    BEGIN
+        INSERT INTO events_fts(events_fts, rowid, title, description, location)
+        VALUES ('delete', old.id, old.title, coalesce(old.description, ''), coalesce(old.location, ''));
+        INSERT INTO events_fts(rowid, title, description, location)
+        VALUES (new.id, new.title, coalesce(new.description, ''), coalesce(new.location, ''));
+    END""",
+]
+
+
+def configure_engine(engine: Engine) -> None:
+    """Attach the per-connection pragmas and IMMEDIATE write transactions to a SQLite engine."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # The driver's own transaction handling is switched off so that we choose how BEGIN is issued.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+@contextmanager
+def write_transaction(session: Session | None = None) -> Iterator[Session]:
+    """Run a block in one write transaction that takes SQLite's write lock up front.
+
+    A deferred transaction that later upgrades to a write lock is what produces "database is locked"
+    between two processes; BEGIN IMMEDIATE waits on busy_timeout instead. Nested use joins the outer block.
+    """
+    session = session or db.session
+    if _immediate.get() and session.in_transaction():
+        yield session
+        return
+    if session.in_transaction():
+        # End a read snapshot first: upgrading it to a writer could fail with SQLITE_BUSY at once.
+        session.commit()
+    token = _immediate.set(True)
+    try:
+        with session.begin():
+            yield session
+    finally:
+        _immediate.reset(token)
+
+
+def create_schema() -> None:
+    """Create every table and the FTS index; safe to run again on an existing database."""
+    import app.models  # noqa: F401  (registers every table on the metadata)
+
+    engine = db.engine
+    # One IMMEDIATE transaction, so that the web process and the daemon starting together take turns.
+    token = _immediate.set(True)
+    try:
+        with engine.begin() as connection:
+            db.metadata.create_all(connection)
+            if engine.dialect.name == "sqlite":
+                for statement in FTS_SCHEMA:
+                    connection.exec_driver_sql(statement)
+    finally:
+        _immediate.reset(token)
+
+
+def fts_available() -> bool:
+    """True when the events FTS index exists (SQLite) or is not needed (other databases)."""
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return True
+    return inspect(engine).has_table("events_fts")
+
+
+def sqlite_library_version() -> str:
+    return sqlite3.sqlite_version
+
+
+def database_ok() -> bool:
+    try:
+        db.session.execute(text("SELECT 1")).scalar_one()
+        return True
+    except Exception:  # any driver failure means "unreachable" to the health check
+        log.exception("database health check failed")
+        db.session.rollback()
+        return False

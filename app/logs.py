@@ -1,0 +1,27 @@
+"""Logging set-up: stderr always, plus a file when logging.file is set."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from app.settings import Settings
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(settings: Settings) -> None:
+    root = logging.getLogger()
+    root.setLevel(settings.logging.level)
+    if not any(getattr(handler, "_chronos", False) for handler in root.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter(FORMAT))
+        handler._chronos = True
+        root.addHandler(handler)
+    if settings.logging.file and not any(
+        getattr(handler, "baseFilename", None) == settings.logging.file for handler in root.handlers
+    ):
+        Path(settings.logging.file).parent.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.FileHandler(settings.logging.file, encoding="utf-8")
+        file_handler.setFormatter(logging.Formatter(FORMAT))
+        root.addHandler(file_handler)

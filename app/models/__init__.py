@@ -1,0 +1,29 @@
+"""All tables, importable from one place."""
+
+from app.models.commands import COMMAND_STATUSES, Command
+from app.models.events import EVENT_STATUSES, EVENT_TYPES, PRIORITIES, Event, EventAnalytics, Note, UrlPayload
+from app.models.sync import SYNC_JOB_STATUSES, Heartbeat, JobRecord, PendingUpstreamOp, SyncJob, SyncState
+from app.models.templates import Template, TemplateUsage
+from app.models.types import UTCDateTime, utcnow
+
+__all__ = [
+    "COMMAND_STATUSES",
+    "EVENT_STATUSES",
+    "EVENT_TYPES",
+    "PRIORITIES",
+    "SYNC_JOB_STATUSES",
+    "Command",
+    "Event",
+    "EventAnalytics",
+    "Heartbeat",
+    "JobRecord",
+    "Note",
+    "PendingUpstreamOp",
+    "SyncJob",
+    "SyncState",
+    "Template",
+    "TemplateUsage",
+    "UTCDateTime",
+    "UrlPayload",
+    "utcnow",
+]

@@ -1,0 +1,95 @@
+"""Calendar events and what plugins derive from them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+PRIORITIES = ("LOW", "MEDIUM", "HIGH", "URGENT")
+EVENT_TYPES = ("meeting", "task", "appointment", "reminder", "block")
+EVENT_STATUSES = ("scheduled", "in_progress", "completed", "cancelled", "rescheduled")
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("calendar_id", "external_id", name="uq_events_calendar_external"),
+        Index("ix_events_start_end", "start_time", "end_time"),
+        Index("ix_events_end", "end_time"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(String(500), default="")
+    start_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    all_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    all_day_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    calendar_id: Mapped[str] = mapped_column(String(255), default="local", index=True)
+    source: Mapped[str] = mapped_column(String(16), default="local")
+    external_id: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    recurring_event_id: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    original_start_time: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    upstream_updated: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    attendees: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    priority: Mapped[str] = mapped_column(String(8), default="MEDIUM")
+    event_type: Mapped[str] = mapped_column(String(16), default="meeting")
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class EventAnalytics(db.Model):
+    """Per-event metrics written by the analytics plugin, recomputed when the event changes."""
+
+    __tablename__ = "event_analytics"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    duration_minutes: Mapped[float] = mapped_column(Float)
+    category: Mapped[str] = mapped_column(String(32))
+    is_focus: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_meeting: Mapped[bool] = mapped_column(Boolean, default=False)
+    time_of_day: Mapped[str] = mapped_column(String(16))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Note(db.Model):
+    """A NOTIZ:/NOTE: calendar entry turned into a note."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_key: Mapped[str] = mapped_column(String(1100), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    event_time: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    event_end_time: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    calendar_id: Mapped[str] = mapped_column(String(255), default="local")
+    external_id: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    event_details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UrlPayload(db.Model):
+    """A URL: calendar entry turned into a saved link."""
+
+    __tablename__ = "url_payloads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_key: Mapped[str] = mapped_column(String(1100), unique=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    event_time: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    calendar_id: Mapped[str] = mapped_column(String(255), default="local")
+    external_id: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    event_details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

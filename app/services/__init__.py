@@ -1,0 +1,1 @@
+"""Domain logic shared by the API, the dashboard, the daemon and the CLI."""

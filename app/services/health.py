@@ -1,0 +1,45 @@
+"""The health report behind /health: real checks of the database, the FTS index and the daemon."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from app import db as database
+from app.services.heartbeat import scheduler_status
+from app.timeutil import format_utc, utcnow
+
+
+def health_report(version: str) -> tuple[dict[str, Any], bool]:
+    """The /health body and whether everything is healthy."""
+    db_ok = database.database_ok()
+    engine = database.db.engine
+    fts_ok = db_ok and database.fts_available()
+    scheduler = scheduler_status() if db_ok else None
+    healthy = db_ok and fts_ok and scheduler is not None and scheduler.is_running
+    body: dict[str, Any] = {
+        "status": "healthy" if healthy else "degraded",
+        "version": version,
+        "timestamp": format_utc(utcnow()),
+        "database": {"status": "ok" if db_ok else "unreachable", "type": engine.dialect.name},
+        "fts5": {"status": "available" if fts_ok else "missing"},
+        "scheduler": scheduler.as_json() if scheduler else {
+            "status": "unknown", "is_running": False, "last_heartbeat": None, "last_sync": None},
+    }
+    details = _details()
+    if details:
+        body["details"] = details
+    return body, healthy
+
+
+def _details() -> dict[str, Any]:
+    """Problems a person should see: plugins that failed to load, calendars that are disconnected."""
+    details: dict[str, Any] = {}
+    pipeline = current_app.extensions.get("chronos.plugins")
+    failures = getattr(pipeline, "load_errors", None)
+    if failures:
+        details["plugins"] = {"load_errors": failures}
+    for provider in current_app.extensions.get("chronos.health_details", []):
+        details.update(provider())
+    return details

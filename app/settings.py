@@ -1,0 +1,371 @@
+"""Layered, validated settings: config/chronos.yaml -> $CHRONOS_CONFIG -> environment -> overrides.
+
+This module is the only place that reads os.environ for configuration.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_FILE = PROJECT_ROOT / "config" / "chronos.yaml"
+DEFAULT_API_KEY = "development-key-change-in-production"
+
+# Environment variables with a fixed meaning; CHRONOS__SECTION__KEY reaches any other key.
+ENV_KEYS = {
+    "CHRONOS_API_KEY": ("api", "api_key"),
+    "CHRONOS_DATABASE_URL": ("database", "url"),
+    "CHRONOS_SECRET_KEY": ("app", "secret_key"),
+    "CHRONOS_INSTANCE_PATH": ("app", "instance_path"),
+    "CHRONOS_TIMEZONE": ("app", "timezone"),
+    "CHRONOS_CALENDAR_SOURCE": ("calendar", "source"),
+    "CHRONOS_ENV": ("app", "env"),
+    "CHRONOS_LOG_LEVEL": ("logging", "level"),
+    "PORT": ("web", "port"),
+}
+
+
+class ConfigError(Exception):
+    """A configuration problem; its message is the one line shown at start-up."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class AppSection(_Section):
+    env: Literal["development", "production", "test"] = "development"
+    timezone: str = "UTC"
+    secret_key: str = ""
+    instance_path: str = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class WebSection(_Section):
+    port: Annotated[int, Field(ge=1, le=65535)] = 8080
+
+
+class ApiSection(_Section):
+    api_key: Annotated[str, Field(min_length=8)] = DEFAULT_API_KEY
+
+
+class DatabaseSection(_Section):
+    url: str = ""
+
+
+class LoggingSection(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    file: str = ""
+
+
+class GoogleSection(_Section):
+    api_endpoint: str = ""
+    token_uri: str = ""
+
+
+class IcsFeed(_Section):
+    id: Annotated[str, Field(min_length=1)]
+    path: str = ""
+    url: str = ""
+
+
+class CalendarSection(_Section):
+    source: Literal["auto", "google", "demo", "ics"] = "auto"
+    credentials_file: str = "instance/credentials.json"
+    token_file: str = "instance/token.json"  # noqa: S105 - a path, not a secret
+    calendars: list[str] = ["primary"]
+    sync_past_days: Annotated[int, Field(ge=0, le=3660)] = 30
+    ics_feeds: list[IcsFeed] = []
+    google: GoogleSection = GoogleSection()
+
+
+class PluginsSection(_Section):
+    enabled: list[str] = ["command_handler", "analytics", "wellness"]
+    custom_directory: str = "plugins"
+
+
+class CommandHandlerSection(_Section):
+    action_whitelist: list[str] = ["REBOOT", "BACKUP", "DEPLOY", "NOTIFY", "RESTART", "STATUS"]
+    deliver_at_event_start: bool = False
+
+    @field_validator("action_whitelist")
+    @classmethod
+    def _upper_words(cls, value: list[str]) -> list[str]:
+        for word in value:
+            if not re.fullmatch(r"[A-Z][A-Z0-9_]*", word):
+                raise ValueError(f"{word!r} is not an upper-case word")
+        return value
+
+
+class CommandsSection(_Section):
+    lease_seconds: Annotated[int, Field(ge=1, le=86400)] = 300
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
+
+
+class SchedulerSection(_Section):
+    sync_interval_minutes: Annotated[int, Field(ge=1, le=1440)] = 5
+    heartbeat_seconds: Annotated[float, Field(gt=0, le=10)] = 5
+    job_poll_seconds: Annotated[float, Field(gt=0, le=60)] = 1
+    lease_reap_seconds: Annotated[float, Field(gt=0, le=3600)] = 30
+
+
+class WellnessSection(_Section):
+    max_daily_hours: Annotated[float, Field(gt=0, le=24)] = 8
+    max_back_to_back: Annotated[int, Field(ge=2, le=50)] = 3
+    late_hour: Annotated[int, Field(ge=0, le=23)] = 19
+    early_hour: Annotated[int, Field(ge=0, le=23)] = 7
+
+
+class PlanningSection(_Section):
+    working_hours: str = "09:00-17:00"
+    working_days: list[Annotated[int, Field(ge=0, le=6)]] = [0, 1, 2, 3, 4]
+    max_daily_hours: Annotated[float, Field(gt=0, le=24)] = 8
+    max_chain_minutes: Annotated[int, Field(ge=15, le=1440)] = 120
+    min_break_minutes: Annotated[int, Field(ge=5, le=240)] = 15
+    focus_block_minutes: Annotated[int, Field(ge=15, le=480)] = 90
+    timeboxing_enabled: bool = False
+    replanning_enabled: bool = False
+
+    @field_validator("working_hours")
+    @classmethod
+    def _hours_range(cls, value: str) -> str:
+        match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)", value)
+        if not match or value[:5] >= value[6:]:
+            raise ValueError("expected HH:MM-HH:MM with the start before the end")
+        return value
+
+
+class Settings(_Section):
+    """Every setting, validated and frozen. Paths are absolute after loading."""
+
+    app: AppSection = AppSection()
+    web: WebSection = WebSection()
+    api: ApiSection = ApiSection()
+    database: DatabaseSection = DatabaseSection()
+    logging: LoggingSection = LoggingSection()
+    calendar: CalendarSection = CalendarSection()
+    plugins: PluginsSection = PluginsSection()
+    command_handler: CommandHandlerSection = CommandHandlerSection()
+    commands: CommandsSection = CommandsSection()
+    scheduler: SchedulerSection = SchedulerSection()
+    wellness: WellnessSection = WellnessSection()
+    planning: PlanningSection = PlanningSection()
+
+    @property
+    def instance_path(self) -> Path:
+        return Path(self.app.instance_path)
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.app.timezone)
+
+    @property
+    def uses_default_api_key(self) -> bool:
+        return self.api.api_key == DEFAULT_API_KEY
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings as plain data, with secrets replaced by a mask."""
+        data = self.model_dump(mode="json")
+        data["api"]["api_key"] = _mask(data["api"]["api_key"])
+        data["app"]["secret_key"] = _mask(data["app"]["secret_key"])
+        data["database"]["url"] = re.sub(r"://([^:/@]+):[^@]+@", r"://\1:****@", data["database"]["url"])
+        return data
+
+
+def _mask(secret: str) -> str:
+    return "****" if secret else ""
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    base_file: Path = DEFAULT_CONFIG_FILE,
+) -> Settings:
+    """Read every layer, validate, resolve paths; raise ConfigError with one clear line."""
+    environ = os.environ if environ is None else environ
+    merged: dict[str, Any] = {}
+    origins: dict[tuple[str, ...], str] = {}
+    _merge(merged, _read_yaml(base_file), str(base_file), origins)
+    overlay = environ.get("CHRONOS_CONFIG")
+    if overlay:
+        _merge(merged, _read_yaml(Path(overlay)), overlay, origins)
+    _merge(merged, _env_layer(environ), "environment", origins)
+    if overrides:
+        _merge(merged, dict(overrides), "overrides", origins)
+    try:
+        settings = Settings.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, origins)) from None
+    settings = _resolve_paths(settings)
+    if settings.app.env == "production" and settings.uses_default_api_key:
+        raise ConfigError(
+            f"config error: api.api_key ({origins.get(('api', 'api_key'), 'default')}): the default key "
+            "is refused when app.env is production; set CHRONOS_API_KEY"
+        )
+    return settings
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"config error: cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" line {where.line + 1}" if where else ""
+        raise ConfigError(f"config error: {path}{line} is not valid YAML") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config error: {path} must hold a mapping of sections, not {type(data).__name__}")
+    return data
+
+
+def _env_layer(environ: Mapping[str, str]) -> dict[str, Any]:
+    layer: dict[str, Any] = {}
+    for name, path in ENV_KEYS.items():
+        if name in environ:
+            _put(layer, path, _scalar(environ[name], path))
+    for name, value in environ.items():
+        if name.startswith("CHRONOS__"):
+            path = tuple(part.lower() for part in name[len("CHRONOS__"):].split("__") if part)
+            if path:
+                _put(layer, path, _scalar(value, path))
+    return layer
+
+
+def _scalar(raw: str, path: tuple[str, ...]) -> Any:
+    """Read an environment value as YAML so that numbers, booleans and lists keep their type."""
+    if path[-1] in {"api_key", "secret_key", "url", "instance_path", "timezone", "file"}:
+        return raw
+    try:
+        return yaml.safe_load(raw) if raw.strip() else raw
+    except yaml.YAMLError:
+        return raw
+
+
+def _put(target: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for part in path[:-1]:
+        target = target.setdefault(part, {})
+    target[path[-1]] = value
+
+
+def _merge(target: dict[str, Any], layer: dict[str, Any], origin: str, origins: dict, prefix=()) -> None:
+    for key, value in layer.items():
+        path = (*prefix, str(key))
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value, origin, origins, path)
+        else:
+            target[key] = value
+        origins[path] = origin
+        if isinstance(value, dict):
+            _record(value, origin, origins, path)
+
+
+def _record(layer: dict[str, Any], origin: str, origins: dict, prefix: tuple[str, ...]) -> None:
+    for key, value in layer.items():
+        path = (*prefix, str(key))
+        origins[path] = origin
+        if isinstance(value, dict):
+            _record(value, origin, origins, path)
+
+
+def _describe(exc: ValidationError, origins: dict[tuple[str, ...], str]) -> str:
+    error = exc.errors()[0]
+    loc = tuple(str(part) for part in error["loc"])
+    key = ".".join(loc) or "(top level)"
+    origin = "default"
+    for size in range(len(loc), 0, -1):
+        if loc[:size] in origins:
+            origin = origins[loc[:size]]
+            break
+    if error["type"] == "extra_forbidden":
+        problem = "unknown key"
+    else:
+        problem = error["msg"].removeprefix("Value error, ")
+        if "input" in error and not isinstance(error["input"], dict | list):
+            problem += f" (got {error['input']!r})"
+    return f"config error: {key} in {origin}: {problem}"
+
+
+def _resolve_paths(settings: Settings) -> Settings:
+    instance = Path(settings.app.instance_path or "instance")
+    instance = instance if instance.is_absolute() else PROJECT_ROOT / instance
+
+    def absolute(value: str) -> str:
+        if not value:
+            return value
+        path = Path(value)
+        return str(path if path.is_absolute() else PROJECT_ROOT / path)
+
+    database_url = settings.database.url or f"sqlite:///{instance / 'chronos.db'}"
+    calendar = settings.calendar.model_copy(
+        update={
+            "credentials_file": absolute(settings.calendar.credentials_file),
+            "token_file": absolute(settings.calendar.token_file),
+            "ics_feeds": [
+                feed.model_copy(update={"path": absolute(feed.path)}) for feed in settings.calendar.ics_feeds
+            ],
+        }
+    )
+    return settings.model_copy(
+        update={
+            "app": settings.app.model_copy(update={"instance_path": str(instance)}),
+            "database": settings.database.model_copy(update={"url": database_url}),
+            "logging": settings.logging.model_copy(update={"file": absolute(settings.logging.file)}),
+            "plugins": settings.plugins.model_copy(
+                update={"custom_directory": absolute(settings.plugins.custom_directory)}
+            ),
+            "calendar": calendar,
+        }
+    )
+
+
+def ensure_secret_key(settings: Settings) -> str:
+    """The session signing key: configured, or generated once into the instance folder (mode 0600)."""
+    if settings.app.secret_key:
+        return settings.app.secret_key
+    path = settings.instance_path / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_secret_file(path, secrets.token_hex(32))
+    return path.read_text(encoding="utf-8").strip()
+
+
+def write_secret_file(path: Path, content: str) -> None:
+    """Write a secret atomically with mode 0600 (a temporary file renamed over the target)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(content)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

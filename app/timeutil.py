@@ -1,0 +1,46 @@
+"""The one place that converts between user time, UTC and RFC 3339 text."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+def to_utc(value: datetime, zone: ZoneInfo) -> datetime:
+    """An aware datetime in UTC; naive input is read in ``zone`` (the app time zone)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(UTC)
+
+
+def parse_datetime(text: str, zone: ZoneInfo) -> datetime:
+    """Parse ISO 8601 / RFC 3339 text (``Z`` allowed) into aware UTC."""
+    return to_utc(datetime.fromisoformat(text.strip().replace("z", "Z")), zone)
+
+
+def format_utc(value: datetime | None) -> str | None:
+    """RFC 3339 in UTC with a ``Z`` suffix, the only time format the API returns."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def day_start(day: date, zone: ZoneInfo) -> datetime:
+    """Midnight of ``day`` in ``zone``, as aware UTC."""
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+
+
+def all_day_bounds(day: date, end_day: date | None, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """UTC start and exclusive end of an all-day span, anchored at midnight in ``zone``."""
+    end_day = end_day or day + timedelta(days=1)
+    return day_start(day, zone), day_start(end_day, zone)
+
+
+def today(zone: ZoneInfo) -> date:
+    return datetime.now(zone).date()
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

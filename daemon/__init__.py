@@ -1,0 +1,1 @@
+"""The background process: calendar sync, plugin pipeline and jobs on a schedule."""

@@ -1,0 +1,70 @@
+"""The daemon's jobs and the wrapper that records how each run went."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from app.db import write_transaction
+from app.extensions import db
+from app.models import JobRecord
+from app.services import heartbeat as heartbeats
+from app.services import sync_jobs
+from app.settings import Settings
+from app.timeutil import utcnow
+
+log = logging.getLogger("chronos.daemon")
+
+
+def default_jobs(settings: Settings) -> list[tuple[float, Callable[[], None], str]]:
+    """(every seconds, function, name) for each scheduled job."""
+    return [
+        (settings.scheduler.job_poll_seconds, sync_jobs.run_next_queued_job, "sync_requests"),
+        (settings.scheduler.sync_interval_minutes * 60, sync_jobs.run_scheduled_sync, "scheduled_sync"),
+    ]
+
+
+def run_recorded(name: str, func: Callable[[], object]) -> None:
+    """Run a job; log and record any exception so the loop goes on and the failure stays visible.
+
+    A success is recorded only when the job reports that it did something (a truthy result), so that
+    frequent polling jobs do not write on every tick.
+    """
+    started = utcnow()
+    try:
+        did_work = func()
+    except Exception as exc:
+        db.session.rollback()
+        log.exception("job %s failed", name)
+        _record(name, started, f"{type(exc).__name__}: {exc}")
+    else:
+        if did_work:
+            _record(name, started, None)
+    finally:
+        db.session.remove()
+
+
+def _record(name: str, started: datetime, error: str | None) -> None:
+    try:
+        with write_transaction() as session:
+            record = session.get(JobRecord, name) or JobRecord(name=name, runs=0, failures=0)
+            session.add(record)
+            record.runs += 1
+            record.failures += 1 if error else 0
+            record.last_started_at = started
+            record.last_finished_at = utcnow()
+            record.last_status = "failed" if error else "ok"
+            if error:
+                record.last_error = error
+    except Exception:
+        log.exception("could not record the outcome of job %s", name)
+        db.session.rollback()
+
+
+def heartbeat(started_at: datetime, interval: float) -> None:
+    heartbeats.beat(started_at, interval)
+
+
+def clear_heartbeat() -> None:
+    heartbeats.clear()

@@ -1,0 +1,81 @@
+"""The daemon's main loop: a schedule.Scheduler run inside an app context, stopped by signals."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+
+import schedule
+
+from app import create_app
+from app.settings import ConfigError
+from app.timeutil import utcnow
+from daemon import jobs
+
+log = logging.getLogger("chronos.daemon")
+
+
+class Daemon:
+    """Owns the scheduler, the heartbeat thread and the stop flag."""
+
+    def __init__(self, app, extra_jobs: list[tuple[float, Callable[[], None], str]] | None = None):
+        self.app = app
+        self.settings = app.config["CHRONOS_SETTINGS"]
+        self.stop_event = threading.Event()
+        self.scheduler = schedule.Scheduler()
+        self.started_at = utcnow()
+        self._signals = 0
+        for seconds, func, name in jobs.default_jobs(self.settings) + (extra_jobs or []):
+            self.scheduler.every(seconds).seconds.do(self.run_job, name, func)
+
+    def run_job(self, name: str, func: Callable[[], None]) -> None:
+        """Run one job in a fresh app context; an exception is logged and recorded, never fatal."""
+        with self.app.app_context():
+            jobs.run_recorded(name, func)
+
+    def handle_signal(self, signum: int, _frame) -> None:
+        self._signals += 1
+        if self._signals == 1:
+            log.info("received %s: finishing the current job, then stopping", signal.Signals(signum).name)
+            self.stop_event.set()
+        else:
+            log.warning("second signal: stopping at once")
+            os._exit(1)
+
+    def _heartbeat_loop(self) -> None:
+        interval = self.settings.scheduler.heartbeat_seconds
+        while not self.stop_event.is_set():
+            with self.app.app_context():
+                jobs.run_recorded("heartbeat", lambda: jobs.heartbeat(self.started_at, interval))
+            self.stop_event.wait(interval)
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self.handle_signal)
+        signal.signal(signal.SIGINT, self.handle_signal)
+        beat = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
+        beat.start()
+        log.info("daemon started (pid %s); jobs: %s", os.getpid(),
+                 ", ".join(sorted({job.job_func.args[0] for job in self.scheduler.jobs})))
+        self.scheduler.run_all()
+        while not self.stop_event.is_set():
+            self.scheduler.run_pending()
+            idle = self.scheduler.idle_seconds
+            self.stop_event.wait(0.2 if idle is None else max(0.05, min(idle, 0.5)))
+        beat.join(timeout=5)
+        with self.app.app_context():
+            jobs.run_recorded("shutdown", jobs.clear_heartbeat)
+        log.info("daemon stopped")
+        return 0
+
+
+def main() -> int:
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return Daemon(app).run()

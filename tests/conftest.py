@@ -1,0 +1,90 @@
+"""Shared fixtures: an app on a real SQLite file in a temporary instance folder, clients, login."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app import create_app
+
+TEST_KEY = "test-key-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never pick up the developer's own CHRONOS_* settings."""
+    for name in list(os.environ):
+        if name.startswith("CHRONOS") or name == "PORT":
+            monkeypatch.delenv(name, raising=False)
+
+
+def base_overrides(instance: Path) -> dict[str, Any]:
+    return {
+        "app": {"env": "test", "instance_path": str(instance)},
+        "api": {"api_key": TEST_KEY},
+        "calendar": {"source": "demo"},
+    }
+
+
+def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Callable[..., Any]:
+    """Build an app with extra settings on top of the test defaults."""
+
+    def build(overrides: dict[str, Any] | None = None):
+        return create_app(deep_merge(base_overrides(tmp_path / "instance"), overrides or {}))
+
+    return build
+
+
+@pytest.fixture
+def app(make_app):
+    application = make_app()
+    with application.app_context():
+        yield application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def auth() -> dict[str, str]:
+    return {"Authorization": f"Bearer {TEST_KEY}"}
+
+
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_INPUT.search(html) or re.compile(r'"X-CSRFToken": "([^"]+)"').search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def log_in(client, key: str = TEST_KEY):
+    page = client.get("/login")
+    return client.post("/login", data={"api_key": key, "csrf_token": csrf_token_from(page.text)})
+
+
+@pytest.fixture
+def dashboard(client):
+    """A test client that is signed in to the dashboard."""
+    response = log_in(client)
+    assert response.status_code == 302
+    return client
