@@ -85,8 +85,8 @@ def _engine_options(url: str) -> dict[str, Any]:
 def _load_plugins(app: OpenAPI) -> None:
     """Discover plugins now so that import failures are reported at start-up, not at first use."""
     try:
-        from app import plugins
-    except ImportError:  # the plugin API arrives with the events issue
+        from app.services import pipeline
+    except ImportError:  # the pipeline arrives with the events and plugins work
         app.extensions["chronos.plugins"] = None
         return
-    app.extensions["chronos.plugins"] = plugins.load_pipeline(app.config[SETTINGS_KEY])
+    app.extensions["chronos.plugins"] = pipeline.load_pipeline(app.config[SETTINGS_KEY])
