@@ -69,7 +69,7 @@ def write_transaction(session: Session | None = None) -> Iterator[Session]:
     A deferred transaction that later upgrades to a write lock is what produces "database is locked"
     between two processes; BEGIN IMMEDIATE waits on busy_timeout instead. Nested use joins the outer block.
     """
-    session = session or db.session
+    session = session or db.session()  # the scoped session's current Session
     if _immediate.get() and session.in_transaction():
         yield session
         return

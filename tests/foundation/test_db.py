@@ -1,0 +1,102 @@
+"""The database: pragmas on every connection, FTS kept in step, and two writer processes without locking errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+from app.db import create_schema, write_transaction
+from app.extensions import db
+from app.models import Event
+from app.timeutil import utcnow
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_pragmas_are_in_effect_on_a_fresh_connection(app):
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+
+
+def test_write_transaction_begins_immediate(app):
+    statements = []
+
+    from sqlalchemy import event as sa_event
+
+    def capture(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        with write_transaction() as session:
+            session.execute(text("SELECT 1"))
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", capture)
+    assert "BEGIN IMMEDIATE" in statements
+
+
+def test_nested_write_transactions_join_the_outer_one(app):
+    start = utcnow()
+    try:
+        with write_transaction() as outer:
+            outer.add(Event(title="outer", start_time=start, end_time=start + timedelta(hours=1)))
+            with write_transaction() as inner:
+                inner.add(Event(title="inner", start_time=start, end_time=start + timedelta(hours=1)))
+            raise RuntimeError("roll both back")
+    except RuntimeError:
+        pass
+    assert db.session.execute(select(func.count(Event.id))).scalar_one() == 0
+
+
+def test_fts_index_follows_inserts_updates_and_deletes(app):
+    start = utcnow()
+    with write_transaction() as session:
+        event = Event(title="Quarterly planning", description="budget", start_time=start,
+                      end_time=start + timedelta(hours=1))
+        session.add(event)
+    match = text("SELECT rowid FROM events_fts WHERE events_fts MATCH :q")
+    assert db.session.execute(match, {"q": "quarterly"}).scalars().all() == [event.id]
+    with write_transaction():
+        event.title = "Retrospective"
+    assert db.session.execute(match, {"q": "quarterly"}).scalars().all() == []
+    assert db.session.execute(match, {"q": "retrospective"}).scalars().all() == [event.id]
+    with write_transaction() as session:
+        session.delete(event)
+    assert db.session.execute(match, {"q": "retrospective"}).scalars().all() == []
+
+
+def test_init_db_is_idempotent(app):
+    create_schema()
+    create_schema()
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["init-db"])
+    second = runner.invoke(args=["init-db"])
+    assert first.exit_code == 0 and second.exit_code == 0, second.output
+    assert "Database ready" in second.output
+
+
+def test_two_processes_write_concurrently_without_locking_errors(app, tmp_path):
+    instance = Path(app.instance_path)
+    count = 2000
+    writers = [
+        subprocess.Popen([sys.executable, "-m", "tests.foundation.writer_process", str(instance), label,
+                          str(count), "1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for label in ("alpha", "beta")
+    ]
+    for writer in writers:
+        out, err = writer.communicate(timeout=240)
+        assert writer.returncode == 0, err[-2000:]
+        assert "database is locked" not in err
+    db.session.rollback()
+    for label in ("alpha", "beta"):
+        stored = db.session.execute(select(func.count(Event.id)).where(Event.calendar_id == label)).scalar_one()
+        assert stored == count
+    indexed = db.session.execute(text("SELECT count(*) FROM events_fts WHERE events_fts MATCH 'alpha OR beta'"))
+    assert indexed.scalar_one() == 2 * count
