@@ -306,7 +306,8 @@ def _describe(exc: ValidationError, origins: dict[tuple[str, ...], str]) -> str:
         problem = "unknown key"
     else:
         problem = error["msg"].removeprefix("Value error, ")
-        if "input" in error and not isinstance(error["input"], dict | list):
+        shown = "input" in error and not isinstance(error["input"], dict | list)
+        if shown and repr(error["input"]) not in problem:
             problem += f" (got {error['input']!r})"
     return f"config error: {key} in {origin}: {problem}"
 

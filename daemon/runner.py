@@ -54,8 +54,12 @@ class Daemon:
             self.stop_event.wait(interval)
 
     def run(self) -> int:
+        """Install the signal handlers and loop until asked to stop."""
         signal.signal(signal.SIGTERM, self.handle_signal)
         signal.signal(signal.SIGINT, self.handle_signal)
+        return self.loop()
+
+    def loop(self) -> int:
         beat = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
         beat.start()
         log.info("daemon started (pid %s); jobs: %s", os.getpid(),
