@@ -9,6 +9,7 @@ from datetime import datetime
 from app.db import write_transaction
 from app.extensions import db
 from app.models import JobRecord
+from app.services import commands as command_queue
 from app.services import heartbeat as heartbeats
 from app.services import sync_jobs
 from app.settings import Settings
@@ -22,6 +23,7 @@ def default_jobs(settings: Settings) -> list[tuple[float, Callable[[], None], st
     return [
         (settings.scheduler.job_poll_seconds, sync_jobs.run_next_queued_job, "sync_requests"),
         (settings.scheduler.sync_interval_minutes * 60, sync_jobs.run_scheduled_sync, "scheduled_sync"),
+        (settings.scheduler.lease_reap_seconds, command_queue.reap_job, "command_lease_reaper"),
     ]
 
 

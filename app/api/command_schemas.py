@@ -1,0 +1,105 @@
+"""Request and response models of the command queue API (they also write its OpenAPI document)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api.schemas import Page, StrictModel
+
+CommandStatus = Literal["pending", "processing", "completed", "failed", "cancelled"]
+
+
+class SystemPath(StrictModel):
+    system_id: Annotated[str, Field(min_length=1, max_length=200, description="The polling system's name.")]
+
+
+class CommandPath(StrictModel):
+    command_id: Annotated[int, Field(ge=1)]
+
+
+class ClaimQuery(StrictModel):
+    limit: Annotated[int, Field(ge=1, le=100, description="How many commands to claim at most.")] = 10
+
+
+class ListQuery(StrictModel):
+    status: CommandStatus | None = None
+    system_id: Annotated[str | None, Field(max_length=200)] = None
+    page: Annotated[int, Field(ge=1)] = 1
+    page_size: Annotated[int, Field(ge=1, le=500)] = 50
+
+
+class CompleteBody(BaseModel):
+    """Any JSON object: it is stored as the command's result."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": True})
+
+
+class FailBody(StrictModel):
+    error: Annotated[str, Field(min_length=1, max_length=4000, description="What went wrong.")]
+    retry: bool = Field(False, description="Put the command back in the queue while attempts are left.")
+    retry_after: Annotated[float, Field(ge=0, le=7 * 86400, description="Seconds until due again.")] = 0
+
+
+class ClaimedCommand(BaseModel):
+    id: int
+    command: str
+    parameters: dict[str, Any]
+    status: str
+    attempts: int
+    created_at: str
+    processed_at: str | None
+    lease_expires_at: str | None
+
+
+class ClaimResponse(BaseModel):
+    system_id: str
+    commands: list[ClaimedCommand]
+    count: int
+    retrieved_at: str
+
+
+class CompleteResponse(BaseModel):
+    command_id: int
+    status: Literal["completed"]
+    completed_at: str | None
+
+
+class FailResponse(BaseModel):
+    command_id: int
+    status: Literal["pending", "failed"]
+    error: str | None
+    failed_at: str | None
+    attempts: int
+    available_at: str | None = Field(None, description="When a retried command is due again.")
+
+
+class CommandSource(BaseModel):
+    calendar_id: str | None
+    external_id: str | None
+    event_title: str
+
+
+class CommandOut(BaseModel):
+    id: int
+    system_id: str
+    command: str
+    parameters: dict[str, Any]
+    status: CommandStatus
+    attempts: int
+    max_attempts: int
+    created_at: str
+    updated_at: str | None
+    available_at: str | None
+    processed_at: str | None
+    lease_expires_at: str | None
+    completed_at: str | None
+    failed_at: str | None
+    result: dict[str, Any] | None
+    error: str | None
+    source: CommandSource
+
+
+class CommandPage(Page):
+    items: list[CommandOut]
