@@ -131,6 +131,16 @@ class WellnessSection(_Section):
     max_back_to_back: Annotated[int, Field(ge=2, le=50)] = 3
     late_hour: Annotated[int, Field(ge=0, le=23)] = 19
     early_hour: Annotated[int, Field(ge=0, le=23)] = 7
+    lunch_hours: str = "12:00-13:00"
+    stress_keywords: list[str] = ["urgent", "asap", "deadline", "critical", "emergency", "escalation"]
+
+    @field_validator("lunch_hours")
+    @classmethod
+    def _lunch_range(cls, value: str) -> str:
+        pattern = r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d"
+        if not re.fullmatch(pattern, value) or value[:5] >= value[6:]:
+            raise ValueError("expected HH:MM-HH:MM with the start before the end")
+        return value
 
 
 class PlanningSection(_Section):
