@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import redirect, request, session, url_for
+from flask import g, redirect, request, session, url_for
 
 from app.config import current_settings
 
@@ -38,14 +38,20 @@ def is_public_endpoint(view: Callable[..., Any] | None) -> bool:
     return bool(view and getattr(view, "chronos_public", False))
 
 
-def log_in() -> None:
+def _reset_session() -> None:
+    """A fresh session (against fixation); the CSRF token cached on g belonged to the old one."""
     session.clear()
+    g.pop("csrf_token", None)
+
+
+def log_in() -> None:
+    _reset_session()
     session.permanent = True
     session[SESSION_FLAG] = True
 
 
 def log_out() -> None:
-    session.clear()
+    _reset_session()
 
 
 def is_logged_in() -> bool:

@@ -91,7 +91,7 @@ def test_two_processes_write_concurrently_without_locking_errors(app, tmp_path):
         for label in ("alpha", "beta")
     ]
     for writer in writers:
-        out, err = writer.communicate(timeout=240)
+        _, err = writer.communicate(timeout=240)
         assert writer.returncode == 0, err[-2000:]
         assert "database is locked" not in err
     db.session.rollback()

@@ -1,0 +1,75 @@
+"""Helpers for tests that run the real web and daemon processes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def process_env(instance: Path, api_key: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHRONOS")}
+    env.update({"CHRONOS_INSTANCE_PATH": str(instance), "CHRONOS_API_KEY": api_key,
+                "CHRONOS_CALENDAR_SOURCE": "demo", "CHRONOS__SCHEDULER__HEARTBEAT_SECONDS": "1",
+                "CHRONOS__SCHEDULER__JOB_POLL_SECONDS": "0.3"})
+    env.update(extra)
+    return env
+
+
+def wait_for_http(url: str, timeout: float = 30.0) -> None:
+    """Wait until the server answers anything at all (503 from /health counts as up)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {timeout}s")
+
+
+class LiveServer:
+    """A waitress web process (and optionally the daemon) on a temporary instance folder."""
+
+    def __init__(self, instance: Path, api_key: str, with_daemon: bool = True, **env: str):
+        self.instance = instance
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = process_env(instance, api_key, PORT=str(self.port), **env)
+        self.processes: list[subprocess.Popen] = []
+        self.with_daemon = with_daemon
+
+    def start(self) -> LiveServer:
+        web = [str(BIN / "waitress-serve"), f"--listen=127.0.0.1:{self.port}", "--threads=8", "wsgi:app"]
+        self.processes.append(subprocess.Popen(web, cwd=ROOT, env=self.env, stderr=subprocess.DEVNULL))
+        wait_for_http(f"{self.url}/health")
+        if self.with_daemon:
+            self.processes.append(subprocess.Popen([sys.executable, "-m", "daemon"], cwd=ROOT, env=self.env,
+                                                   stderr=subprocess.DEVNULL))
+        return self
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
