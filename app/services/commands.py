@@ -46,6 +46,13 @@ def create_command(*, system_id: str, command: str, parameters: dict, source_key
         return row, True
 
 
+def delivery_time(event_start: datetime | None) -> datetime | None:
+    """When a command made from an event may be delivered: its start if deliver_at_event_start, else now."""
+    if not current_settings().command_handler.deliver_at_event_start or event_start is None:
+        return None
+    return event_start if event_start > utcnow() else None
+
+
 def cancel_commands_for_source(source_key: str, reason: str) -> int:
     """Cancel the still-pending command of a source whose event was deleted upstream; returns how many."""
     return _cancel_pending(Command.source_key == source_key, reason)
