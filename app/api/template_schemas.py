@@ -1,0 +1,79 @@
+"""Request and response models of the templates API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints
+
+from app.api.schemas import Page, StrictModel
+
+HHMM_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+ClockTime = Annotated[str, Field(pattern=HHMM_PATTERN, description="Time of day, HH:MM (00:00–23:59)")]
+Duration = Annotated[StrictInt, Field(ge=1, le=1440, description="Minutes, 1–1440")]
+
+
+class TemplateIn(StrictModel):
+    """A whole template (POST and PUT); fields left out take their defaults."""
+
+    title: Title
+    description: Annotated[str, Field(max_length=5000)] = ""
+    all_day: StrictBool = False
+    default_time: ClockTime | None = None
+    duration_minutes: Duration = 60
+    calendar_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)] = "local"
+    tags: list[Tag] = []
+    author: Annotated[str, Field(max_length=200)] = ""
+
+
+class TemplatePatch(StrictModel):
+    """Some fields of a template (PATCH)."""
+
+    title: Title | None = None
+    description: Annotated[str, Field(max_length=5000)] | None = None
+    all_day: StrictBool | None = None
+    default_time: ClockTime | None = None
+    duration_minutes: Duration | None = None
+    calendar_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)] | None = None
+    tags: list[Tag] | None = None
+    author: Annotated[str, Field(max_length=200)] | None = None
+
+
+SEARCH_HELP = "Words that must all match the title, description or tags"
+
+
+class TemplateQuery(StrictModel):
+    q: Annotated[str | None, Field(max_length=500, description=SEARCH_HELP)] = None
+    page: Annotated[int, Field(ge=1)] = 1
+    page_size: Annotated[int, Field(ge=1, le=500)] = 100
+
+
+class TemplatePath(StrictModel):
+    template_id: int
+
+
+class TemplateOut(BaseModel):
+    id: int
+    title: str
+    description: str
+    all_day: bool
+    default_time: str | None
+    duration_minutes: int
+    calendar_id: str
+    tags: list[str]
+    usage_count: int
+    created_at: str
+    updated_at: str
+    author: str
+
+
+class TemplatePage(Page):
+    items: list[TemplateOut]
+
+
+class TemplateUseOut(BaseModel):
+    message: str
+    template_id: int
+    new_usage_count: int
