@@ -21,6 +21,10 @@ run: $(BIN)/.installed
 	@PATH="$(CURDIR)/$(BIN):$$PATH" PORT=$(PORT) $(BIN)/honcho start
 
 test: $(BIN)/.installed
+	@if [ -z "$$CHRONOS_CHROMIUM" ] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then \
+		$(BIN)/playwright install chromium >/dev/null 2>&1 \
+		|| echo "make test: no Chromium found (set CHRONOS_CHROMIUM or install chromium); browser tests will skip"; \
+	fi
 	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed
