@@ -41,5 +41,5 @@ def make_due(*ids: int) -> None:
 def fetch(command_id: int) -> Command:
     from app.extensions import db
 
-    db.session.expire_all()
+    db.session.rollback()  # end any read snapshot, so that other processes' writes are seen
     return db.session.get(Command, command_id)
