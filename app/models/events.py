@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -14,6 +15,8 @@ from app.models.types import UTCDateTime, utcnow
 PRIORITIES = ("LOW", "MEDIUM", "HIGH", "URGENT")
 EVENT_TYPES = ("meeting", "task", "appointment", "reminder", "block")
 EVENT_STATUSES = ("scheduled", "in_progress", "completed", "cancelled", "rescheduled")
+# An event's length in days as SQLite computes it; the expression index below must use the same text.
+SPAN_SQL = "(julianday(end_time) - julianday(start_time))"
 
 
 class Event(db.Model):
@@ -22,6 +25,8 @@ class Event(db.Model):
         UniqueConstraint("calendar_id", "external_id", name="uq_events_calendar_external"),
         Index("ix_events_start_end", "start_time", "end_time"),
         Index("ix_events_end", "end_time"),
+        # Longest event span, read in O(log n) so window queries can bound their start-time range scan.
+        Index("ix_events_span", sql_text(SPAN_SQL)).ddl_if(dialect="sqlite"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,0 +1,162 @@
+"""Request and response models of the events, notes and links API (they also write its OpenAPI document)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from app.api.schemas import Page, StrictModel
+
+Priority = Literal["LOW", "MEDIUM", "HIGH", "URGENT"]
+EventType = Literal["meeting", "task", "appointment", "reminder", "block"]
+EventStatus = Literal["scheduled", "in_progress", "completed", "cancelled", "rescheduled"]
+TIME_HELP = ("RFC 3339 date-time; without an offset it is read in app.timezone. For an all-day event a date "
+             "YYYY-MM-DD (end exclusive, default the next day).")
+
+
+class EventPath(StrictModel):
+    event_id: Annotated[int, Field(ge=1)]
+
+
+class EventListQuery(StrictModel):
+    calendar: Annotated[list[str] | None, Field(description="Calendar id; repeat for several.")] = None
+    anchor: Annotated[str | None, Field(description="YYYY-MM-DD; default today in app.timezone.")] = None
+    range: Annotated[int, Field(description="Days, 1-3660, or -1 for unbounded on the side(s) direction "
+                                            "names.")] = 30
+    direction: Literal["future", "past", "all"] = "future"
+    q: Annotated[str | None, Field(max_length=500, description="Full-text search; last word is a prefix.")] = None
+    page: Annotated[int, Field(ge=1)] = 1
+    page_size: Annotated[int, Field(ge=1, le=500)] = 100
+
+    @field_validator("anchor")
+    @classmethod
+    def _iso_date(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError("must be a date YYYY-MM-DD")
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a calendar date") from None
+        return value
+
+    @field_validator("range")
+    @classmethod
+    def _range(cls, value: int) -> int:
+        if value != -1 and not 1 <= value <= 3660:
+            raise ValueError("must be 1-3660 days, or -1 for unbounded")
+        return value
+
+    def anchor_date(self) -> date | None:
+        return date.fromisoformat(self.anchor) if self.anchor else None
+
+
+class EventBody(StrictModel):
+    """Event fields. POST needs title and start_time; PUT needs title, start_time and end_time; PATCH any."""
+
+    title: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+    description: str | None = None
+    start_time: Annotated[str | None, Field(description=TIME_HELP)] = None
+    end_time: Annotated[str | None, Field(description=TIME_HELP)] = None
+    all_day: bool | None = None
+    timezone: Annotated[str | None, Field(description="IANA zone of the event; default app.timezone.")] = None
+    calendar_id: Annotated[str | None, Field(max_length=255, description="Default 'local'.")] = None
+    location: Annotated[str | None, Field(max_length=500)] = None
+    attendees: Annotated[list[str] | None, Field(description="E-mail addresses.")] = None
+    tags: list[str] | None = None
+    priority: Priority | None = None
+    event_type: EventType | None = None
+    status: EventStatus | None = None
+    # Server-owned fields of the Event JSON, accepted so a fetched event can be sent back; ignored.
+    id: Annotated[int | None, Field(description="Read-only; ignored.")] = None
+    all_day_date: Annotated[str | None, Field(description="Read-only; ignored.")] = None
+    source: Annotated[str | None, Field(description="Read-only; ignored.")] = None
+    external_id: Annotated[str | None, Field(description="Read-only; ignored.")] = None
+    problems: Annotated[list[dict[str, Any]] | None, Field(description="Read-only; ignored.")] = None
+    created_at: Annotated[str | None, Field(description="Read-only; ignored.")] = None
+    updated_at: Annotated[str | None, Field(description="Read-only; ignored.")] = None
+
+
+class Problem(BaseModel):
+    plugin: str
+    message: str
+
+
+class EventOut(BaseModel):
+    id: int
+    title: str
+    description: str
+    start_time: str
+    end_time: str
+    all_day: bool
+    all_day_date: str | None
+    timezone: str
+    calendar_id: str
+    source: str
+    external_id: str | None
+    location: str
+    attendees: list[str]
+    tags: list[str]
+    priority: Priority
+    event_type: EventType
+    status: EventStatus
+    problems: list[Problem]
+    created_at: str
+    updated_at: str
+
+
+class EventPage(Page):
+    items: list[EventOut]
+
+
+class ConsumedResult(BaseModel):
+    kind: Literal["command", "note", "url"]
+    id: int
+
+
+class ConsumedOut(BaseModel):
+    """A plugin took the event over; nothing was stored as an event."""
+
+    consumed: Literal[True]
+    plugin: str
+    result: ConsumedResult
+
+
+class ListQuery(StrictModel):
+    q: Annotated[str | None, Field(max_length=500, description="Every word must appear.")] = None
+    page: Annotated[int, Field(ge=1)] = 1
+    page_size: Annotated[int, Field(ge=1, le=500)] = 50
+
+
+class NoteOut(BaseModel):
+    id: int
+    text: str
+    event_time: str | None
+    event_end_time: str | None
+    calendar_id: str
+    external_id: str | None
+    event_details: dict[str, Any]
+    created_at: str
+
+
+class NotePage(Page):
+    items: list[NoteOut]
+
+
+class UrlOut(BaseModel):
+    id: int
+    url: str
+    title: str
+    event_time: str | None
+    calendar_id: str
+    external_id: str | None
+    event_details: dict[str, Any]
+    created_at: str
+
+
+class UrlPage(Page):
+    items: list[UrlOut]

@@ -1,0 +1,137 @@
+"""The plugin pipeline: every event passes the enabled event plugins before it is stored."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+
+from app.db import write_transaction
+from app.models import Event
+from app.plugins import Consumed, EventData
+from app.services.plugin_context import ConsumeRefused, HostContext
+from app.services.plugin_loader import Pipeline, load_pipeline
+from app.settings import Settings
+
+log = logging.getLogger("chronos.plugins")
+
+__all__ = [
+    "Pipeline", "PipelineOutcome", "after_store", "apply_event_data", "current_pipeline",
+    "event_data_from_model", "load_pipeline", "run_pipeline",
+]
+
+EXTENSION_KEY = "chronos.plugins"
+COPIED_FIELDS = (
+    "title", "start_time", "end_time", "description", "location", "all_day", "all_day_date", "timezone",
+    "calendar_id", "source", "external_id", "priority", "event_type", "status",
+)
+
+
+@dataclass(frozen=True)
+class PipelineOutcome:
+    """What became of an event: the (possibly changed) event to store, or what consumed it."""
+
+    event: EventData | None
+    consumed: Consumed | None = None
+
+
+def current_pipeline() -> Pipeline:
+    """The pipeline create_app loaded; built on demand for apps made without it."""
+    pipeline = current_app.extensions.get(EXTENSION_KEY)
+    if pipeline is None:
+        pipeline = load_pipeline(current_app.config["CHRONOS_SETTINGS"])
+        current_app.extensions[EXTENSION_KEY] = pipeline
+    return pipeline
+
+
+def _settings() -> Settings:
+    from app.config import current_settings
+
+    return current_settings()
+
+
+def run_pipeline(event: EventData, *, allow_consume: bool = True) -> PipelineOutcome:
+    """Pass an event through the enabled event plugins in order.
+
+    A plugin that raises is logged, named in the event's problems and skipped. With allow_consume False (an
+    edit of a stored event) plugins may annotate the event but not turn it into a command, note or link.
+    """
+    context = HostContext(_settings(), allow_consume=allow_consume)
+    current = event
+    with write_transaction() as session:
+        for plugin in current_pipeline().event_plugins:
+            name = getattr(plugin, "name", type(plugin).__name__)
+            try:
+                with session.begin_nested():  # a failing plugin's writes are undone, the others' kept
+                    result = plugin.process(current, context)
+            except ConsumeRefused as exc:
+                current = _with_problem(current, name, str(exc))
+                continue
+            except Exception as exc:
+                log.exception("plugin %s failed on event %r", name, event.title)
+                current = _with_problem(current, name, f"{type(exc).__name__}: {exc}")
+                continue
+            if isinstance(result, Consumed):
+                if allow_consume:
+                    return PipelineOutcome(event=None, consumed=result)
+                current = _with_problem(current, name, "an edited event is not consumed; create a new one")
+            elif isinstance(result, EventData):
+                current = result
+            else:
+                current = _with_problem(current, name, f"returned {type(result).__name__}, not an event")
+    return PipelineOutcome(event=current)
+
+
+def after_store(event: EventData) -> None:
+    """Call each enabled plugin's optional after_store hook once the event has its id."""
+    if event.id is None:
+        raise ValueError("after_store needs a stored event (event.id is None)")
+    context = HostContext(_settings(), allow_consume=False)
+    problems: list[dict[str, str]] = []
+    with write_transaction() as session:
+        for plugin in current_pipeline().event_plugins:
+            hook = getattr(plugin, "after_store", None)
+            if not callable(hook):
+                continue
+            name = getattr(plugin, "name", type(plugin).__name__)
+            try:
+                with session.begin_nested():
+                    hook(event, context)
+            except Exception as exc:
+                log.exception("plugin %s failed after storing event %s", name, event.id)
+                problems.append({"plugin": name, "message": f"{type(exc).__name__}: {exc}"})
+        if problems:
+            model = session.get(Event, event.id)
+            if model is not None:
+                model.problems = [*(model.problems or []), *problems]
+
+
+def _with_problem(event: EventData, plugin: str, message: str) -> EventData:
+    return event.copy(problems=[*event.problems, {"plugin": plugin, "message": message}])
+
+
+def event_data_from_model(event: Event) -> EventData:
+    """The pipeline's view of a stored event (lists copied, so plugins cannot mutate the row)."""
+    values: dict[str, Any] = {name: getattr(event, name) for name in COPIED_FIELDS}
+    values.update(
+        description=event.description or "",
+        location=event.location or "",
+        attendees=list(event.attendees or []),
+        tags=list(event.tags or []),
+        problems=[dict(problem) for problem in event.problems or []],
+        id=event.id,
+    )
+    return EventData(**values)
+
+
+def apply_event_data(model: Event, data: EventData) -> None:
+    """Copy an EventData onto a model row (the id is never changed)."""
+    for name in COPIED_FIELDS:
+        setattr(model, name, getattr(data, name))
+    model.description = data.description or ""
+    model.location = data.location or ""
+    model.attendees = list(data.attendees)
+    model.tags = list(dict.fromkeys(data.tags))
+    model.problems = [dict(problem) for problem in data.problems]

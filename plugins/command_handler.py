@@ -1,0 +1,112 @@
+"""Turns ACTION:, NOTE:/NOTIZ: and URL: calendar entries into commands, notes and saved links."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from app.plugins import Consumed, EventData, PluginContext
+
+PREFIX = re.compile(r"^\s*(ACTION|NOTIZ|NOTE|URL)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
+COMMAND_WORD = re.compile(r"[A-Z][A-Z0-9_]*")
+SYSTEM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}")
+REJECTED_TAG = "command-rejected"
+
+
+class CommandSyntaxError(ValueError):
+    """The words of an entry cannot be split (an unbalanced quote)."""
+
+
+def split_words(text: str) -> list[str]:
+    """Split on whitespace; double quotes group words (and may be empty). Unbalanced quotes raise."""
+    words: list[str] = []
+    current: list[str] = []
+    quoted = False
+    in_word = False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+            in_word = True
+        elif char.isspace() and not quoted:
+            if in_word:
+                words.append("".join(current))
+            current, in_word = [], False
+        else:
+            current.append(char)
+            in_word = True
+    if quoted:
+        raise CommandSyntaxError("unbalanced double quote")
+    if in_word:
+        words.append("".join(current))
+    return words
+
+
+class CommandHandler:
+    """The first plugin of the pipeline: consumes entries written in the formats of contract section 7."""
+
+    name = "command_handler"
+
+    def process(self, event: EventData, context: PluginContext) -> EventData | Consumed:
+        """Consume a recognised entry; leave anything else (and rejected ACTIONs, with a reason) as is."""
+        event = self._without_own_marks(event)
+        match = PREFIX.match(event.title or "")
+        if match is None:
+            return event
+        keyword, rest = match.group(1).upper(), match.group(2).strip()
+        if keyword == "ACTION":
+            return self._action(event, rest, context)
+        if keyword in ("NOTE", "NOTIZ"):
+            return self._note(event, rest, context)
+        return self._url(event, rest, context)
+
+    def _action(self, event: EventData, rest: str, context: PluginContext) -> EventData | Consumed:
+        try:
+            words = split_words(rest)
+        except CommandSyntaxError as exc:
+            return self._reject(event, f"ACTION cannot be read: {exc}")
+        if len(words) < 2:
+            return self._reject(event, "ACTION needs a command and a target system: ACTION: <COMMAND> <SYSTEM>")
+        command, system_id, args = words[0].upper(), words[1], words[2:]
+        whitelist = list(context.settings.command_handler.action_whitelist)
+        if not COMMAND_WORD.fullmatch(command) or command not in whitelist:
+            allowed = ", ".join(whitelist) or "none"
+            return self._reject(event, f"command {command!r} is not in the whitelist (allowed: {allowed})")
+        if not SYSTEM_ID.fullmatch(system_id):
+            return self._reject(event, f"target system {system_id!r} is not a valid system id")
+        command_id = context.create_command(event, system_id, command, args)
+        return Consumed(plugin=self.name, kind="command", id=command_id)
+
+    def _note(self, event: EventData, rest: str, context: PluginContext) -> EventData | Consumed:
+        text = rest or event.description.strip()
+        if not text:
+            return self._problem(event, "NOTE has no text")
+        return Consumed(plugin=self.name, kind="note", id=context.create_note(event, text))
+
+    def _url(self, event: EventData, rest: str, context: PluginContext) -> EventData | Consumed:
+        try:
+            words = split_words(rest)
+        except CommandSyntaxError as exc:
+            return self._problem(event, f"URL cannot be read: {exc}")
+        if not words:
+            return self._problem(event, "URL has no address")
+        url, title = words[0], " ".join(words[1:])
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            return self._problem(event, f"only http and https links are saved, not {url!r}")
+        return Consumed(plugin=self.name, kind="url", id=context.create_url(event, url, title))
+
+    def _reject(self, event: EventData, reason: str) -> EventData:
+        return self._problem(event, reason).copy(tags=[*event.tags, REJECTED_TAG])
+
+    def _problem(self, event: EventData, message: str) -> EventData:
+        return event.copy(problems=[*event.problems, {"plugin": self.name, "message": message}])
+
+    def _without_own_marks(self, event: EventData) -> EventData:
+        """Drop the tag and problems of an earlier run, so reprocessing reflects the current text."""
+        return event.copy(
+            tags=[tag for tag in event.tags if tag != REJECTED_TAG],
+            problems=[problem for problem in event.problems if problem.get("plugin") != self.name],
+        )
+
+
+plugin = CommandHandler()
