@@ -2,7 +2,15 @@
 
 from app.models.commands import COMMAND_STATUSES, Command
 from app.models.events import EVENT_STATUSES, EVENT_TYPES, PRIORITIES, Event, EventAnalytics, Note, UrlPayload
-from app.models.sync import SYNC_JOB_STATUSES, Heartbeat, JobRecord, PendingUpstreamOp, SyncJob, SyncState
+from app.models.sync import (
+    SYNC_JOB_STATUSES,
+    Heartbeat,
+    JobRecord,
+    PendingUpstreamOp,
+    SyncJob,
+    SyncState,
+    UpstreamDeletion,
+)
 from app.models.templates import Template, TemplateUsage
 from app.models.types import UTCDateTime, utcnow
 
@@ -24,6 +32,7 @@ __all__ = [
     "Template",
     "TemplateUsage",
     "UTCDateTime",
+    "UpstreamDeletion",
     "UrlPayload",
     "utcnow",
 ]

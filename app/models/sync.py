@@ -26,6 +26,9 @@ class SyncState(db.Model):
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     last_counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A lease on the calendar, so that two syncs of one calendar never run at once (crashed holders expire).
+    lock_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lock_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -63,6 +66,24 @@ class PendingUpstreamOp(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UpstreamDeletion(db.Model):
+    """An event this app removed from its source (or took over as a command, note or link).
+
+    Read-only sources (demo, ICS) leave such events out, so they do not come back; a tombstone from
+    Google for one of them is recognised as our own delete, not the user's.
+    """
+
+    __tablename__ = "upstream_deletions"
+    __table_args__ = (UniqueConstraint("calendar_id", "external_id", name="uq_upstream_deletion"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calendar_id: Mapped[str] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(1024))
+    reason: Mapped[str] = mapped_column(String(32), default="consumed")
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Heartbeat(db.Model):

@@ -1,0 +1,213 @@
+"""Calendar sync: pages from the source through the plugin pipeline into the store, crash-safe and idempotent.
+
+Each page is stored in one write transaction; the cursor (sync token) is written with the last page only,
+so a sync killed at any point is simply done again and the (calendar, external id) upserts absorb it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+from app.config import current_settings
+from app.db import write_transaction
+from app.extensions import db
+from app.models import SyncState
+from app.services import sync_outbox
+from app.services.sync_store import SyncCounts, apply_page, reconcile
+from app.sources import registry
+from app.sources.base import AuthorizationLost, CalendarSource, SourceError, SyncTokenExpired, SyncWindow
+from app.timeutil import format_utc, utcnow
+
+log = logging.getLogger("chronos.sync")
+
+LOCK_SECONDS = 600
+COUNT_FIELDS = ("events_processed", "events_created", "events_updated", "events_deleted", "events_consumed")
+
+
+def run_sync(days_ahead: int = 7, force_refresh: bool = False, calendar_id: str | None = None, *,
+             source: CalendarSource | None = None) -> dict[str, Any]:
+    """Sync every configured calendar (or one); the counts of the run, plus "error" when a calendar failed."""
+    settings = current_settings()
+    totals: dict[str, Any] = dict.fromkeys(COUNT_FIELDS, 0)
+    try:
+        source = source or registry.build_source(settings)
+    except AuthorizationLost as exc:
+        name = registry.source_name(settings)
+        for calendar in [calendar_id] if calendar_id else registry.configured_calendars(settings):
+            _finish_state(calendar, name, "disconnected", str(exc), None, keep_token=True)
+        return {**totals, "pending_upstream": sync_outbox.pending_count(name), "error": str(exc)}
+    calendars = source.calendars()
+    if calendar_id and calendar_id not in calendars and source.name != "google":
+        return {**totals, "pending_upstream": sync_outbox.pending_count(source.name),
+                "error": f"Calendar {calendar_id!r} is not one of this source's calendars: {', '.join(calendars)}."}
+    window = sync_window(days_ahead, settings.calendar.sync_past_days)
+    errors, per_calendar = [], {}
+    sync_outbox.flush_due(source)
+    for calendar in [calendar_id] if calendar_id else calendars:
+        counts, error = sync_calendar(source, calendar, window, force_refresh)
+        per_calendar[calendar] = {**counts.as_dict(), "error": error}
+        for name in COUNT_FIELDS:
+            totals[name] += getattr(counts, name)
+        if error:
+            errors.append(f"{calendar}: {error}")
+    sync_outbox.flush_due(source)  # deletes of what this run consumed, at once
+    totals["pending_upstream"] = sync_outbox.pending_count(source.name)
+    totals["calendars"] = per_calendar
+    if errors:
+        totals["error"] = "; ".join(errors)
+    log.info("sync finished: %s", {k: v for k, v in totals.items() if k != "calendars"})
+    return totals
+
+
+def sync_window(days_ahead: int, past_days: int) -> SyncWindow:
+    """From now − calendar.sync_past_days to days_ahead days from now."""
+    now = utcnow()
+    return SyncWindow(start=now - timedelta(days=past_days), end=now + timedelta(days=days_ahead))
+
+
+def sync_calendar(source: CalendarSource, calendar_id: str, window: SyncWindow,
+                  force_refresh: bool = False) -> tuple[SyncCounts, str | None]:
+    """One calendar under its lock: incremental when a token is stored, else a full listing that reconciles."""
+    counts = SyncCounts()
+    owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    token = _prepare_state(calendar_id, source.name)
+    if not _acquire_lock(calendar_id, owner):
+        return counts, f"another sync of calendar {calendar_id!r} is running"
+    status, error, new_token = "ok", None, None
+    try:
+        try:
+            new_token = _consume(source, calendar_id, None if force_refresh else token, window, counts, owner)
+        except SyncTokenExpired:
+            log.info("sync token of %s expired: full resync", calendar_id)
+            _finish_state(calendar_id, source.name, None, None, None, keep_token=False)
+            new_token = _consume(source, calendar_id, None, window, counts, owner)
+    except AuthorizationLost as exc:
+        status, error = "disconnected", str(exc)
+    except SourceError as exc:
+        status, error = "error", str(exc)
+    except Exception as exc:  # recorded on the calendar; the daemon job wrapper logs the traceback
+        log.exception("sync of calendar %s failed", calendar_id)
+        db.session.rollback()
+        status, error = "error", f"{type(exc).__name__}: {exc}"
+    _finish_state(calendar_id, source.name, status, error, counts, keep_token=status != "ok", token=new_token,
+                  owner=owner)
+    return counts, error
+
+
+def _consume(source: CalendarSource, calendar_id: str, token: str | None, window: SyncWindow,
+             counts: SyncCounts, owner: str) -> str | None:
+    """Store every page; the last one also reconciles a full listing and saves the new token."""
+    for page in source.list_changes(calendar_id, token, window):
+        with write_transaction() as session:
+            apply_page(session, page, calendar_id, source.name, counts, force=False)
+            if page.last:
+                if page.full:
+                    reconcile(session, calendar_id, source.name, window, counts)
+                state = session.get(SyncState, calendar_id)
+                state.sync_token = page.next_sync_token
+            _renew_lock(session, calendar_id, owner)
+        if page.last:
+            return page.next_sync_token
+    return None
+
+
+def _prepare_state(calendar_id: str, source: str) -> str | None:
+    """Create the calendar's state row on first sight; its stored token (None after a source change)."""
+    with write_transaction() as session:
+        state = session.get(SyncState, calendar_id)
+        if state is None:
+            state = SyncState(calendar_id=calendar_id, source=source, status="never", last_counts={})
+            session.add(state)
+        if state.source != source:
+            state.source, state.sync_token = source, None
+        return state.sync_token
+
+
+def _acquire_lock(calendar_id: str, owner: str) -> bool:
+    now = utcnow()
+    with write_transaction() as session:
+        taken = session.execute(
+            update(SyncState).where(SyncState.calendar_id == calendar_id,
+                                    or_(SyncState.lock_owner.is_(None), SyncState.lock_expires_at < now))
+            .values(lock_owner=owner, lock_expires_at=now + timedelta(seconds=LOCK_SECONDS))
+            .returning(SyncState.calendar_id)).first()
+    return taken is not None
+
+
+def _renew_lock(session, calendar_id: str, owner: str) -> None:
+    session.execute(update(SyncState).where(SyncState.calendar_id == calendar_id, SyncState.lock_owner == owner)
+                    .values(lock_expires_at=utcnow() + timedelta(seconds=LOCK_SECONDS)))
+
+
+def _finish_state(calendar_id: str, source: str, status: str | None, error: str | None,
+                  counts: SyncCounts | None, *, keep_token: bool, token: str | None = None,
+                  owner: str | None = None) -> None:
+    """Record how the run went (status None only drops the token) and release the lock we hold."""
+    with write_transaction() as session:
+        state = session.get(SyncState, calendar_id)
+        if state is None:
+            state = SyncState(calendar_id=calendar_id, source=source, status="never", last_counts={})
+            session.add(state)
+        if not keep_token:
+            state.sync_token = token
+        if status is not None:
+            state.status, state.last_error = status, error
+            state.last_sync_at = utcnow()
+            if counts is not None:
+                state.last_counts = counts.as_dict()
+        if owner is not None and state.lock_owner == owner:
+            state.lock_owner, state.lock_expires_at = None, None
+
+
+def mark_disconnected(source: str, message: str) -> None:
+    """Mark every calendar of a source disconnected (after the user removed its authorization)."""
+    with write_transaction() as session:
+        for state in session.execute(select(SyncState).where(SyncState.source == source)).scalars():
+            state.status, state.last_error, state.sync_token = "disconnected", message, None
+
+
+def retry_upstream_job() -> bool:
+    """Daemon job: retry due upstream operations of the configured source."""
+    if not sync_outbox.pending_count():
+        return False
+    try:
+        source = registry.build_source(current_settings())
+    except SourceError:
+        return False
+    done, failed = sync_outbox.flush_due(source)
+    return bool(done or failed)
+
+
+def sync_overview() -> list[dict[str, Any]]:
+    """Per calendar, for the dashboard: source, status, last sync, last error, last counts, pending deletes."""
+    settings = current_settings()
+    states = {row.calendar_id: row for row in db.session.execute(select(SyncState)).scalars()}
+    names = list(dict.fromkeys([*registry.configured_calendars(settings), *states]))
+    overview = []
+    for name in names:
+        state = states.get(name)
+        overview.append({
+            "calendar_id": name,
+            "source": state.source if state else registry.source_name(settings),
+            "status": state.status if state else "never",
+            "last_sync_at": format_utc(state.last_sync_at) if state else None,
+            "last_error": state.last_error if state else None,
+            "last_counts": dict(state.last_counts or {}) if state else {},
+            "pending_upstream": sync_outbox.pending_count(calendar_id=name),
+            "configured": name in registry.configured_calendars(settings),
+        })
+    return overview
+
+
+def health_details() -> dict[str, Any]:
+    """For /health details: calendars that are disconnected or failing, with their message."""
+    rows = db.session.execute(select(SyncState).where(SyncState.status.in_(("disconnected", "error")))).scalars()
+    problems = [{"calendar_id": row.calendar_id, "source": row.source, "status": row.status,
+                 "message": row.last_error} for row in rows]
+    return {"calendars": problems} if problems else {}

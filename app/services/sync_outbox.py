@@ -1,0 +1,109 @@
+"""The outbox of changes that must reach the calendar provider, retried with backoff until they do."""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from app.db import write_transaction
+from app.extensions import db
+from app.models import PendingUpstreamOp, UpstreamDeletion
+from app.sources.base import CalendarSource, UpstreamGone
+from app.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+BATCH = 100
+MAX_DELAY_SECONDS = 3600
+
+
+def queue_delete(calendar_id: str, source: str, external_id: str, reason: str = "consumed") -> None:
+    """Remember that we removed this event and that the provider must delete it (both once)."""
+    with write_transaction() as session:
+        if not _exists(session, PendingUpstreamOp, calendar_id, external_id, PendingUpstreamOp.op == "delete"):
+            session.add(PendingUpstreamOp(calendar_id=calendar_id, source=source, external_id=external_id,
+                                          op="delete", payload={}, attempts=0, next_attempt_at=utcnow()))
+        if not _exists(session, UpstreamDeletion, calendar_id, external_id):
+            session.add(UpstreamDeletion(calendar_id=calendar_id, source=source, external_id=external_id,
+                                         reason=reason))
+
+
+def _exists(session, model, calendar_id: str, external_id: str, *extra) -> bool:
+    return session.execute(select(model.id).where(
+        model.calendar_id == calendar_id, model.external_id == external_id, *extra)).first() is not None
+
+
+def removed_by_us(calendar_id: str, external_ids: list[str]) -> set[str]:
+    """Which of these events we deleted or took over ourselves (done or still pending upstream)."""
+    found: set[str] = set()
+    for start in range(0, len(external_ids), 500):
+        chunk = external_ids[start:start + 500]
+        for model in (UpstreamDeletion, PendingUpstreamOp):
+            found.update(db.session.execute(select(model.external_id).where(
+                model.calendar_id == calendar_id, model.external_id.in_(chunk))).scalars())
+    return found
+
+
+def flush_due(source: CalendarSource, now: datetime | None = None, limit: int = BATCH) -> tuple[int, int]:
+    """Carry out due operations of this source; (done, failed). Network calls run outside transactions."""
+    now = now or utcnow()
+    due = db.session.execute(
+        select(PendingUpstreamOp.id, PendingUpstreamOp.calendar_id, PendingUpstreamOp.external_id,
+               PendingUpstreamOp.op)
+        .where(PendingUpstreamOp.source == source.name, PendingUpstreamOp.next_attempt_at <= now)
+        .order_by(PendingUpstreamOp.next_attempt_at, PendingUpstreamOp.id).limit(limit)
+    ).all()
+    db.session.commit()  # end the read snapshot before the slow part
+    done = failed = 0
+    for op_id, calendar_id, external_id, op in due:
+        error = _carry_out(source, op, calendar_id, external_id)
+        _record(op_id, error)
+        if error:
+            failed += 1
+        else:
+            done += 1
+    return done, failed
+
+
+def _carry_out(source: CalendarSource, op: str, calendar_id: str, external_id: str) -> str | None:
+    if op != "delete":
+        return f"operation {op!r} is not supported by the {source.name} source"
+    try:
+        source.delete_event(calendar_id, external_id)
+    except UpstreamGone:
+        return None
+    except Exception as exc:  # every failure is retried later; the message is kept for the dashboard
+        log.warning("upstream delete of %s/%s failed: %s", calendar_id, external_id, exc)
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _record(op_id: int, error: str | None) -> None:
+    with write_transaction() as session:
+        row = session.get(PendingUpstreamOp, op_id)
+        if row is None:
+            return
+        if error is None:
+            session.delete(row)
+            return
+        row.attempts += 1
+        row.last_error = error[:2000]
+        row.next_attempt_at = utcnow() + timedelta(seconds=retry_delay(row.attempts))
+
+
+def retry_delay(attempts: int) -> float:
+    """30 s, 60 s, 120 s ... capped at an hour, with jitter so that many failures spread out."""
+    delay = min(MAX_DELAY_SECONDS, 30 * 2 ** max(0, attempts - 1))
+    return delay * (0.5 + random.random() / 2)  # jitter, not cryptography
+
+
+def pending_count(source: str | None = None, calendar_id: str | None = None) -> int:
+    query = select(func.count(PendingUpstreamOp.id))
+    if source:
+        query = query.where(PendingUpstreamOp.source == source)
+    if calendar_id:
+        query = query.where(PendingUpstreamOp.calendar_id == calendar_id)
+    return int(db.session.execute(query).scalar_one())

@@ -1,0 +1,133 @@
+"""Storing one page of source changes: upsert by (calendar, external id), pipeline, deletes, reconcile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.models import Event
+from app.plugins import EventData
+from app.services import pipeline
+from app.services.commands import cancel_commands_for_source
+from app.services.sync_outbox import queue_delete, removed_by_us
+from app.sources.base import ChangePage, SourceEvent, SyncWindow
+
+CHUNK = 500
+UPSTREAM_DELETED = "The calendar event was deleted upstream before the command was delivered."
+
+
+@dataclass
+class SyncCounts:
+    """What one sync did, in the contract's names."""
+
+    events_processed: int = 0
+    events_created: int = 0
+    events_updated: int = 0
+    events_deleted: int = 0
+    events_consumed: int = 0
+    seen: set[str] = field(default_factory=set)
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in (
+            "events_processed", "events_created", "events_updated", "events_deleted", "events_consumed")}
+
+
+def existing_rows(session: Session, calendar_id: str, external_ids: list[str]) -> dict[str, Event]:
+    """The stored events of one calendar with these external ids, in few queries."""
+    rows: dict[str, Event] = {}
+    for start in range(0, len(external_ids), CHUNK):
+        chunk = external_ids[start:start + CHUNK]
+        for row in session.execute(select(Event).where(
+                Event.calendar_id == calendar_id, Event.external_id.in_(chunk))).scalars():
+            rows[row.external_id] = row
+    return rows
+
+
+def apply_page(session: Session, page: ChangePage, calendar_id: str, source: str, counts: SyncCounts,
+               force: bool = False) -> None:
+    """Store one page inside the caller's write transaction (the pipeline's writes join it)."""
+    ids = [event.external_id for event in page.events]
+    rows = existing_rows(session, calendar_id, ids)
+    ours = removed_by_us(calendar_id, ids)
+    stored: list[Event] = []
+    for item in page.events:
+        counts.events_processed += 1
+        row = rows.get(item.external_id)
+        if item.cancelled:
+            _remove_cancelled(session, row, item, calendar_id, ours, counts)
+            continue
+        counts.seen.add(item.external_id)
+        if item.external_id in ours:
+            continue  # consumed or deleted by us; the provider has not caught up yet
+        if row is not None and not force and row.upstream_updated == item.updated:
+            continue  # unchanged since the last sync
+        outcome = pipeline.run_pipeline(_event_data(item, source, row))
+        if outcome.consumed is not None:
+            if row is not None:
+                session.delete(row)
+            queue_delete(calendar_id, source, item.external_id)
+            counts.events_consumed += 1
+            continue
+        if row is None:
+            row = Event()
+            session.add(row)
+            counts.events_created += 1
+        else:
+            counts.events_updated += 1
+        _fill(row, outcome.event, item, source)
+        stored.append(row)
+    session.flush()
+    for row in stored:
+        pipeline.after_store(pipeline.event_data_from_model(row))
+
+
+def _remove_cancelled(session: Session, row: Event | None, item: SourceEvent, calendar_id: str,
+                      ours: set[str], counts: SyncCounts) -> None:
+    if row is not None:
+        session.delete(row)
+        counts.events_deleted += 1
+    if item.external_id not in ours:
+        # The user removed the entry upstream: a command made from it must not run any more.
+        cancel_commands_for_source(f"{calendar_id}:{item.external_id}", UPSTREAM_DELETED)
+
+
+def reconcile(session: Session, calendar_id: str, source: str, window: SyncWindow, counts: SyncCounts) -> None:
+    """After a full listing: remove this calendar's events in the window that the source no longer has."""
+    query = select(Event.id, Event.external_id).where(
+        Event.calendar_id == calendar_id, Event.source == source, Event.end_time > window.start)
+    if window.end is not None:
+        query = query.where(Event.start_time < window.end)
+    stale = [event_id for event_id, external_id in session.execute(query) if external_id not in counts.seen]
+    for start in range(0, len(stale), CHUNK):
+        session.execute(delete(Event).where(Event.id.in_(stale[start:start + CHUNK])))
+    counts.events_deleted += len(stale)
+
+
+def _event_data(item: SourceEvent, source: str, row: Event | None) -> EventData:
+    """The source's fields on top of what is stored locally (tags, priority, type survive an update)."""
+    base = pipeline.event_data_from_model(row) if row is not None else EventData(
+        title=item.title, start_time=_utc(item.start_time), end_time=_utc(item.end_time))
+    return base.copy(
+        title=item.title or "(no title)", start_time=_utc(item.start_time), end_time=_utc(item.end_time),
+        description=item.description, location=item.location, all_day=item.all_day,
+        all_day_date=item.all_day_date, timezone=item.timezone, calendar_id=item.calendar_id, source=source,
+        external_id=item.external_id, attendees=list(item.attendees), problems=[],
+        tags=[tag for tag in base.tags if tag != "command-rejected"],
+    )
+
+
+def _fill(row: Event, data: EventData, item: SourceEvent, source: str) -> None:
+    pipeline.apply_event_data(row, data)
+    row.calendar_id, row.source, row.external_id = item.calendar_id, source, item.external_id
+    row.recurring_event_id = item.recurring_event_id
+    row.original_start_time = item.original_start_time
+    row.upstream_updated = item.updated
+
+
+def _utc(value: datetime | None) -> datetime:
+    if value is None:
+        raise ValueError("a live source event needs a start and an end")
+    return value

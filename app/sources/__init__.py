@@ -1,0 +1,1 @@
+"""Calendar sources: where synced events come from (Google, a demo calendar, ICS feeds)."""

@@ -1,0 +1,91 @@
+"""The CalendarSource protocol, the normalised SourceEvent and the errors every source may raise."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Protocol, runtime_checkable
+
+
+@dataclass
+class SourceEvent:
+    """One event as a source reports it, normalised (times aware UTC; ``cancelled`` marks a tombstone)."""
+
+    external_id: str
+    calendar_id: str
+    title: str = ""
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    description: str = ""
+    location: str = ""
+    all_day: bool = False
+    all_day_date: date | None = None
+    timezone: str = "UTC"
+    attendees: list[str] = field(default_factory=list)
+    recurring_event_id: str | None = None
+    original_start_time: datetime | None = None
+    updated: str | None = None
+    cancelled: bool = False
+
+    def fingerprint(self) -> str:
+        """A stable digest of the content, used as the change stamp of sources that have none."""
+        data = {key: value for key, value in asdict(self).items() if key != "updated"}
+        text = json.dumps(data, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass
+class ChangePage:
+    """One page of changes. ``full`` pages list every live event of the window (so absent ones are gone);
+    ``next_sync_token`` is set on the last page only, and ``last`` marks it."""
+
+    events: list[SourceEvent]
+    full: bool
+    last: bool = False
+    next_sync_token: str | None = None
+
+
+@dataclass(frozen=True)
+class SyncWindow:
+    """The span a full listing covers: events ending before ``start`` are out of scope."""
+
+    start: datetime
+    end: datetime | None
+
+
+class SourceError(Exception):
+    """A source failed in a way that fails this calendar's sync (the message is shown to people)."""
+
+
+class SyncTokenExpired(SourceError):
+    """The stored cursor is no longer valid (Google's 410 Gone): drop it and list everything again."""
+
+
+class AuthorizationLost(SourceError):
+    """The stored grant was revoked or expired (invalid_grant): the calendar is disconnected."""
+
+
+class UpstreamGone(SourceError):
+    """The event does not exist upstream any more; a delete of it counts as done."""
+
+
+@runtime_checkable
+class CalendarSource(Protocol):
+    """What the sync service needs from a calendar provider."""
+
+    name: str  # "google", "demo" or "ics": stored as the events' ``source``
+
+    def calendars(self) -> list[str]:
+        """The calendar ids this source syncs."""
+        ...
+
+    def list_changes(self, calendar_id: str, sync_token: str | None, window: SyncWindow) -> Iterator[ChangePage]:
+        """Pages of changes since ``sync_token``, or a full listing of ``window`` when it is None."""
+        ...
+
+    def delete_event(self, calendar_id: str, external_id: str) -> None:
+        """Remove an event upstream; raise SourceError to have it retried later."""
+        ...

@@ -1,0 +1,289 @@
+"""A fake Google Calendar API and OAuth server on 127.0.0.1, spoken to over real HTTP by the real clients.
+
+It keeps calendars of event resources with a change sequence, so it can answer full listings (paged),
+incremental listings from a sync token (tombstones included), 410 for expired tokens, deletes, inserts,
+the OAuth token endpoint (refresh, authorization code with PKCE, invalid_grant) and an authorize endpoint.
+Failures can be injected per kind of call.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import itertools
+import json
+import secrets
+import threading
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlencode, urlparse
+
+PREFIX = "/calendar/v3/"
+
+
+class FakeGoogle:
+    """State and control surface of the fake; ``start()`` serves it until ``stop()``."""
+
+    client_id = "fake-client.apps.googleusercontent.com"
+    client_secret = "fake-secret"
+
+    def __init__(self, page_size: int = 2500, account: str = "user@example.org"):
+        self.page_size = page_size
+        self.account = account
+        self.calendars: dict[str, dict[str, dict[str, Any]]] = {}
+        self.changed_at: dict[tuple[str, str], int] = {}
+        self.seq = 0
+        self.lock = threading.RLock()
+        self.requests: list[dict[str, Any]] = []
+        self.failures: list[dict[str, Any]] = []
+        self.access_tokens: set[str] = set()
+        self.refresh_tokens: set[str] = {"refresh-1"}
+        self.expired_sync_tokens: set[str] = set()
+        self.codes: dict[str, dict[str, str]] = {}
+        self._ids = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+
+    # ---- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> FakeGoogle:
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def api_endpoint(self) -> str:
+        return f"{self.url}{PREFIX}"
+
+    @property
+    def token_uri(self) -> str:
+        return f"{self.url}/token"
+
+    # ---- control ---------------------------------------------------------------------------------
+    def issue_access_token(self) -> str:
+        token = f"access-{secrets.token_hex(4)}"
+        with self.lock:
+            self.access_tokens.add(token)
+        return token
+
+    def token_info(self, access_token: str | None = None, expired: bool = False) -> dict[str, Any]:
+        """The contents of a stored token file, as google-auth writes it."""
+        expiry = datetime.now(UTC) + timedelta(hours=-1 if expired else 1)
+        return {"token": access_token or self.issue_access_token(), "refresh_token": "refresh-1",
+                "token_uri": "https://oauth2.googleapis.com/token", "client_id": self.client_id,
+                "client_secret": self.client_secret, "scopes": ["https://www.googleapis.com/auth/calendar"],
+                "expiry": expiry.replace(tzinfo=None).isoformat() + "Z"}
+
+    def client_secrets(self, redirect_uri: str = "http://localhost/callback") -> dict[str, Any]:
+        return {"web": {"client_id": self.client_id, "client_secret": self.client_secret,
+                        "auth_uri": f"{self.url}/authorize", "token_uri": self.token_uri,
+                        "redirect_uris": [redirect_uri]}}
+
+    def add_event(self, calendar_id: str = "primary", **fields: Any) -> dict[str, Any]:
+        with self.lock:
+            event_id = fields.pop("id", None) or f"evt{next(self._ids)}"
+            event = {"kind": "calendar#event", "id": event_id, "status": "confirmed", **fields}
+            self._touch(calendar_id, event)
+            return event
+
+    def update_event(self, calendar_id: str, event_id: str, **fields: Any) -> None:
+        with self.lock:
+            event = self.calendars[calendar_id][event_id]
+            event.update(fields)
+            self._touch(calendar_id, event)
+
+    def cancel_event(self, calendar_id: str, event_id: str) -> None:
+        self.update_event(calendar_id, event_id, status="cancelled")
+
+    def remove_silently(self, calendar_id: str, event_id: str) -> None:
+        """Forget an event without a tombstone (what a full listing after a 410 must reconcile)."""
+        with self.lock:
+            self.calendars[calendar_id].pop(event_id)
+
+    def fail(self, kind: str, status: int, reason: str = "", times: int = 1) -> None:
+        """The next ``times`` calls of ``kind`` (list, delete, insert, token) answer ``status``."""
+        with self.lock:
+            self.failures.append({"kind": kind, "status": status, "reason": reason, "times": times})
+
+    def live(self, calendar_id: str = "primary") -> list[dict[str, Any]]:
+        with self.lock:
+            return [e for e in self.calendars.get(calendar_id, {}).values() if e["status"] != "cancelled"]
+
+    def calls(self, kind: str) -> list[dict[str, Any]]:
+        return [r for r in self.requests if r["kind"] == kind]
+
+    def _touch(self, calendar_id: str, event: dict[str, Any]) -> None:
+        self.seq += 1
+        event["updated"] = f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%S}.{self.seq:06d}Z"
+        self.calendars.setdefault(calendar_id, {})[event["id"]] = event
+        self.changed_at[(calendar_id, event["id"])] = self.seq
+
+    def _take_failure(self, kind: str) -> dict[str, Any] | None:
+        with self.lock:
+            for failure in self.failures:
+                if failure["kind"] == kind and failure["times"] > 0:
+                    failure["times"] -= 1
+                    return failure
+        return None
+
+    # ---- API -------------------------------------------------------------------------------------
+    def list_events(self, calendar_id: str, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            page_token = query.get("pageToken")
+            if page_token:
+                offset, snapshot, since = (int(part) for part in page_token.split(":"))
+            else:
+                offset, snapshot, since = 0, self.seq, -1
+                sync_token = query.get("syncToken")
+                if sync_token:
+                    if sync_token in self.expired_sync_tokens or not sync_token.startswith("sync-"):
+                        return 410, _error(410, "fullSyncRequired", "Sync token is no longer valid.")
+                    since = int(sync_token.removeprefix("sync-"))
+            events = self.calendars.get(calendar_id, {}).values()
+            if since >= 0:
+                chosen = [e for e in events if since < self.changed_at[(calendar_id, e["id"])] <= snapshot]
+            else:
+                time_min = query.get("timeMin")
+                chosen = [e for e in events if e["status"] != "cancelled" and _ends_after(e, time_min)]
+            chosen.sort(key=lambda e: self.changed_at[(calendar_id, e["id"])])
+            size = min(int(query.get("maxResults", 250)), self.page_size)
+            body: dict[str, Any] = {"kind": "calendar#events", "timeZone": "Europe/Berlin",
+                                    "items": [dict(e) for e in chosen[offset:offset + size]]}
+            if offset + size < len(chosen):
+                body["nextPageToken"] = f"{offset + size}:{snapshot}:{since}"
+            else:
+                body["nextSyncToken"] = f"sync-{snapshot}"
+            return 200, body
+
+    def delete_event(self, calendar_id: str, event_id: str) -> tuple[int, dict[str, Any] | None]:
+        with self.lock:
+            event = self.calendars.get(calendar_id, {}).get(event_id)
+            if event is None:
+                return 404, _error(404, "notFound", "Not Found")
+            if event["status"] == "cancelled":
+                return 410, _error(410, "deleted", "Resource has been deleted")
+            event["status"] = "cancelled"
+            self._touch(calendar_id, event)
+            return 204, None
+
+    def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        grant = form.get("grant_type")
+        if grant == "refresh_token":
+            if form.get("refresh_token") not in self.refresh_tokens:
+                return 400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}
+            return 200, {"access_token": self.issue_access_token(), "expires_in": 3600, "token_type": "Bearer",
+                         "scope": "https://www.googleapis.com/auth/calendar"}
+        if grant == "authorization_code":
+            pending = self.codes.pop(form.get("code", ""), None)
+            verifier = form.get("code_verifier", "")
+            challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+            if pending is None or pending.get("code_challenge") != challenge:
+                return 400, {"error": "invalid_grant", "error_description": "Bad code or code verifier."}
+            self.refresh_tokens.add("refresh-2")
+            return 200, {"access_token": self.issue_access_token(), "refresh_token": "refresh-2",
+                         "expires_in": 3600, "token_type": "Bearer",
+                         "scope": "https://www.googleapis.com/auth/calendar"}
+        return 400, {"error": "unsupported_grant_type"}
+
+    def authorize(self, query: dict[str, str]) -> str:
+        """Consent is given at once: the redirect back to the app with a code and the state."""
+        code = secrets.token_hex(8)
+        self.codes[code] = {"code_challenge": query.get("code_challenge", ""), "redirect_uri": query["redirect_uri"]}
+        return f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query.get('state', '')})}"
+
+
+def _error(status: int, reason: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": status, "message": message, "errors": [{"reason": reason, "message": message}]}}
+
+
+def _ends_after(event: dict[str, Any], time_min: str | None) -> bool:
+    if not time_min:
+        return True
+    end = event.get("end", {})
+    if "dateTime" in end:
+        return datetime.fromisoformat(end["dateTime"]) > datetime.fromisoformat(time_min)
+    return end.get("date", "9999") >= time_min[:10]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeGoogle
+
+    def log_message(self, *args: Any) -> None:  # keep test output quiet
+        return
+
+    def _route(self, method: str) -> None:
+        parsed = urlparse(self.path)
+        query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        kind, args = _classify(method, parsed.path)
+        self.fake.requests.append({"method": method, "path": parsed.path, "query": query, "kind": kind,
+                                   "authorization": self.headers.get("Authorization")})
+        failure = self.fake._take_failure(kind)
+        if failure is not None:
+            return self._json(failure["status"], _error(failure["status"], failure["reason"] or "backendError",
+                                                        "injected failure"))
+        if kind == "token":
+            form = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
+            return self._json(*self.fake.token(form))
+        if kind == "authorize":
+            self.send_response(302)
+            self.send_header("Location", self.fake.authorize(query))
+            self.end_headers()
+            return None
+        if kind == "unknown":
+            return self._json(404, _error(404, "notFound", "Not Found"))
+        bearer = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+        if bearer not in self.fake.access_tokens:
+            return self._json(401, _error(401, "authError", "Invalid Credentials"))
+        if kind == "list":
+            return self._json(*self.fake.list_events(args[0], query))
+        if kind == "delete":
+            return self._json(*self.fake.delete_event(*args))
+        if kind == "insert":
+            return self._json(200, self.fake.add_event(args[0], **json.loads(raw or b"{}")))
+        return self._json(200, {"kind": "calendar#calendarListEntry", "id": self.fake.account, "primary": True})
+
+    def _json(self, status: int, body: dict[str, Any] | None) -> None:
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        if body is not None:
+            self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        self._route("GET")
+
+    def do_POST(self) -> None:
+        self._route("POST")
+
+    def do_DELETE(self) -> None:
+        self._route("DELETE")
+
+
+def _classify(method: str, path: str) -> tuple[str, tuple[str, ...]]:
+    if path == "/token":
+        return "token", ()
+    if path == "/authorize":
+        return "authorize", ()
+    if not path.startswith(PREFIX):
+        return "unknown", ()
+    parts = [unquote(part) for part in path[len(PREFIX):].split("/")]
+    if parts[:3] == ["users", "me", "calendarList"]:
+        return "calendar_list", ()
+    if len(parts) == 3 and parts[0] == "calendars" and parts[2] == "events":
+        return ("list" if method == "GET" else "insert"), (parts[1],)
+    if len(parts) == 4 and parts[0] == "calendars" and parts[2] == "events" and method == "DELETE":
+        return "delete", (parts[1], parts[3])
+    return "unknown", ()
