@@ -1,0 +1,83 @@
+"""Shared by the dashboard pages: fragment responses, local-time filters and safe search highlighting."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from flask import Response, make_response, render_template
+from markupsafe import Markup, escape
+
+from app.config import current_settings
+from app.dashboard.views import bp
+from app.timeutil import to_utc
+
+
+def fragment(template: str, *, trigger: str | None = None, status: int = 200, **context) -> Response:
+    """A partial answering an htmx mutation, with an optional HX-Trigger event name ("x-changed")."""
+    response = make_response(render_template(template, **context), status)
+    response.headers.add("Vary", "HX-Request")
+    if trigger:
+        response.headers["HX-Trigger"] = trigger
+    return response
+
+
+def local(value: datetime | None) -> datetime | None:
+    """An aware time in the app's time zone (the zone the dashboard shows everything in)."""
+    if value is None:
+        return None
+    return to_utc(value, current_settings().zone).astimezone(current_settings().zone)
+
+
+@bp.app_template_filter("clock")
+def clock(value: datetime | None) -> str:
+    """HH:MM in the app time zone."""
+    moment = local(value)
+    return moment.strftime("%H:%M") if moment else ""
+
+
+@bp.app_template_filter("when")
+def when(value: datetime | None) -> str:
+    """A compact local date and time, e.g. 'Tue 3 Mar 2026 09:30'."""
+    moment = local(value)
+    return f"{moment:%a} {moment.day} {moment:%b %Y %H:%M}" if moment else "—"
+
+
+@bp.app_template_filter("day_label")
+def day_label(value: date) -> str:
+    """'Tuesday 3 March' for day headings."""
+    return f"{value:%A} {value.day} {value:%B}"
+
+
+@bp.app_template_filter("iso_local")
+def iso_local(value: datetime | None) -> str:
+    """YYYY-MM-DDTHH:MM in the app zone: the value an <input type=datetime-local> expects."""
+    moment = local(value)
+    return moment.strftime("%Y-%m-%dT%H:%M") if moment else ""
+
+
+def highlight(text: str | None, query: str | None) -> Markup:
+    """Escape ``text`` and wrap the words of ``query`` in <mark>; the only markup is ours.
+
+    The raw text is split around matches first and every piece escaped on its own, so a query can
+    never match inside an entity or produce markup from the event's own text.
+    """
+    text = text or ""
+    words = sorted({word for word in (query or "").split() if any(ch.isalnum() for ch in word)},
+                   key=len, reverse=True)
+    words = [word.strip('"*()') for word in words]
+    words = [word for word in words if word]
+    if not words:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE)
+    out: list[str] = []
+    last = 0
+    for match in pattern.finditer(text):
+        out.append(str(escape(text[last:match.start()])))
+        out.append(f"<mark>{escape(match.group(0))}</mark>")
+        last = match.end()
+    out.append(str(escape(text[last:])))
+    return Markup("".join(out))  # noqa: S704 - every piece of user text above went through escape()
+
+
+bp.add_app_template_filter(highlight, "highlight")

@@ -1,0 +1,54 @@
+"""Helpers of the dashboard tests: asserting page-vs-partial answers, seeding rows."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from app.db import write_transaction
+from app.models import Command
+from app.services.commands import create_command
+from app.timeutil import utcnow
+
+HX = {"HX-Request": "true"}
+
+
+def assert_page(response, status: int = 200) -> str:
+    """A full page: the layout is there and the answer varies on HX-Request."""
+    assert response.status_code == status, response.text[:500]
+    assert "<html" in response.text
+    assert "HX-Request" in response.headers.get("Vary", "")
+    return response.text
+
+
+def assert_partial(response, status: int = 200) -> str:
+    """An htmx fragment: no layout, and the answer varies on HX-Request."""
+    assert response.status_code == status, response.text[:500]
+    assert "<html" not in response.text
+    assert "HX-Request" in response.headers.get("Vary", "")
+    return response.text
+
+
+def assert_login_redirect(client, url: str) -> None:
+    """Signed-out visitors are sent to the login page, which brings them back."""
+    response = client.get(url)
+    assert response.status_code == 302
+    assert "/login?next=" in response.headers["Location"]
+
+
+def csrf(client) -> str:
+    """A CSRF token for the signed-in client's session."""
+    from tests.conftest import csrf_token_from
+
+    return csrf_token_from(client.get("/commands").text)
+
+
+def make_command(system: str = "hub", command: str = "NOTIFY", *, failed: bool = False, title: str = "ACTION") -> int:
+    """A pending command (or a failed one, delivered once and failed for good); its id."""
+    cmd, _ = create_command(system_id=system, command=command, parameters={"args": ["x"]},
+                            source_key=f"test:{system}:{command}:{title}", event_title=title,
+                            calendar_id="primary")
+    if failed:  # as if delivered once and failed for good (the queue's own tests cover getting there)
+        with write_transaction() as session:
+            session.execute(update(Command).where(Command.id == cmd.id).values(
+                status="failed", attempts=1, error="device offline", failed_at=utcnow()))
+    return cmd.id
