@@ -70,6 +70,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
     api.init_app(app)
     dashboard.init_app(app)
     health.init_app(app)
+    app.extensions.setdefault("chronos.health_details", []).append(_sync_health_details)
     _load_plugins(app)
     cli.init_app(app)
     log.info("Chronos Engine %s starting (SQLite library %s)", VERSION, database.sqlite_library_version())
@@ -90,3 +91,10 @@ def _load_plugins(app: OpenAPI) -> None:
         app.extensions["chronos.plugins"] = None
         return
     app.extensions["chronos.plugins"] = pipeline.load_pipeline(app.config[SETTINGS_KEY])
+
+
+def _sync_health_details() -> dict[str, Any]:
+    """Calendars that are disconnected or failing, for /health details (issue 5)."""
+    from app.services.sync import health_details
+
+    return health_details()

@@ -83,9 +83,11 @@ def load_credentials(settings: Settings) -> Credentials | None:
     if not path.exists():
         return None
     info = json.loads(path.read_text(encoding="utf-8"))
+    credentials = Credentials.from_authorized_user_info(info)
     if settings.calendar.google.token_uri:
-        info["token_uri"] = settings.calendar.google.token_uri
-    return Credentials.from_authorized_user_info(info)
+        # from_authorized_user_info always sets Google's endpoint, whatever the file says.
+        credentials = credentials.with_token_uri(settings.calendar.google.token_uri)
+    return credentials
 
 
 def save_credentials(settings: Settings, credentials: Credentials) -> None:

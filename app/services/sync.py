@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -16,9 +17,11 @@ from sqlalchemy import or_, select, update
 
 from app.config import current_settings
 from app.db import write_transaction
+from app.errors import UnavailableError
 from app.extensions import db
-from app.models import SyncState
-from app.services import sync_outbox
+from app.models import SyncJob, SyncState
+from app.services import sync_jobs, sync_outbox
+from app.services.heartbeat import daemon_is_fresh, scheduler_status
 from app.services.sync_store import SyncCounts, apply_page, reconcile
 from app.sources import registry
 from app.sources.base import AuthorizationLost, CalendarSource, SourceError, SyncTokenExpired, SyncWindow
@@ -211,3 +214,43 @@ def health_details() -> dict[str, Any]:
     problems = [{"calendar_id": row.calendar_id, "source": row.source, "status": row.status,
                  "message": row.last_error} for row in rows]
     return {"calendars": problems} if problems else {}
+
+
+def submit_sync(days_ahead: int, force_refresh: bool, calendar_id: str | None,
+                wait: int | None) -> tuple[bool, dict[str, Any]]:
+    """Queue a sync job for the daemon and optionally wait for it: (finished, job JSON).
+
+    Waiting without a live daemon would only time out, so it is refused at once (503) and nothing is queued.
+    """
+    fresh = daemon_is_fresh()
+    if wait and not fresh:
+        raise UnavailableError("The sync daemon is not running (no fresh heartbeat), so nobody would carry out "
+                               "this sync; start it with `python -m daemon` or request without ?wait.")
+    job = sync_jobs.request_sync(days_ahead=days_ahead, force_refresh=force_refresh, calendar_id=calendar_id)
+    if wait:
+        job = wait_for_job(job.id, wait)
+    body = sync_jobs.job_json(job)
+    if not fresh:
+        body["warning"] = ("The sync daemon is not running (no fresh heartbeat): the job stays queued until "
+                           "`python -m daemon` runs.")
+    return job.status in ("succeeded", "failed"), body
+
+
+def wait_for_job(job_id: int, seconds: float, poll: float = 0.2) -> SyncJob:
+    """Poll the job row (written by the daemon process) until it finishes or the time is up."""
+    deadline = time.monotonic() + seconds
+    while True:
+        db.session.rollback()  # end the snapshot, so the daemon's commits become visible
+        job = sync_jobs.get_job(job_id)
+        if job.status in ("succeeded", "failed") or time.monotonic() >= deadline:
+            return job
+        time.sleep(poll)
+
+
+def sync_health() -> dict[str, Any]:
+    """The public sync health: the daemon's status and calendars that are disconnected or failing."""
+    scheduler = scheduler_status()
+    problems = health_details().get("calendars", [])
+    healthy = scheduler.is_running and not problems
+    return {"status": "healthy" if healthy else "degraded", "scheduler": scheduler.as_json(),
+            "timestamp": format_utc(utcnow()), "calendars": problems}

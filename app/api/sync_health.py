@@ -1,0 +1,16 @@
+"""The public sync health check (no API key needed, no secrets shown)."""
+
+from __future__ import annotations
+
+from app.api.base import api_blueprint
+from app.api.sync_schemas import SyncHealthOut
+from app.auth import public
+from app.services.sync import sync_health
+
+bp = api_blueprint("sync_health", "Sync", public=True)
+
+
+@bp.get("/sync/health", summary="Is the sync daemon alive?", responses={200: SyncHealthOut})
+@public
+def sync_health_check():
+    return sync_health()
