@@ -95,7 +95,8 @@ def _times(raw: dict[str, Any], all_day: bool, app_zone: ZoneInfo, event_zone: Z
     end_raw = raw.get("end_time")
     if all_day:
         start_day = _day(raw.get("start_time"), "start_time", event_zone)
-        end_day = _day(end_raw, "end_time", event_zone) if end_raw is not None else start_day + timedelta(days=1)
+        end_day = (_day(end_raw, "end_time", event_zone, is_end=True) if end_raw is not None
+                   else start_day + timedelta(days=1))
         if end_day <= start_day:
             raise InvalidInputError("end_time", "must be a later date than start_time (the end date is exclusive)")
         start, end = all_day_bounds(start_day, end_day, event_zone)
@@ -117,15 +118,21 @@ def _instant(value: Any, field: str, zone: ZoneInfo) -> datetime:
         raise InvalidInputError(field, f"{value!r} is not an RFC 3339 date-time") from None
 
 
-def _day(value: Any, field: str, event_zone: ZoneInfo) -> date:
-    """A date for all-day events; a full date-time (as GET returns it) counts as its local date."""
+def _day(value: Any, field: str, event_zone: ZoneInfo, is_end: bool = False) -> date:
+    """A date for all-day events; a full date-time (as GET returns it) counts as its local day.
+
+    An end given as a date-time that is not local midnight still covers its day, so the exclusive end
+    date is the day after.
+    """
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(field, "must be a date YYYY-MM-DD for an all-day event")
     text = value.strip()
     try:
         if DATE_ONLY.fullmatch(text):
             return date.fromisoformat(text)
-        return parse_datetime(text, event_zone).astimezone(event_zone).date()
+        local = parse_datetime(text, event_zone).astimezone(event_zone)
+        covers_day = is_end and local.time() != datetime.min.time()
+        return local.date() + timedelta(days=1) if covers_day else local.date()
     except ValueError:
         raise InvalidInputError(field, f"{value!r} is not a date YYYY-MM-DD") from None
 
