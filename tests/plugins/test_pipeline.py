@@ -1,0 +1,143 @@
+"""Plugin discovery and isolation: custom directories, failing plugins, import errors in /health, the docs example."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+from app.services.pipeline import current_pipeline
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = "/api/v1/events"
+LATE = {"title": "Evening review", "start_time": "2030-05-08T20:00:00Z", "end_time": "2030-05-08T21:00:00Z"}
+
+
+def write_plugin(directory: Path, name: str, source: str) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{name}.py").write_text(textwrap.dedent(source), encoding="utf-8")
+
+
+def app_with(make_app, directory: Path, enabled: list[str]):
+    return make_app({"plugins": {"custom_directory": str(directory), "enabled": enabled}})
+
+
+BOOM = """
+    from app.plugins import EventData
+
+    class Boom:
+        name = "boom"
+
+        def process(self, event: EventData, context) -> EventData:
+            raise RuntimeError("exploded on purpose")
+
+    plugin = Boom()
+"""
+
+
+def test_a_plugin_that_raises_is_recorded_and_the_event_still_stored(make_app, auth, tmp_path):
+    directory = tmp_path / "custom"
+    write_plugin(directory, "boom", BOOM)
+    client = app_with(make_app, directory, ["command_handler", "boom", "wellness"]).test_client()
+    response = client.post(BASE, json=LATE, headers=auth)
+    assert response.status_code == 201
+    event = response.json
+    assert event["problems"] == [{"plugin": "boom", "message": "RuntimeError: exploded on purpose"}]
+    assert "late_work" in event["tags"]  # the plugin after the failing one still ran
+    assert client.get(f"{BASE}/{event['id']}", headers=auth).json["problems"] == event["problems"]
+
+
+def test_a_plugin_that_fails_to_import_is_reported_and_the_app_starts(make_app, auth, tmp_path):
+    directory = tmp_path / "custom"
+    write_plugin(directory, "broken", "import module_that_does_not_exist\n")
+    write_plugin(directory, "syntax", "def (:\n")
+    app = app_with(make_app, directory, ["command_handler", "broken", "analytics", "wellness", "missing"])
+    client = app.test_client()
+    health = client.get("/health").json
+    errors = {error["plugin"]: error["error"] for error in health["details"]["plugins"]["load_errors"]}
+    assert "ModuleNotFoundError" in errors["broken"] and "SyntaxError" in errors["syntax"]
+    assert "no plugin has this name" in errors["missing"]
+    with app.app_context():
+        assert [plugin.name for plugin in current_pipeline().event_plugins] == [
+            "command_handler", "analytics", "wellness"]
+    assert client.post(BASE, json=LATE, headers=auth).status_code == 201
+
+
+def test_enabled_selects_and_orders_plugins(make_app, auth, tmp_path):
+    directory = tmp_path / "custom"
+    write_plugin(directory, "pair", """
+        from app.plugins import EventData
+
+        class Append:
+            def __init__(self, name):
+                self.name = name
+
+            def process(self, event: EventData, context) -> EventData:
+                return event.copy(title=event.title + "+" + self.name)
+
+        PLUGINS = [Append("first"), Append("second"), Append("unused")]
+    """)
+    client = app_with(make_app, directory, ["second", "first"]).test_client()
+    assert client.post(BASE, json=LATE, headers=auth).json["title"] == "Evening review+second+first"
+    plain = app_with(make_app, directory, []).test_client()
+    event = plain.post(BASE, json=LATE, headers=auth).json
+    assert event["title"] == "Evening review" and event["tags"] == []
+
+
+def test_a_plugin_returning_nonsense_is_recorded(make_app, auth, tmp_path):
+    directory = tmp_path / "custom"
+    write_plugin(directory, "odd", """
+        class Odd:
+            name = "odd"
+
+            def process(self, event, context):
+                return "not an event"
+
+        plugin = Odd()
+    """)
+    event = app_with(make_app, directory, ["odd"]).test_client().post(BASE, json=LATE, headers=auth).json
+    assert event["problems"] == [{"plugin": "odd", "message": "returned str, not an event"}]
+
+
+def test_a_failing_after_store_hook_is_recorded_on_the_stored_event(make_app, auth, tmp_path):
+    directory = tmp_path / "custom"
+    write_plugin(directory, "late_boom", """
+        class LateBoom:
+            name = "late_boom"
+
+            def process(self, event, context):
+                return event
+
+            def after_store(self, event, context):
+                context.store_event_metrics(event.id, {"category": "x"})  # written, then undone
+                raise ValueError(f"no luck with {event.id}")
+
+        plugin = LateBoom()
+    """)
+    app = app_with(make_app, directory, ["late_boom"])
+    client = app.test_client()
+    event = client.post(BASE, json=LATE, headers=auth).json
+    stored = client.get(f"{BASE}/{event['id']}", headers=auth).json
+    assert stored["problems"] == [{"plugin": "late_boom", "message": f"ValueError: no luck with {event['id']}"}]
+    with app.app_context():
+        from app.models import EventAnalytics
+
+        assert EventAnalytics.query.count() == 0
+
+
+def docs_example() -> str:
+    text = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    match = re.search(r"<!-- example-plugin -->\s*```python\n(.*?)```", text, re.DOTALL)
+    assert match, "docs/plugins.md lost its example plugin"
+    return match.group(1)
+
+
+def test_the_documented_example_plugin_works_from_a_custom_directory(make_app, auth, tmp_path):
+    directory = tmp_path / "my_plugins"
+    write_plugin(directory, "shout", docs_example())
+    app = app_with(make_app, directory, ["command_handler", "shout", "analytics", "wellness"])
+    client = app.test_client()
+    event = client.post(BASE, json={"title": "!! Call the bank", "start_time": "2030-05-08T10:00:00Z"},
+                        headers=auth).json
+    assert event["title"] == "Call the bank" and event["priority"] == "URGENT" and event["tags"] == ["shouted"]
+    assert client.get("/health").json.get("details", {}).get("plugins") is None
