@@ -2,6 +2,7 @@
 
 from app.models.commands import COMMAND_STATUSES, Command
 from app.models.events import EVENT_STATUSES, EVENT_TYPES, PRIORITIES, Event, EventAnalytics, Note, UrlPayload
+from app.models.planning import DismissedSuggestion, PlanningAction
 from app.models.sync import (
     SYNC_JOB_STATUSES,
     Heartbeat,
@@ -21,12 +22,14 @@ __all__ = [
     "PRIORITIES",
     "SYNC_JOB_STATUSES",
     "Command",
+    "DismissedSuggestion",
     "Event",
     "EventAnalytics",
     "Heartbeat",
     "JobRecord",
     "Note",
     "PendingUpstreamOp",
+    "PlanningAction",
     "SyncJob",
     "SyncState",
     "Template",

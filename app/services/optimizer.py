@@ -1,0 +1,285 @@
+"""The schedule optimizer: rules that turn a window of events into explained suggestions.
+
+Pure logic over EventData (no database), so the planning service, the daemon's planning jobs and the
+SchedulingPlugin wrapper all share it. Every suggestion names its rule, the events, and the numbers behind
+it; confidences follow from the same numbers (see docs/planning.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from app.plugins import EventData, PluginContext, Suggestion
+from app.services.schedule_rules import Timeline, event_minutes, fixed_reason, is_busy, is_focus
+from app.services.worktime import WorkPolicy
+from app.timeutil import format_utc, utcnow
+
+ORDER = {"conflict": 0, "overload": 1, "move": 2, "break": 3, "focus_block": 4}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A suggestion plus its stable key (for dismissal) and every event it is about."""
+
+    suggestion: Suggestion
+    key: str
+    event_ids: tuple[int, ...] = ()
+    trigger: str | None = None  # for a move: the key of the conflict or overload it resolves
+
+
+@dataclass
+class Plan:
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def moves(self) -> list[Finding]:
+        return [item for item in self.findings if item.suggestion.type == "move"]
+
+
+def graded(value: float, limit: float) -> float:
+    """0.5 at the limit, rising linearly to 1.0 at twice the limit: how far past a threshold we are."""
+    return round(min(1.0, 0.5 + 0.5 * max(0.0, value - limit) / limit), 2)
+
+
+def _clock(moment: datetime, policy: WorkPolicy) -> str:
+    return moment.astimezone(policy.zone).strftime("%H:%M")
+
+
+def _day_label(day: date) -> str:
+    return day.strftime("%a %d %b %Y")
+
+
+def _when(start: datetime, end: datetime, policy: WorkPolicy) -> str:
+    return f"{_day_label(policy.local_date(start))} {_clock(start, policy)}–{_clock(end, policy)}"
+
+
+def analyse(events: Sequence[EventData], window_start: datetime, window_end: datetime, policy: WorkPolicy,
+            now: datetime, dismissed: frozenset[str] = frozenset(), horizon: datetime | None = None) -> Plan:
+    """Every suggestion for [window_start, window_end); moves search free slots up to ``horizon``."""
+    busy = sorted((e for e in events if is_busy(e) and e.id is not None), key=lambda e: (e.start_time, e.id))
+    in_window = [e for e in busy if e.end_time > window_start and e.start_time < window_end]
+    horizon = horizon or window_end + (window_end - window_start)
+    timeline = Timeline(policy, busy)
+    days = [day for day in policy.days(window_start, window_end)]
+    conflicts = find_conflicts(in_window, policy)
+    overloads = find_overloads(days, timeline, policy)
+    moves = plan_moves(conflicts, overloads, in_window, timeline, policy, now, horizon, dismissed)
+    findings = [*conflicts, *overloads, *moves, *find_breaks(in_window, policy),
+                *find_focus_blocks(days, in_window, timeline, policy, now)]
+    kept = [item for item in findings if item.key not in dismissed]
+    kept.sort(key=lambda item: (ORDER[item.suggestion.type], _sort_time(item, window_start), item.key))
+    return Plan(kept)
+
+
+def _sort_time(item: Finding, fallback: datetime) -> datetime:
+    return item.suggestion.proposed_start or fallback
+
+
+def find_conflicts(busy: list[EventData], policy: WorkPolicy) -> list[Finding]:
+    """Each overlapping pair; confidence = the share of the shorter event that is double-booked."""
+    found: list[Finding] = []
+    active: list[EventData] = []
+    for event in busy:  # sorted by start: a sweep keeps only events still running
+        active = [other for other in active if other.end_time > event.start_time]
+        for other in active:
+            overlap = (min(other.end_time, event.end_time) - event.start_time).total_seconds() / 60
+            share = overlap / min(event_minutes(other), event_minutes(event))
+            first, second = sorted((other.id, event.id))
+            reason = (f"'{other.title}' and '{event.title}' overlap by {overlap:.0f} min on "
+                      f"{_when(event.start_time, min(other.end_time, event.end_time), policy)}.")
+            found.append(Finding(
+                Suggestion("conflict", reason, round(min(1.0, share), 2), event_id=event.id,
+                           proposed_start=event.start_time, proposed_end=min(other.end_time, event.end_time)),
+                key=f"conflict:{first}:{second}", event_ids=(first, second)))
+        active.append(event)
+    return found
+
+
+def find_overloads(days: list[date], timeline: Timeline, policy: WorkPolicy) -> list[Finding]:
+    """Local days whose scheduled time (overlaps counted once) exceeds planning.max_daily_hours."""
+    found = []
+    for day in days:
+        scheduled = timeline.day_minutes(day)
+        if scheduled > policy.max_daily_minutes:
+            reason = (f"{_day_label(day)} has {scheduled / 60:.1f} h scheduled, over the limit of "
+                      f"{policy.max_daily_minutes / 60:g} h by {(scheduled - policy.max_daily_minutes) / 60:.1f} h.")
+            start, end = policy.day_bounds(day)
+            found.append(Finding(Suggestion("overload", reason, graded(scheduled, policy.max_daily_minutes),
+                                            proposed_start=start, proposed_end=end), key=f"overload:{day}"))
+    return found
+
+
+def find_breaks(busy: list[EventData], policy: WorkPolicy) -> list[Finding]:
+    """Back-to-back chains (gaps under min_break_minutes) longer than max_chain_minutes get a break.
+
+    The break goes after the last event that keeps the chain within the limit; the rest of the chain is
+    checked again from there, so a very long chain gets several breaks.
+    """
+    found: list[Finding] = []
+    for chain in back_to_back_chains(busy, policy):
+        while len(chain) > 1:
+            span = (max(e.end_time for e in chain) - chain[0].start_time).total_seconds() / 60
+            if span <= policy.max_chain_minutes:
+                break
+            cut = _break_point(chain, policy)
+            end_of_run = max(e.end_time for e in chain[:cut])
+            start = end_of_run
+            ids = tuple(e.id for e in chain)
+            run_minutes = (end_of_run - chain[0].start_time).total_seconds() / 60
+            reason = (f"{len(chain)} events run back to back for {span:.0f} min from "
+                      f"{_clock(chain[0].start_time, policy)} ('{chain[0].title}' to '{chain[-1].title}') "
+                      f"without a {policy.min_break_minutes}-min gap; the limit is {policy.max_chain_minutes} "
+                      f"min. Take a break after {run_minutes:.0f} min, before '{chain[cut].title}'.")
+            found.append(Finding(
+                Suggestion("break", reason, graded(span, policy.max_chain_minutes), event_id=chain[cut].id,
+                           proposed_start=start, proposed_end=start + timedelta(minutes=policy.min_break_minutes)),
+                key=f"break:{'-'.join(str(i) for i in ids)}:{cut}", event_ids=ids))
+            chain = chain[cut:]
+    return found
+
+
+def back_to_back_chains(busy: list[EventData], policy: WorkPolicy) -> list[list[EventData]]:
+    """Runs of two or more busy events (sorted by start) separated by less than min_break_minutes."""
+    gap = timedelta(minutes=policy.min_break_minutes)
+    chains: list[list[EventData]] = []
+    end: datetime | None = None
+    for event in busy:
+        if end is not None and event.start_time - end < gap:
+            chains[-1].append(event)
+            end = max(end, event.end_time)
+        else:
+            chains.append([event])
+            end = event.end_time
+    return [chain for chain in chains if len(chain) > 1]
+
+
+def _break_point(chain: list[EventData], policy: WorkPolicy) -> int:
+    """Index of the first event after the break: the longest prefix within the limit (at least one)."""
+    limit = timedelta(minutes=policy.max_chain_minutes)
+    cut = 1
+    for index in range(1, len(chain)):
+        if max(e.end_time for e in chain[:index]) - chain[0].start_time <= limit:
+            cut = index
+    return cut
+
+
+def find_focus_blocks(days: list[date], busy: list[EventData], timeline: Timeline, policy: WorkPolicy,
+                      now: datetime) -> list[Finding]:
+    """On working days without a focus block, the largest free working slot if it fits one."""
+    length = timedelta(minutes=policy.focus_block_minutes)
+    focus_days = {policy.local_date(e.start_time) for e in busy if is_focus(e) and e.end_time - e.start_time >= length}
+    found = []
+    for day in days:
+        if day in focus_days:
+            continue
+        slots = timeline.free_in_working_hours(day, now)
+        if not slots:
+            continue
+        start, end = max(slots, key=lambda slot: (slot[1] - slot[0], -slot[0].timestamp()))
+        if end - start < length or timeline.day_minutes(day) + policy.focus_block_minutes > policy.max_daily_minutes:
+            continue
+        free = (end - start).total_seconds() / 60
+        reason = (f"{_day_label(day)} has no focus block of {policy.focus_block_minutes} min; its largest free "
+                  f"working slot is {_clock(start, policy)}–{_clock(end, policy)} ({free:.0f} min).")
+        found.append(Finding(Suggestion("focus_block", reason, graded(free, policy.focus_block_minutes),
+                                        proposed_start=start, proposed_end=start + length),
+                             key=f"focus_block:{day}"))
+    return found
+
+
+def plan_moves(conflicts: list[Finding], overloads: list[Finding], busy: list[EventData], timeline: Timeline,
+               policy: WorkPolicy, now: datetime, horizon: datetime, dismissed: frozenset[str]) -> list[Finding]:
+    """Move flexible events out of conflicts, then off overloaded days, each into the earliest free slot.
+
+    A move never lands outside working hours, on an event, in the past, or on a day it would overload;
+    the timeline is updated after each move so that later moves respect earlier ones.
+    """
+    by_id = {e.id: e for e in busy}
+    moved: set[int] = set()
+    moves: list[Finding] = []
+
+    def movable(event: EventData) -> bool:
+        return event.id not in moved and event.start_time >= now and fixed_reason(event) is None
+
+    for conflict in conflicts:
+        if conflict.key in dismissed:
+            continue
+        pair = [by_id[i] for i in conflict.event_ids]
+        if any(e.id in moved for e in pair):
+            continue  # one of the two already moved away, so this overlap is gone
+        candidates = sorted((e for e in pair if movable(e)), key=lambda e: (e.start_time, e.id), reverse=True)
+        for event in candidates[:1]:  # the later one moves; fixed events never do
+            partner = next(e for e in pair if e.id != event.id)
+            why = f"out of its overlap with '{partner.title}'"
+            move = _move(event, why, conflict, timeline, policy, now, horizon, dismissed, moved, None)
+            if move:
+                moves.append(move)
+    for overload in overloads:
+        if overload.key in dismissed:
+            continue
+        day = policy.local_date(overload.suggestion.proposed_start)
+        for event in sorted((e for e in busy if policy.local_date(e.start_time) == day and movable(e)),
+                            key=lambda e: (e.start_time, e.id), reverse=True):
+            if timeline.day_minutes(day) <= policy.max_daily_minutes:
+                break
+            why = f"off {_day_label(day)}, which is over the daily limit"
+            move = _move(event, why, overload, timeline, policy, now, horizon, dismissed, moved, day)
+            if move:
+                moves.append(move)
+    return moves
+
+
+def _move(event: EventData, why: str, trigger: Finding, timeline: Timeline, policy: WorkPolicy, now: datetime,
+          horizon: datetime, dismissed: frozenset[str], moved: set[int], avoid: date | None) -> Finding | None:
+    key = f"move:{event.id}:{trigger.key}"
+    if key in dismissed:
+        return None
+    length = event.end_time - event.start_time
+    timeline.remove(event.id, event.start_time, event.end_time)
+
+    def day_ok(day: date, needed: float) -> bool:
+        return day != avoid and timeline.day_minutes(day) + needed <= policy.max_daily_minutes
+
+    slot = timeline.first_free(length, next_quarter(now), horizon, day_ok)
+    if slot is None:
+        timeline.add(event.id, event.start_time, event.end_time)
+        return None
+    timeline.add(event.id, *slot)
+    moved.add(event.id)
+    reason = (f"Move '{event.title}' {why} to {_when(*slot, policy)}, the earliest free working slot "
+              f"({trigger.suggestion.reason})")
+    return Finding(Suggestion("move", reason, trigger.suggestion.confidence, event_id=event.id,
+                              proposed_start=slot[0], proposed_end=slot[1]),
+                   key=key, event_ids=(event.id,), trigger=trigger.key)
+
+
+def next_quarter(moment: datetime) -> datetime:
+    """Round up to the next quarter hour, so proposed times are ones people would pick."""
+    base = moment.replace(second=0, microsecond=0)
+    extra = (-base.minute) % 15
+    if extra == 0 and base < moment:
+        extra = 15
+    return base + timedelta(minutes=extra)
+
+
+def suggestion_json(finding: Finding) -> dict[str, Any]:
+    """The contract's suggestion JSON plus the key used to apply or dismiss it and the related events."""
+    s = finding.suggestion
+    return {"key": finding.key, "type": s.type, "event_id": s.event_id,
+            "proposed_start": format_utc(s.proposed_start), "proposed_end": format_utc(s.proposed_end),
+            "reason": s.reason, "confidence": s.confidence, "event_ids": list(finding.event_ids)}
+
+
+class OptimizerPlugin:
+    """The optimizer as a SchedulingPlugin: the same rules over whatever window the host hands it."""
+
+    name = "optimizer"
+
+    def suggest(self, events: list[EventData], window_start: datetime, window_end: datetime,
+                context: PluginContext) -> list[Suggestion]:
+        policy = WorkPolicy.from_settings(context.settings)
+        plan = analyse(events, window_start, window_end, policy, max(utcnow(), window_start))
+        return [finding.suggestion for finding in plan.findings]

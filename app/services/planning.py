@@ -1,0 +1,183 @@
+"""The optimizer against the database: suggestions for a window, dismissals, and applying moves."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.config import current_settings
+from app.db import write_transaction
+from app.errors import ConflictError, InvalidInputError, NotFoundError
+from app.extensions import db
+from app.models import DismissedSuggestion, Event, PendingUpstreamOp, PlanningAction
+from app.plugins import EventData
+from app.services.optimizer import Finding, Plan, analyse, suggestion_json
+from app.services.schedule_rules import PATCHED_SOURCES, fixed_reason
+from app.services.worktime import WorkPolicy
+from app.timeutil import day_start, format_utc, utcnow
+
+MAX_WINDOW_DAYS = 90
+
+
+def policy() -> WorkPolicy:
+    return WorkPolicy.from_settings(current_settings())
+
+
+def window(days: int, now: datetime) -> tuple[datetime, datetime]:
+    """From the start of today (app time zone) for ``days`` local days."""
+    if not 1 <= days <= MAX_WINDOW_DAYS:
+        raise InvalidInputError("optimization_window_days", f"must be from 1 to {MAX_WINDOW_DAYS}")
+    zone = current_settings().zone
+    first = now.astimezone(zone).date()
+    return day_start(first, zone), day_start(first + timedelta(days=days), zone)
+
+
+def event_data(event: Event) -> EventData:
+    """The optimizer's view of a stored event."""
+    return EventData(
+        id=event.id, title=event.title, start_time=event.start_time, end_time=event.end_time,
+        all_day=bool(event.all_day), calendar_id=event.calendar_id, source=event.source,
+        external_id=event.external_id, attendees=list(event.attendees or []), tags=list(event.tags or []),
+        event_type=event.event_type, status=event.status, priority=event.priority,
+    )
+
+
+def load_events(start: datetime, end: datetime) -> list[EventData]:
+    """Every event overlapping [start, end)."""
+    rows = db.session.scalars(select(Event).where(Event.end_time > start, Event.start_time < end)
+                              .order_by(Event.start_time, Event.id))
+    return [event_data(row) for row in rows]
+
+
+def dismissed_keys() -> frozenset[str]:
+    return frozenset(db.session.scalars(select(DismissedSuggestion.key)))
+
+
+def build_plan(window_days: int, now: datetime) -> Plan:
+    """The optimizer's findings for the window, leaving out dismissed ones."""
+    start, end = window(window_days, now)
+    horizon = end + (end - start)  # moves may look as far again past the window for a free slot
+    return analyse(load_events(start, horizon), start, end, policy(), now, dismissed_keys(), horizon)
+
+
+def current_suggestions(window_days: int = 7, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Suggestion JSON for the dashboard: {"key", "type", "event_id", "event_ids", "proposed_start",
+    "proposed_end", "reason", "confidence"}; dismissed ones are left out."""
+    return [suggestion_json(item) for item in build_plan(window_days, now or utcnow()).findings]
+
+
+def optimize(window_days: int = 7, auto_apply: bool = False, now: datetime | None = None) -> dict[str, Any]:
+    """{"suggestions": [...], "applied": [...]}; with auto_apply the move suggestions are carried out.
+
+    A dry run only reads. With auto_apply, planning and moving happen in one write transaction, so no
+    other writer can slip an event into a slot between the check and the move.
+    """
+    now = now or utcnow()
+    if not auto_apply:
+        return {"suggestions": current_suggestions(window_days, now), "applied": []}
+    with write_transaction() as session:
+        plan = build_plan(window_days, now)
+        applied = [apply_move(session, move, "optimize") for move in plan.moves]
+    return {"suggestions": [suggestion_json(item) for item in plan.findings], "applied": applied}
+
+
+def dismiss_suggestion(key: str) -> None:
+    """Hide a suggestion for good; the key names the rule and the events, so new problems still show."""
+    key = (key or "").strip()
+    if not key or len(key) > 500:
+        raise InvalidInputError("key", "must be a suggestion key of 1–500 characters")
+    with write_transaction() as session:
+        if session.get(DismissedSuggestion, key) is None:
+            session.add(DismissedSuggestion(key=key))
+
+
+def apply_suggestion(key: str, window_days: int = 7, now: datetime | None = None) -> dict[str, Any]:
+    """Carry out one current suggestion by key: a move moves the event, a focus_block books a block.
+
+    Answers {"key", "type", "event_id", ...}: the applied move (see apply_move) or the created focus event.
+    Other kinds describe a problem rather than a change and answer ConflictError.
+    """
+    now = now or utcnow()
+    with write_transaction() as session:
+        finding = next((item for item in build_plan(window_days, now).findings if item.key == key), None)
+        if finding is None:
+            raise NotFoundError("That suggestion no longer applies; reload the suggestions.")
+        if finding.suggestion.type == "move":
+            return apply_move(session, finding, "apply")
+        if finding.suggestion.type == "focus_block":
+            return _book_focus_block(finding)
+    raise ConflictError(f"A {finding.suggestion.type} suggestion cannot be applied; it describes a problem.")
+
+
+def _book_focus_block(finding: Finding) -> dict[str, Any]:
+    from app.services import events  # late: the events service loads the plugin pipeline
+
+    s = finding.suggestion
+    event, _consumed = events.create_event({
+        "title": "Focus time", "start_time": s.proposed_start, "end_time": s.proposed_end,
+        "event_type": "block", "tags": ["focus"], "description": s.reason,
+    })
+    dismiss_suggestion(finding.key)  # booked: the day has its focus block now
+    return {"key": finding.key, "type": "focus_block", "event_id": event.id if event else None,
+            "new_start": format_utc(s.proposed_start), "new_end": format_utc(s.proposed_end)}
+
+
+def apply_move(session: Session, finding: Finding, actor: str) -> dict[str, Any]:
+    """Move the event of a move finding; returns the applied JSON (see move_event)."""
+    s = finding.suggestion
+    event = session.get(Event, s.event_id)
+    if event is None:
+        raise NotFoundError(f"No event with id {s.event_id}.")
+    return move_event(session, event, s.proposed_start, s.proposed_end, actor, s.reason, finding.key)
+
+
+def move_event(session: Session, event: Event, start: datetime, end: datetime, actor: str, reason: str,
+               key: str = "") -> dict[str, Any]:
+    """Give an event new times, queue the upstream patch for a synced event, and log the move.
+
+    Answers {"key", "event_id", "title", "previous_start", "previous_end", "new_start", "new_end",
+    "upstream_patch_queued", "reason"}.
+    """
+    why_fixed = fixed_reason(event_data(event))
+    if why_fixed is not None and actor in ("optimize", "apply"):
+        raise ConflictError(f"'{event.title}' cannot move: {why_fixed}.")  # a guard; the rules never ask
+    previous = (event.start_time, event.end_time)
+    event.start_time, event.end_time = start, end
+    queued = bool(event.external_id) and event.source in PATCHED_SOURCES
+    if queued:
+        _queue_patch(session, event)
+    session.add(PlanningAction(
+        actor=actor, event_id=event.id, event_title=event.title, suggestion_key=key, previous_start=previous[0],
+        previous_end=previous[1], new_start=start, new_end=end, reason=reason, upstream_patch_queued=queued))
+    session.flush()
+    return {"key": key, "event_id": event.id, "title": event.title, "previous_start": format_utc(previous[0]),
+            "previous_end": format_utc(previous[1]), "new_start": format_utc(start), "new_end": format_utc(end),
+            "upstream_patch_queued": queued, "reason": reason}
+
+
+def _queue_patch(session: Session, event: Event) -> None:
+    """One pending patch per event carrying its latest times (a later move overwrites an unsent one)."""
+    payload = {"start_time": format_utc(event.start_time), "end_time": format_utc(event.end_time)}
+    op = session.scalars(select(PendingUpstreamOp).where(
+        PendingUpstreamOp.calendar_id == event.calendar_id, PendingUpstreamOp.external_id == event.external_id,
+        PendingUpstreamOp.op == "patch")).first()
+    if op is None:
+        session.add(PendingUpstreamOp(calendar_id=event.calendar_id, source=event.source, op="patch",
+                                      external_id=event.external_id, payload=payload, next_attempt_at=utcnow()))
+    else:
+        op.payload = {**(op.payload or {}), **payload}
+        op.next_attempt_at = utcnow()
+
+
+def recent_actions(limit: int = 20) -> list[dict[str, Any]]:
+    """The latest planning moves, newest first: {"id", "actor", "event_id", "event_title", "previous_start",
+    "previous_end", "new_start", "new_end", "reason", "upstream_patch_queued", "created_at"}."""
+    rows = db.session.scalars(select(PlanningAction).order_by(PlanningAction.id.desc()).limit(limit))
+    return [{"id": r.id, "actor": r.actor, "event_id": r.event_id, "event_title": r.event_title,
+             "previous_start": format_utc(r.previous_start), "previous_end": format_utc(r.previous_end),
+             "new_start": format_utc(r.new_start), "new_end": format_utc(r.new_end), "reason": r.reason,
+             "upstream_patch_queued": r.upstream_patch_queued, "created_at": format_utc(r.created_at)}
+            for r in rows]

@@ -1,0 +1,106 @@
+"""Which events count as busy, which may move, and a per-day timeline that finds free slots."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+
+from app.plugins import EventData
+from app.services.worktime import Interval, WorkPolicy, clip, gaps, union_minutes
+
+# Tags with a planning meaning (documented in docs/planning.md).
+PINNED, FLEXIBLE, UNSCHEDULED, FOCUS = "pinned", "flexible", "unscheduled", "focus"
+# Events from these sources can be moved: local ones, and Google ones (the move is queued as a patch).
+MOVABLE_SOURCES = frozenset({"local", "google"})
+PATCHED_SOURCES = frozenset({"google"})
+
+
+def _tags(event: EventData) -> set[str]:
+    return {tag.casefold() for tag in event.tags}
+
+
+def is_busy(event: EventData) -> bool:
+    """Takes up time: timed, not cancelled, not a reminder, not an unscheduled task's placeholder."""
+    return (not event.all_day and event.status != "cancelled" and event.event_type != "reminder"
+            and UNSCHEDULED not in _tags(event) and event.end_time > event.start_time)
+
+
+def fixed_reason(event: EventData) -> str | None:
+    """Why an event must never move, or None when it is flexible."""
+    tags = _tags(event)
+    if PINNED in tags:
+        return "it is pinned"
+    if event.attendees:
+        return "it has attendees"
+    if event.source not in MOVABLE_SOURCES:
+        return f"its {event.source} calendar is read-only"
+    if FLEXIBLE in tags:
+        return None  # the user's explicit tag outranks the event type (synced events default to "meeting")
+    if event.event_type in ("task", "block"):
+        return None
+    return f"it is {'an' if event.event_type[0] in 'aeiou' else 'a'} {event.event_type}"
+
+
+def is_fixed(event: EventData) -> bool:
+    return fixed_reason(event) is not None
+
+
+def is_focus(event: EventData) -> bool:
+    return event.event_type == "block" or FOCUS in _tags(event)
+
+
+def event_minutes(event: EventData) -> float:
+    return (event.end_time - event.start_time).total_seconds() / 60
+
+
+class Timeline:
+    """Busy intervals bucketed by local day, so slot searches and overlap checks stay local and fast."""
+
+    def __init__(self, policy: WorkPolicy, events: Iterable[EventData] = ()):
+        self.policy = policy
+        self._by_day: dict[date, dict[int, Interval]] = defaultdict(dict)
+        for event in events:
+            self.add(event.id or 0, event.start_time, event.end_time)
+
+    def add(self, key: int, start: datetime, end: datetime) -> None:
+        for day in self.policy.days(start, end):
+            self._by_day[day][key] = (start, end)
+
+    def remove(self, key: int, start: datetime, end: datetime) -> None:
+        for day in self.policy.days(start, end):
+            self._by_day[day].pop(key, None)
+
+    def busy(self, day: date) -> list[Interval]:
+        return list(self._by_day.get(day, {}).values())
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        return any(s < end and start < e for day in self.policy.days(start, end) for s, e in self.busy(day))
+
+    def day_minutes(self, day: date) -> float:
+        """Scheduled minutes of a local day, overlaps counted once."""
+        return union_minutes(self.busy(day), self.policy.day_bounds(day))
+
+    def free_in_working_hours(self, day: date, not_before: datetime) -> list[Interval]:
+        window = self.policy.working_window(day)
+        if window is None or window[1] <= not_before:
+            return []
+        window = clip(window, (max(window[0], not_before), window[1]))
+        return gaps(self.busy(day), window) if window else []
+
+    def first_free(self, length: timedelta, not_before: datetime, until: datetime,
+                   day_ok: Callable[[date, float], bool] | None = None) -> Interval | None:
+        """The earliest [start, start+length) inside working hours, free of every busy interval.
+
+        ``day_ok(day, minutes)`` may refuse a day (for example one the move would overload).
+        """
+        day = self.policy.local_date(not_before)
+        last = self.policy.local_date(until)
+        needed = length.total_seconds() / 60
+        while day <= last:
+            if day_ok is None or day_ok(day, needed):
+                for start, end in self.free_in_working_hours(day, not_before):
+                    if end - start >= length and start + length <= until:
+                        return start, start + length
+            day += timedelta(days=1)
+        return None
