@@ -11,7 +11,7 @@ from app.config import current_settings
 from app.db import write_transaction
 from app.errors import InvalidInputError, NotFoundError
 from app.extensions import db
-from app.models import Event, PendingUpstreamOp
+from app.models import Event
 from app.models.events import SPAN_SQL
 from app.plugins import Consumed, EventData
 from app.services import pipeline, search
@@ -149,19 +149,11 @@ def update_event(event_id: int, fields: dict[str, Any], *, partial: bool) -> Eve
 
 def delete_event(event_id: int) -> None:
     """Delete an event; a synced one is also queued for deletion at its calendar provider."""
+    from app.services.sync_outbox import queue_delete
+
     with write_transaction() as session:
         event = get_event(event_id)
         if event.external_id and event.source != "local":
-            queue_upstream_delete(event.calendar_id, event.source, event.external_id)
+            # The outbox also remembers the deletion, so the next sync does not bring the event back.
+            queue_delete(event.calendar_id, event.source, event.external_id, reason="deleted")
         session.delete(event)
-
-
-def queue_upstream_delete(calendar_id: str, source: str, external_id: str) -> None:
-    """Record that the provider must delete this event (once; the sync retries it until it succeeds)."""
-    with write_transaction() as session:
-        exists = session.execute(select(PendingUpstreamOp.id).where(
-            PendingUpstreamOp.calendar_id == calendar_id, PendingUpstreamOp.external_id == external_id,
-            PendingUpstreamOp.op == "delete")).first()
-        if exists is None:
-            session.add(PendingUpstreamOp(calendar_id=calendar_id, source=source, external_id=external_id,
-                                          op="delete", payload={}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.models import Event, PendingUpstreamOp
+from app.models.sync import UpstreamDeletion
 from app.timeutil import parse_datetime
 
 BASE = "/api/v1/events"
@@ -193,6 +194,8 @@ def test_deleting_a_synced_event_queues_an_upstream_delete(client, auth, app):
     ops = PendingUpstreamOp.query.all()
     assert [(op.calendar_id, op.source, op.external_id, op.op) for op in ops] == [
         ("primary", "google", "abc123", "delete")]
+    remembered = UpstreamDeletion.query.one()  # so the next sync does not bring it back
+    assert (remembered.external_id, remembered.reason) == ("abc123", "deleted")
 
 
 def test_synced_event_cannot_move_calendar(client, auth, app):
