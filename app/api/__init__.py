@@ -8,7 +8,7 @@ from flask import Response, current_app, request
 from flask_openapi3 import OpenAPI
 from werkzeug.exceptions import HTTPException
 
-from app.api import commands, events, notes, sync, sync_health, system, templates
+from app.api import analytics, commands, events, notes, optimize, sync, sync_health, system, templates
 from app.api.base import API_PREFIX
 from app.api.errors import HTTP_CODES, HTTP_MESSAGES, error_response
 from app.api.validation import check_json_body
@@ -19,7 +19,7 @@ from app.extensions import csrf
 log = logging.getLogger(__name__)
 
 # Each resource module exposes `bp`; registration order is documentation order.
-RESOURCE_MODULES = [system, events, templates, commands, notes, sync, sync_health]
+RESOURCE_MODULES = [system, events, templates, commands, notes, sync, sync_health, analytics, optimize]
 
 
 def is_api_request() -> bool:

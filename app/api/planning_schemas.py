@@ -1,0 +1,101 @@
+"""Request and response models of the analytics and optimizer APIs."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, StrictBool, StrictInt
+
+from app.api.schemas import StrictModel
+from app.services.planning import MAX_WINDOW_DAYS
+
+WindowDays = Annotated[int, Field(ge=1, le=MAX_WINDOW_DAYS, description="Days from the start of today")]
+
+
+class OptimizeQuery(StrictModel):
+    optimization_window_days: WindowDays | None = None
+    auto_apply: bool | None = None
+
+
+class OptimizeBody(StrictModel):
+    optimization_window_days: Annotated[StrictInt, Field(ge=1, le=MAX_WINDOW_DAYS)] | None = None
+    auto_apply: StrictBool | None = None
+
+
+class SuggestionOut(BaseModel):
+    key: str = Field(description="Stable id of the suggestion (rule and events), for apply and dismiss")
+    type: str = Field(description="move | break | focus_block | conflict | overload")
+    event_id: int | None
+    event_ids: list[int]
+    proposed_start: str | None
+    proposed_end: str | None
+    reason: str
+    confidence: float
+
+
+class AppliedOut(BaseModel):
+    key: str
+    event_id: int
+    title: str
+    previous_start: str
+    previous_end: str
+    new_start: str
+    new_end: str
+    upstream_patch_queued: bool
+    reason: str
+
+
+class OptimizeOut(BaseModel):
+    suggestions: list[SuggestionOut]
+    applied: list[AppliedOut]
+
+
+class ProductivityQuery(StrictModel):
+    days_back: Annotated[int, Field(ge=1, le=3660, description="Days ending today (default 30)")] | None = None
+    start: date | None = Field(default=None, description="First day (YYYY-MM-DD), with end")
+    end: date | None = Field(default=None, description="Last day, inclusive (YYYY-MM-DD), with start")
+
+
+class DayHours(BaseModel):
+    date: str
+    weekday: str
+    hours: float
+    meeting_hours: float
+    focus_hours: float
+    other_hours: float
+    events: int
+
+
+class WeekHours(BaseModel):
+    week_start: str
+    meeting_hours: float
+    focus_hours: float
+    other_hours: float
+
+
+class Heatmap(BaseModel):
+    weekdays: list[str]
+    hours: list[int]
+    matrix: list[list[float]] = Field(description="7 rows (Monday first) of 24 hourly totals, in hours")
+    max: float
+
+
+class ProductivityOut(BaseModel):
+    """The productivity report; every number comes from stored events (see docs/analytics.md)."""
+
+    window: dict[str, Any]
+    generated_at: str
+    totals: dict[str, Any]
+    hours_per_day: list[DayHours]
+    hours_per_calendar: list[dict[str, Any]]
+    weekly: list[WeekHours]
+    heatmap: Heatmap
+    busiest_weekday: dict[str, Any] | None
+    busiest_hour: dict[str, Any] | None
+    work_outside_hours: dict[str, float]
+    tasks: dict[str, Any]
+    longest_free_block: list[dict[str, Any]]
+    back_to_back: dict[str, Any]
+    templates: list[dict[str, Any]]
+    commands: list[dict[str, Any]]

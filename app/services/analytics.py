@@ -1,0 +1,101 @@
+"""The productivity report: every number computed from the stored events, templates and commands."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.config import current_settings
+from app.errors import InvalidInputError
+from app.extensions import db
+from app.models import Command, Event, EventAnalytics, Template, TemplateUsage
+from app.services import analytics_metrics as metrics
+from app.services.planning import event_data
+from app.services.worktime import WorkPolicy
+from app.timeutil import format_utc, utcnow
+
+MAX_DAYS = 3660
+
+
+def report_window(days_back: int | None, start: date | None, end: date | None, now: datetime) -> tuple[date, date]:
+    """First and last local date (inclusive): ``start``/``end``, else the ``days_back`` days ending today."""
+    if start is not None or end is not None:
+        if start is None or end is None:
+            raise InvalidInputError("start" if start is None else "end", "give both start and end, or days_back")
+        if end < start:
+            raise InvalidInputError("end", "must not be before start")
+        if (end - start).days + 1 > MAX_DAYS:
+            raise InvalidInputError("end", f"the window may span at most {MAX_DAYS} days")
+        return start, end
+    days_back = 30 if days_back is None else days_back
+    if not 1 <= days_back <= MAX_DAYS:
+        raise InvalidInputError("days_back", f"must be from 1 to {MAX_DAYS}")
+    today = now.astimezone(current_settings().zone).date()
+    return today - timedelta(days=days_back - 1), today
+
+
+def productivity_report(days_back: int | None = None, start: date | None = None, end: date | None = None,
+                        now: datetime | None = None) -> dict[str, Any]:
+    """The whole report (structure in docs/analytics.md); days are local days of app.timezone."""
+    now = now or utcnow()
+    settings = current_settings()
+    policy = WorkPolicy.from_settings(settings)
+    first, last = report_window(days_back, start, end, now)
+    low, high = policy.day_bounds(first)[0], policy.day_bounds(last)[1]
+    rows = db.session.execute(
+        select(Event, EventAnalytics).outerjoin(EventAnalytics, EventAnalytics.event_id == Event.id)
+        .where(Event.end_time > low, Event.start_time < high).order_by(Event.start_time, Event.id)).all()
+    events = [event_data(event) for event, _ in rows]
+    flags = {event.id: metrics.Flags(bool(extra.is_meeting), bool(extra.is_focus)) for event, extra in rows if extra}
+    live = [e for e in events if e.status != "cancelled"]
+    busy = metrics.busy_events(live)
+    times = metrics.time_report(busy, flags, first, last, policy, settings.wellness.late_hour,
+                                settings.wellness.early_hour)
+    kinds = times.pop("kinds")
+    return {
+        "window": {"start": first.isoformat(), "end": last.isoformat(), "days": (last - first).days + 1,
+                   "timezone": settings.app.timezone, "start_time": format_utc(low), "end_time": format_utc(high)},
+        "generated_at": format_utc(now),
+        "totals": {
+            "events": len(live), "timed_events": sum(1 for e in live if not e.all_day),
+            "all_day_events": sum(1 for e in live if e.all_day),
+            "cancelled_events": len(events) - len(live), "counted_events": len(busy),
+            "scheduled_hours": metrics.hours(sum(kinds.values())),
+            **{f"{kind}_hours": metrics.hours(value) for kind, value in kinds.items()},
+        },
+        **times,
+        "tasks": metrics.task_completion(live, now),
+        "longest_free_block": metrics.free_blocks(busy, first, last, policy),
+        "back_to_back": metrics.chains_report(busy, policy),
+        "templates": template_usage(low, high),
+        "commands": command_outcomes(low, high),
+    }
+
+
+def template_usage(low: datetime, high: datetime) -> list[dict[str, Any]]:
+    """Uses of each template in the window (most used first), with its all-time count."""
+    rows = db.session.execute(
+        select(Template.id, Template.title, Template.usage_count, func.count(TemplateUsage.id))
+        .join(TemplateUsage, TemplateUsage.template_id == Template.id)
+        .where(TemplateUsage.used_at >= low, TemplateUsage.used_at < high)
+        .group_by(Template.id, Template.title, Template.usage_count)
+        .order_by(func.count(TemplateUsage.id).desc(), Template.id)).all()
+    return [{"template_id": tid, "title": title, "uses": uses, "usage_count": total}
+            for tid, title, total, uses in rows]
+
+
+def command_outcomes(low: datetime, high: datetime) -> list[dict[str, Any]]:
+    """Commands created in the window per target system, counted by status."""
+    rows = db.session.execute(
+        select(Command.system_id, Command.status, func.count(Command.id))
+        .where(Command.created_at >= low, Command.created_at < high)
+        .group_by(Command.system_id, Command.status)).all()
+    systems: dict[str, dict[str, int]] = {}
+    for system_id, status, count in rows:
+        entry = systems.setdefault(system_id, {s: 0 for s in ("pending", "processing", "completed", "failed",
+                                                               "cancelled")})
+        entry[status] = entry.get(status, 0) + count
+    return [{"system_id": system_id, **counts, "total": sum(counts.values())}
+            for system_id, counts in sorted(systems.items())]
