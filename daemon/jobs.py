@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import JobRecord
 from app.services import commands as command_queue
 from app.services import heartbeat as heartbeats
-from app.services import planning_jobs, sync_jobs
+from app.services import maintenance, planning_jobs, sync, sync_jobs
 from app.settings import Settings
 from app.timeutil import utcnow
 
@@ -24,6 +24,8 @@ def default_jobs(settings: Settings) -> list[tuple[float, Callable[[], None], st
         (settings.scheduler.job_poll_seconds, sync_jobs.run_next_queued_job, "sync_requests"),
         (settings.scheduler.sync_interval_minutes * 60, sync_jobs.run_scheduled_sync, "scheduled_sync"),
         (settings.scheduler.lease_reap_seconds, command_queue.reap_job, "command_lease_reaper"),
+        (60, sync.retry_upstream_job, "upstream_outbox"),
+        (300, maintenance.checkpoint_wal, "wal_checkpoint"),
         *planning_jobs.scheduled_jobs(settings),  # only the planning jobs enabled in settings.planning
     ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -48,18 +49,19 @@ def removed_by_us(calendar_id: str, external_ids: list[str]) -> set[str]:
 
 
 def flush_due(source: CalendarSource, now: datetime | None = None, limit: int = BATCH) -> tuple[int, int]:
-    """Carry out due operations of this source; (done, failed). Network calls run outside transactions."""
+    """Carry out due deletes and patches of this source; (done, failed). Network calls run outside
+    transactions."""
     now = now or utcnow()
     due = db.session.execute(
         select(PendingUpstreamOp.id, PendingUpstreamOp.calendar_id, PendingUpstreamOp.external_id,
-               PendingUpstreamOp.op)
+               PendingUpstreamOp.op, PendingUpstreamOp.payload)
         .where(PendingUpstreamOp.source == source.name, PendingUpstreamOp.next_attempt_at <= now)
         .order_by(PendingUpstreamOp.next_attempt_at, PendingUpstreamOp.id).limit(limit)
     ).all()
     db.session.commit()  # end the read snapshot before the slow part
     done = failed = 0
-    for op_id, calendar_id, external_id, op in due:
-        error = _carry_out(source, op, calendar_id, external_id)
+    for op_id, calendar_id, external_id, op, payload in due:
+        error = _carry_out(source, op, calendar_id, external_id, payload or {})
         _record(op_id, error)
         if error:
             failed += 1
@@ -68,11 +70,17 @@ def flush_due(source: CalendarSource, now: datetime | None = None, limit: int = 
     return done, failed
 
 
-def _carry_out(source: CalendarSource, op: str, calendar_id: str, external_id: str) -> str | None:
-    if op != "delete":
-        return f"operation {op!r} is not supported by the {source.name} source"
+def _carry_out(source: CalendarSource, op: str, calendar_id: str, external_id: str,
+               payload: dict[str, Any]) -> str | None:
     try:
-        source.delete_event(calendar_id, external_id)
+        if op == "delete":
+            source.delete_event(calendar_id, external_id)
+        elif op == "patch":
+            patch = getattr(source, "patch_event", None)
+            if patch is not None:  # read-only sources keep the local change as it is
+                patch(calendar_id, external_id, payload)
+        else:
+            return f"operation {op!r} is not supported by the {source.name} source"
     except UpstreamGone:
         return None
     except Exception as exc:  # every failure is retried later; the message is kept for the dashboard

@@ -98,6 +98,13 @@ class GoogleSource:
         except (UpstreamGone, SyncTokenExpired):
             return
 
+    def patch_event(self, calendar_id: str, external_id: str, changes: dict[str, Any]) -> None:
+        """events.patch with new times (RFC 3339 UTC ``start_time``/``end_time``), e.g. after a replan."""
+        body = {key: {"dateTime": changes[name], "timeZone": "UTC"}
+                for name, key in (("start_time", "start"), ("end_time", "end")) if changes.get(name)}
+        if body:
+            self.execute(self.service.events().patch(calendarId=calendar_id, eventId=external_id, body=body))
+
     def account_email(self) -> str | None:
         """The connected account, read from the primary calendar's id (best effort, for the dashboard)."""
         try:

@@ -175,6 +175,15 @@ class FakeGoogle:
             self._touch(calendar_id, event)
             return 204, None
 
+    def patch_event(self, calendar_id: str, event_id: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            event = self.calendars.get(calendar_id, {}).get(event_id)
+            if event is None or event["status"] == "cancelled":
+                return 404, _error(404, "notFound", "Not Found")
+            event.update(body)
+            self._touch(calendar_id, event)
+            return 200, dict(event)
+
     def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         grant = form.get("grant_type")
         if grant == "refresh_token":
@@ -249,6 +258,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(*self.fake.list_events(args[0], query))
         if kind == "delete":
             return self._json(*self.fake.delete_event(*args))
+        if kind == "patch":
+            return self._json(*self.fake.patch_event(*args, json.loads(raw or b"{}")))
         if kind == "insert":
             return self._json(200, self.fake.add_event(args[0], **json.loads(raw or b"{}")))
         return self._json(200, {"kind": "calendar#calendarListEntry", "id": self.fake.account, "primary": True})
@@ -271,6 +282,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._route("DELETE")
 
+    def do_PATCH(self) -> None:
+        self._route("PATCH")
+
 
 def _classify(method: str, path: str) -> tuple[str, tuple[str, ...]]:
     if path == "/token":
@@ -284,6 +298,6 @@ def _classify(method: str, path: str) -> tuple[str, tuple[str, ...]]:
         return "calendar_list", ()
     if len(parts) == 3 and parts[0] == "calendars" and parts[2] == "events":
         return ("list" if method == "GET" else "insert"), (parts[1],)
-    if len(parts) == 4 and parts[0] == "calendars" and parts[2] == "events" and method == "DELETE":
-        return "delete", (parts[1], parts[3])
+    if len(parts) == 4 and parts[0] == "calendars" and parts[2] == "events" and method in ("DELETE", "PATCH"):
+        return method.lower(), (parts[1], parts[3])
     return "unknown", ()

@@ -91,3 +91,18 @@ def test_entry_deleted_upstream_before_delivery_cancels_its_command(google_app, 
 
     db.session.rollback()
     assert db.session.get(Command, command.id).status == "cancelled"
+
+
+def test_queued_patch_reaches_google(google_app, fake_google):
+    event = fake_google.add_event(**timed("Movable", soon(3)))
+    run_sync()
+    with write_transaction() as session:
+        session.add(PendingUpstreamOp(calendar_id="primary", source="google", external_id=event["id"], op="patch",
+                                      payload={"start_time": "2030-01-01T10:00:00Z",
+                                               "end_time": "2030-01-01T11:00:00Z"}))
+
+    assert retry_upstream_job() is True
+
+    patched = fake_google.calendars["primary"][event["id"]]
+    assert patched["start"]["dateTime"] == "2030-01-01T10:00:00Z"
+    assert db.session.execute(select(PendingUpstreamOp)).first() is None
