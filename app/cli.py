@@ -7,12 +7,14 @@ import json
 import click
 from flask import Flask
 
+from app import sync_cli
 from app.config import current_settings
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(check_config_command)
+    sync_cli.init_app(app)
 
 
 @click.command("init-db")
