@@ -117,7 +117,7 @@ def _book_focus_block(finding: Finding) -> dict[str, Any]:
 
     s = finding.suggestion
     event, _consumed = events.create_event({
-        "title": "Focus time", "start_time": s.proposed_start, "end_time": s.proposed_end,
+        "title": "Focus time", "start_time": format_utc(s.proposed_start), "end_time": format_utc(s.proposed_end),
         "event_type": "block", "tags": ["focus"], "description": s.reason,
     })
     dismiss_suggestion(finding.key)  # booked: the day has its focus block now
@@ -145,7 +145,10 @@ def move_event(session: Session, event: Event, start: datetime, end: datetime, a
     if why_fixed is not None and actor in ("optimize", "apply"):
         raise ConflictError(f"'{event.title}' cannot move: {why_fixed}.")  # a guard; the rules never ask
     previous = (event.start_time, event.end_time)
-    event.start_time, event.end_time = start, end
+    from app.services import events  # late: the events service loads the plugin pipeline
+
+    # Through the events service, so plugins re-annotate the event (wellness tags, analytics) at its new time.
+    events.update_event(event.id, {"start_time": format_utc(start), "end_time": format_utc(end)}, partial=True)
     queued = bool(event.external_id) and event.source in PATCHED_SOURCES
     if queued:
         _queue_patch(session, event)

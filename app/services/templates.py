@@ -215,8 +215,8 @@ def event_fields_from_template(template: Template, on: date, at: str | None = No
         raise InvalidInputError("at", "this template has no default time; give a time of day as HH:MM")
     hour, minute = (int(part) for part in clock.split(":"))
     start = to_utc(datetime.combine(on, time(hour, minute)), current_settings().zone)
-    fields["start_time"] = start
-    fields["end_time"] = start + timedelta(minutes=template.duration_minutes)
+    fields["start_time"] = format_utc(start)
+    fields["end_time"] = format_utc(start + timedelta(minutes=template.duration_minutes))
     return fields
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.errors import ConflictError, NotFoundError
 from app.extensions import db
-from app.models import PendingUpstreamOp, PlanningAction
+from app.models import Event, EventAnalytics, PendingUpstreamOp, PlanningAction
 from app.services import planning
 from tests.optimizer.scenario import add, all_times, at
 
@@ -95,3 +95,26 @@ def test_apply_one_suggestion_by_key(planning_app, monday_morning):
         planning.apply_suggestion(f"conflict:{_synced}:{_synced + 1}", now=monday_morning)
     assert planning.recent_actions()[0]["event_id"] == task and planning.recent_actions()[0]["actor"] == "apply"
     assert meeting
+
+
+def test_applying_a_focus_block_books_it_and_it_does_not_come_back(planning_app, monday_morning):
+    key = "focus_block:2026-03-02"
+    suggestion = next(s for s in planning.current_suggestions(7, monday_morning) if s["key"] == key)
+    booked = planning.apply_suggestion(key, now=monday_morning)
+    db.session.rollback()
+    event = db.session.get(Event, booked["event_id"])
+    assert event.event_type == "block" and "focus" in event.tags
+    assert event.start_time.isoformat().replace("+00:00", "Z") == suggestion["proposed_start"]
+    assert key not in {s["key"] for s in planning.current_suggestions(7, monday_morning)}
+
+
+def test_moves_rerun_the_plugins_at_the_new_time(planning_app):
+    task = add("Evening task", 0, "19:30", "20:30", tags=["late_work"])  # as the wellness plugin tagged it
+    add("Evening call", 0, "19:30", "20:30", event_type="meeting")
+    db.session.rollback()
+    planning.optimize(7, auto_apply=True, now=at(0, "07:00"))
+    db.session.rollback()
+    moved = db.session.get(Event, task)
+    assert moved.start_time == at(0, "09:00")
+    assert "late_work" not in moved.tags  # the wellness plugin saw the event at its new, daytime slot
+    assert db.session.get(EventAnalytics, task).time_of_day == "morning"  # and the analytics plugin too
