@@ -99,6 +99,22 @@ def is_connected(settings: Settings) -> bool:
     return Path(settings.calendar.token_file).exists()
 
 
+def connection_status(settings: Settings, lookup_account: bool = True) -> dict[str, Any]:
+    """For the sync page: connected or not, the account (one API call) and the configured calendars."""
+    status: dict[str, Any] = {"connected": is_connected(settings), "account": None,
+                              "calendars": list(settings.calendar.calendars),
+                              "client_configured": Path(settings.calendar.credentials_file).exists()}
+    if status["connected"] and lookup_account:
+        from app.sources.base import SourceError
+        from app.sources.registry import build_google
+
+        try:
+            status["account"] = build_google(settings).account_email()
+        except SourceError:
+            status["account"] = None
+    return status
+
+
 def disconnect(settings: Settings) -> bool:
     """Delete the stored token and mark the Google calendars disconnected; whether a token existed."""
     from app.services.sync import mark_disconnected

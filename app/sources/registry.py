@@ -29,7 +29,7 @@ def build_source(settings: Settings, *, sleep: Callable[[float], None] | None = 
 
         return IcsSource(settings.calendar.ics_feeds, settings.zone)
     if name == "google":
-        return _google(settings, sleep)
+        return build_google(settings, sleep)
     raise SourceError(f"Unknown calendar source {name!r}.")
 
 
@@ -45,7 +45,8 @@ def configured_calendars(settings: Settings) -> list[str]:
     return list(settings.calendar.calendars)
 
 
-def _google(settings: Settings, sleep: Callable[[float], None] | None) -> CalendarSource:
+def build_google(settings: Settings, sleep: Callable[[float], None] | None = None):
+    """The Google source from the stored token (AuthorizationLost when there is none)."""
     from app.services.google_auth import load_credentials, save_credentials
     from app.sources.google import GoogleSource
 
