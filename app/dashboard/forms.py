@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField
-from wtforms.validators import DataRequired
+from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired
+
+from app.errors import InvalidInputError
+from app.models import EVENT_STATUSES, EVENT_TYPES, PRIORITIES
 
 
 class LoginForm(FlaskForm):
@@ -14,3 +19,83 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Logging out changes state, so it is a CSRF-protected POST."""
+
+
+class TemplateForm(FlaskForm):
+    """A template's fields as a person types them; the templates service does the validation."""
+
+    title = StringField("Title")
+    description = TextAreaField("Description")
+    all_day = BooleanField("All day")
+    default_time = StringField("Default time", render_kw={"type": "time"})
+    duration_minutes = StringField("Duration (minutes)", default="60", render_kw={"inputmode": "numeric"})
+    calendar_id = StringField("Calendar", default="local")
+    tags = StringField("Tags", description="comma-separated")
+    author = StringField("Author")
+
+    def service_fields(self) -> dict[str, Any]:
+        """The form as the service's input; a duration that is not a number names its field."""
+        duration = (self.duration_minutes.data or "").strip()
+        if not duration.isdigit():
+            raise InvalidInputError("duration_minutes", "must be a whole number of minutes from 1 to 1440")
+        return {
+            "title": self.title.data or "", "description": self.description.data or "",
+            "all_day": bool(self.all_day.data), "default_time": (self.default_time.data or "").strip() or None,
+            "duration_minutes": int(duration), "calendar_id": (self.calendar_id.data or "").strip() or "local",
+            "tags": split_tags(self.tags.data), "author": self.author.data or "",
+        }
+
+
+class UseTemplateForm(FlaskForm):
+    on = DateField("Date", validators=[InputRequired(message="Choose a date.")])
+    at = StringField("Time", render_kw={"type": "time"}, description="empty: the template's default time")
+
+
+class ConfirmForm(FlaskForm):
+    """A bare POST confirmation (delete): only the CSRF token."""
+
+
+def split_tags(text: str | None) -> list[str]:
+    """'a, b ,c' -> ['a', 'b', 'c']."""
+    return [tag.strip() for tag in (text or "").split(",") if tag.strip()]
+
+
+def show_error(form: FlaskForm, exc: InvalidInputError) -> None:
+    """Attach a service validation error to the field it names (or to the form when there is none)."""
+    name = exc.field.split(".")[0]
+    field = getattr(form, name, None)
+    message = exc.message.split(": ", 1)[-1]
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*list(field.errors or []), message]
+    else:
+        form.form_errors.append(message)
+
+
+class EventForm(FlaskForm):
+    """An event's editable fields; times are read in the app time zone, like API input without an offset."""
+
+    title = StringField("Title")
+    start_time = StringField("Starts", render_kw={"type": "datetime-local"})
+    end_time = StringField("Ends", render_kw={"type": "datetime-local"})
+    all_day = BooleanField("All day", description="dates only; the end day is exclusive")
+    location = StringField("Location")
+    calendar_id = StringField("Calendar")
+    tags = StringField("Tags", description="comma-separated")
+    priority = SelectField("Priority", choices=list(PRIORITIES))
+    event_type = SelectField("Type", choices=list(EVENT_TYPES))
+    status = SelectField("Status", choices=list(EVENT_STATUSES))
+    description = TextAreaField("Description")
+
+    def service_fields(self) -> dict[str, Any]:
+        """The form as a PATCH body for the events service."""
+        all_day = bool(self.all_day.data)
+        start, end = (self.start_time.data or "").strip(), (self.end_time.data or "").strip()
+        if all_day:  # the service reads all-day times as dates
+            start, end = start[:10], end[:10]
+        return {
+            "title": self.title.data or "", "description": self.description.data or "",
+            "location": self.location.data or "", "calendar_id": (self.calendar_id.data or "").strip(),
+            "tags": split_tags(self.tags.data), "priority": self.priority.data,
+            "event_type": self.event_type.data, "status": self.status.data, "all_day": all_day,
+            "start_time": start or None, "end_time": end or None,
+        }

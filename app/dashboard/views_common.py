@@ -22,6 +22,11 @@ def fragment(template: str, *, trigger: str | None = None, status: int = 200, **
     return response
 
 
+def full_page(template: str, status: int = 200, **context) -> Response:
+    """A whole page (a form shown again with its errors, a confirmation), varying on HX-Request like all."""
+    return fragment(template, status=status, **context)
+
+
 def local(value: datetime | None) -> datetime | None:
     """An aware time in the app's time zone (the zone the dashboard shows everything in)."""
     if value is None:

@@ -52,3 +52,14 @@ def make_command(system: str = "hub", command: str = "NOTIFY", *, failed: bool =
             session.execute(update(Command).where(Command.id == cmd.id).values(
                 status="failed", attempts=1, error="device offline", failed_at=utcnow()))
     return cmd.id
+
+
+def make_event(title: str = "Team meeting", start: str = "2030-01-07T09:00:00Z", end: str | None = None,
+               **extra) -> int:
+    """A stored local event; its id."""
+    from app.services import events
+
+    event, consumed = events.create_event({"title": title, "start_time": start,
+                                           "end_time": end or start.replace("T09", "T10"), **extra})
+    assert consumed is None
+    return event.id
