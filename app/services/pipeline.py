@@ -41,7 +41,7 @@ def current_pipeline() -> Pipeline:
     """The pipeline create_app loaded; built on demand for apps made without it."""
     pipeline = current_app.extensions.get(EXTENSION_KEY)
     if pipeline is None:
-        pipeline = load_pipeline(current_app.config["CHRONOS_SETTINGS"])
+        pipeline = load_pipeline(_settings())
         current_app.extensions[EXTENSION_KEY] = pipeline
     return pipeline
 
