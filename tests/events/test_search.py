@@ -109,3 +109,25 @@ def test_match_expression_quotes_every_word():
     assert match_expression('say "hi" NEAR(') == '"say" """hi""" "NEAR("*'
     assert match_expression('" * - ( )') is None
     assert match_expression("") is None and match_expression(None) is None
+
+
+def test_any_text_makes_a_valid_fts_query():
+    """Property: whatever a user types, the MATCH expression parses (checked against a real FTS5 table)."""
+    import sqlite3
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    connection = sqlite3.connect(":memory:")
+    connection.execute("CREATE VIRTUAL TABLE t USING fts5(title, tokenize='unicode61 remove_diacritics 2')")
+    connection.execute("INSERT INTO t VALUES ('budget review (draft) \"quoted\" NEAR OR')")
+    alphabet = st.sampled_from(list('abc "*-+^:(){}[]ORNEADT\\\'%_é日 \t'))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=alphabet, max_size=30))
+    def check(text):
+        expression = match_expression(text)
+        if expression is not None:
+            connection.execute("SELECT rowid FROM t WHERE t MATCH ?", (expression,)).fetchall()
+
+    check()
