@@ -45,7 +45,8 @@ def graded(value: float, limit: float) -> float:
 
 
 def _clock(moment: datetime, policy: WorkPolicy) -> str:
-    return moment.astimezone(policy.zone).strftime("%H:%M")
+    local = moment.astimezone(policy.zone)
+    return f"{local.hour:02d}:{local.minute:02d}"
 
 
 def _day_label(day: date) -> str:
@@ -53,7 +54,8 @@ def _day_label(day: date) -> str:
 
 
 def _when(start: datetime, end: datetime, policy: WorkPolicy) -> str:
-    return f"{_day_label(policy.local_date(start))} {_clock(start, policy)}–{_clock(end, policy)}"
+    local = start.astimezone(policy.zone)
+    return f"{_day_label(local.date())} {local.hour:02d}:{local.minute:02d}–{_clock(end, policy)}"
 
 
 def analyse(events: Sequence[EventData], window_start: datetime, window_end: datetime, policy: WorkPolicy,
@@ -82,11 +84,12 @@ def find_conflicts(busy: list[EventData], policy: WorkPolicy) -> list[Finding]:
     """Each overlapping pair; confidence = the share of the shorter event that is double-booked."""
     found: list[Finding] = []
     active: list[EventData] = []
+    length = {e.id: event_minutes(e) for e in busy}
     for event in busy:  # sorted by start: a sweep keeps only events still running
         active = [other for other in active if other.end_time > event.start_time]
         for other in active:
             overlap = (min(other.end_time, event.end_time) - event.start_time).total_seconds() / 60
-            share = overlap / min(event_minutes(other), event_minutes(event))
+            share = overlap / min(length[other.id], length[event.id])
             first, second = sorted((other.id, event.id))
             reason = (f"'{other.title}' and '{event.title}' overlap by {overlap:.0f} min on "
                       f"{_when(event.start_time, min(other.end_time, event.end_time), policy)}.")
@@ -159,9 +162,10 @@ def back_to_back_chains(busy: list[EventData], policy: WorkPolicy) -> list[list[
 def _break_point(chain: list[EventData], policy: WorkPolicy) -> int:
     """Index of the first event after the break: the longest prefix within the limit (at least one)."""
     limit = timedelta(minutes=policy.max_chain_minutes)
-    cut = 1
+    cut, end = 1, chain[0].end_time
     for index in range(1, len(chain)):
-        if max(e.end_time for e in chain[:index]) - chain[0].start_time <= limit:
+        end = max(end, chain[index - 1].end_time)  # the end of chain[:index]
+        if end - chain[0].start_time <= limit:
             cut = index
     return cut
 
@@ -199,10 +203,25 @@ def plan_moves(conflicts: list[Finding], overloads: list[Finding], busy: list[Ev
     """
     by_id = {e.id: e for e in busy}
     moved: set[int] = set()
+    stuck: set[int] = set()  # found no slot once; the timeline only fills up, so do not search again
     moves: list[Finding] = []
 
     def movable(event: EventData) -> bool:
-        return event.id not in moved and event.start_time >= now and fixed_reason(event) is None
+        return (event.id not in moved and event.id not in stuck and event.start_time >= now
+                and fixed_reason(event) is None)
+
+    no_room: dict[date | None, timedelta] = {}  # shortest length that found no slot (per avoided day)
+
+    def attempt(event: EventData, why: str, trigger: Finding, avoid: date | None) -> None:
+        length = event.end_time - event.start_time
+        if f"move:{event.id}:{trigger.key}" in dismissed or length >= no_room.get(avoid, timedelta.max):
+            return
+        move = _move(event, why, trigger, timeline, policy, now, horizon, dismissed, moved, avoid)
+        if move:
+            moves.append(move)
+        else:
+            stuck.add(event.id)
+            no_room[avoid] = min(length, no_room.get(avoid, timedelta.max))
 
     for conflict in conflicts:
         if conflict.key in dismissed:
@@ -213,22 +232,19 @@ def plan_moves(conflicts: list[Finding], overloads: list[Finding], busy: list[Ev
         candidates = sorted((e for e in pair if movable(e)), key=lambda e: (e.start_time, e.id), reverse=True)
         for event in candidates[:1]:  # the later one moves; fixed events never do
             partner = next(e for e in pair if e.id != event.id)
-            why = f"out of its overlap with '{partner.title}'"
-            move = _move(event, why, conflict, timeline, policy, now, horizon, dismissed, moved, None)
-            if move:
-                moves.append(move)
+            attempt(event, f"out of its overlap with '{partner.title}'", conflict, None)
+    starting: dict[date, list[EventData]] = {}
+    for event in busy:
+        starting.setdefault(policy.local_date(event.start_time), []).append(event)
     for overload in overloads:
         if overload.key in dismissed:
             continue
         day = policy.local_date(overload.suggestion.proposed_start)
-        for event in sorted((e for e in busy if policy.local_date(e.start_time) == day and movable(e)),
+        for event in sorted((e for e in starting.get(day, []) if movable(e)),
                             key=lambda e: (e.start_time, e.id), reverse=True):
             if timeline.day_minutes(day) <= policy.max_daily_minutes:
                 break
-            why = f"off {_day_label(day)}, which is over the daily limit"
-            move = _move(event, why, overload, timeline, policy, now, horizon, dismissed, moved, day)
-            if move:
-                moves.append(move)
+            attempt(event, f"off {_day_label(day)}, which is over the daily limit", overload, day)
     return moves
 
 

@@ -60,16 +60,19 @@ class Timeline:
     def __init__(self, policy: WorkPolicy, events: Iterable[EventData] = ()):
         self.policy = policy
         self._by_day: dict[date, dict[int, Interval]] = defaultdict(dict)
+        self._minutes: dict[date, float] = {}  # day_minutes cache, dropped for the days a change touches
         for event in events:
             self.add(event.id or 0, event.start_time, event.end_time)
 
     def add(self, key: int, start: datetime, end: datetime) -> None:
         for day in self.policy.days(start, end):
             self._by_day[day][key] = (start, end)
+            self._minutes.pop(day, None)
 
     def remove(self, key: int, start: datetime, end: datetime) -> None:
         for day in self.policy.days(start, end):
             self._by_day[day].pop(key, None)
+            self._minutes.pop(day, None)
 
     def busy(self, day: date) -> list[Interval]:
         return list(self._by_day.get(day, {}).values())
@@ -79,7 +82,9 @@ class Timeline:
 
     def day_minutes(self, day: date) -> float:
         """Scheduled minutes of a local day, overlaps counted once."""
-        return union_minutes(self.busy(day), self.policy.day_bounds(day))
+        if day not in self._minutes:
+            self._minutes[day] = union_minutes(self.busy(day), self.policy.day_bounds(day))
+        return self._minutes[day]
 
     def free_in_working_hours(self, day: date, not_before: datetime) -> list[Interval]:
         window = self.policy.working_window(day)
