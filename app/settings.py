@@ -284,23 +284,16 @@ def _put(target: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
 
 
 def _merge(target: dict[str, Any], layer: dict[str, Any], origin: str, origins: dict, prefix=()) -> None:
+    """Deep-merge one layer into target, remembering which layer set each key (for error messages)."""
     for key, value in layer.items():
         path = (*prefix, str(key))
-        if isinstance(value, dict) and isinstance(target.get(key), dict):
+        origins[path] = origin
+        if isinstance(value, dict):
+            if not isinstance(target.get(key), dict):
+                target[key] = {}
             _merge(target[key], value, origin, origins, path)
         else:
             target[key] = value
-        origins[path] = origin
-        if isinstance(value, dict):
-            _record(value, origin, origins, path)
-
-
-def _record(layer: dict[str, Any], origin: str, origins: dict, prefix: tuple[str, ...]) -> None:
-    for key, value in layer.items():
-        path = (*prefix, str(key))
-        origins[path] = origin
-        if isinstance(value, dict):
-            _record(value, origin, origins, path)
 
 
 def _describe(exc: ValidationError, origins: dict[tuple[str, ...], str]) -> str:
