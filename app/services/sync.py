@@ -7,20 +7,18 @@ so a sync killed at any point is simply done again and the (calendar, external i
 from __future__ import annotations
 
 import logging
-import os
 import time
-import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 
 from app.config import current_settings
 from app.db import write_transaction
 from app.errors import UnavailableError
 from app.extensions import db
 from app.models import SyncJob, SyncState
-from app.services import sync_jobs, sync_outbox
+from app.services import sync_jobs, sync_lock, sync_outbox
 from app.services.heartbeat import daemon_is_fresh, scheduler_status
 from app.services.sync_store import SyncCounts, apply_page, reconcile
 from app.sources import registry
@@ -29,7 +27,6 @@ from app.timeutil import format_utc, utcnow
 
 log = logging.getLogger("chronos.sync")
 
-LOCK_SECONDS = 600
 COUNT_FIELDS = ("events_processed", "events_created", "events_updated", "events_deleted", "events_consumed")
 
 
@@ -78,9 +75,9 @@ def sync_calendar(source: CalendarSource, calendar_id: str, window: SyncWindow,
                   force_refresh: bool = False) -> tuple[SyncCounts, str | None]:
     """One calendar under its lock: incremental when a token is stored, else a full listing that reconciles."""
     counts = SyncCounts()
-    owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    owner = sync_lock.new_owner()
     token = _prepare_state(calendar_id, source.name)
-    if not _acquire_lock(calendar_id, owner):
+    if not sync_lock.acquire(calendar_id, owner):
         return counts, f"another sync of calendar {calendar_id!r} is running"
     status, error, new_token = "ok", None, None
     try:
@@ -114,7 +111,7 @@ def _consume(source: CalendarSource, calendar_id: str, token: str | None, window
                     reconcile(session, calendar_id, source.name, window, counts)
                 state = session.get(SyncState, calendar_id)
                 state.sync_token = page.next_sync_token
-            _renew_lock(session, calendar_id, owner)
+            sync_lock.renew(session, calendar_id, owner)
         if page.last:
             return page.next_sync_token
     return None
@@ -130,22 +127,6 @@ def _prepare_state(calendar_id: str, source: str) -> str | None:
         if state.source != source:
             state.source, state.sync_token = source, None
         return state.sync_token
-
-
-def _acquire_lock(calendar_id: str, owner: str) -> bool:
-    now = utcnow()
-    with write_transaction() as session:
-        taken = session.execute(
-            update(SyncState).where(SyncState.calendar_id == calendar_id,
-                                    or_(SyncState.lock_owner.is_(None), SyncState.lock_expires_at < now))
-            .values(lock_owner=owner, lock_expires_at=now + timedelta(seconds=LOCK_SECONDS))
-            .returning(SyncState.calendar_id)).first()
-    return taken is not None
-
-
-def _renew_lock(session, calendar_id: str, owner: str) -> None:
-    session.execute(update(SyncState).where(SyncState.calendar_id == calendar_id, SyncState.lock_owner == owner)
-                    .values(lock_expires_at=utcnow() + timedelta(seconds=LOCK_SECONDS)))
 
 
 def _finish_state(calendar_id: str, source: str, status: str | None, error: str | None,

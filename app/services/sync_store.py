@@ -48,11 +48,15 @@ def existing_rows(session: Session, calendar_id: str, external_ids: list[str]) -
 
 def apply_page(session: Session, page: ChangePage, calendar_id: str, source: str, counts: SyncCounts,
                force: bool = False) -> None:
-    """Store one page inside the caller's write transaction (the pipeline's writes join it)."""
+    """Store one page inside the caller's write transaction (the pipeline's writes join it).
+
+    The pipeline runs for the whole page before any row is added, so that its savepoints flush nothing of
+    ours and the page's inserts go to the database as one batch.
+    """
     ids = [event.external_id for event in page.events]
     rows = existing_rows(session, calendar_id, ids)
     ours = removed_by_us(calendar_id, ids)
-    stored: list[Event] = []
+    outcomes = []
     for item in page.events:
         counts.events_processed += 1
         row = rows.get(item.external_id)
@@ -64,7 +68,9 @@ def apply_page(session: Session, page: ChangePage, calendar_id: str, source: str
             continue  # consumed or deleted by us; the provider has not caught up yet
         if row is not None and not force and row.upstream_updated == item.updated:
             continue  # unchanged since the last sync
-        outcome = pipeline.run_pipeline(_event_data(item, source, row))
+        outcomes.append((item, row, pipeline.run_pipeline(_event_data(item, source, row))))
+    stored: list[Event] = []
+    for item, row, outcome in outcomes:
         if outcome.consumed is not None:
             if row is not None:
                 session.delete(row)
