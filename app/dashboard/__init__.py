@@ -12,7 +12,13 @@ from app.dashboard.forms import LogoutForm
 from app.dashboard.views import bp
 
 # Each area's views attach their routes to the same blueprint when imported.
-from app.dashboard import views_common, views_commands, views_events, views_templates  # noqa: F401  isort: skip
+from app.dashboard import (  # noqa: F401  isort: skip
+    views_calendar,
+    views_commands,
+    views_common,
+    views_events,
+    views_templates,
+)
 
 # Navigation for every dashboard area; an area shows up once its endpoint exists.
 NAV_ITEMS = [

@@ -1,0 +1,165 @@
+"""Placing events on the week and month grids: quarter-hour rows, side-by-side lanes, per-day lists.
+
+The CSP forbids style attributes, so positions are expressed as classes from a fixed set that
+static/app.css defines: gr-N (start row, 1-96), rs-N (row span), gc-N / gs-N (column start / span
+on a 12-column day, which divides evenly into 1, 2, 3, 4 or 6 lanes), dc-N / ds-N (all-day columns).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from app.models import Event
+
+ROWS = 96  # quarter hours in a day
+LANE_COLUMNS = 12
+LANE_COUNTS = (1, 2, 3, 4, 6, 6)  # lanes a day column is split into; more than 6 share the last lane
+
+
+@dataclass
+class Block:
+    """One event's piece on one day of the week grid."""
+
+    event: Event
+    start: datetime
+    end: datetime
+    row: int
+    span: int
+    lane: int = 0
+    lanes: int = 1
+
+    @property
+    def css(self) -> str:
+        lanes = LANE_COUNTS[min(self.lanes, len(LANE_COUNTS)) - 1]
+        width = LANE_COLUMNS // lanes
+        lane = min(self.lane, lanes - 1)
+        return f"gr-{self.row} rs-{self.span} gc-{lane * width + 1} gs-{width}"
+
+
+@dataclass
+class AllDayBar:
+    event: Event
+    column: int
+    span: int
+
+    @property
+    def css(self) -> str:
+        return f"dc-{self.column} ds-{self.span}"
+
+
+@dataclass
+class Week:
+    days: list[date]
+    blocks: dict[date, list[Block]] = field(default_factory=dict)
+    all_day: list[AllDayBar] = field(default_factory=list)
+
+
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def _row(moment: datetime, day_start: datetime, round_up: bool) -> int:
+    minutes = (moment - day_start).total_seconds() / 60
+    quarters = math.ceil(minutes / 15) if round_up else math.floor(minutes / 15)
+    return max(0, min(ROWS, quarters))
+
+
+def layout_week(monday: date, events: list[Event], zone: ZoneInfo) -> Week:
+    """Timed events cut into per-day blocks with lanes; all-day (and multi-day all-day) events as bars."""
+    week = Week(days=[monday + timedelta(days=offset) for offset in range(7)])
+    pieces: dict[date, list[Block]] = defaultdict(list)
+    for event in events:
+        start, end = event.start_time.astimezone(zone), event.end_time.astimezone(zone)
+        if event.all_day:
+            first = event.all_day_date or start.date()
+            last = max(first, (end - timedelta(seconds=1)).date())
+            lo, hi = max(first, monday), min(last, week.days[-1])
+            if lo <= hi:
+                week.all_day.append(AllDayBar(event, (lo - monday).days + 1, (hi - lo).days + 1))
+            continue
+        for day in week.days:
+            day_start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+            day_end = day_start + timedelta(days=1)
+            instant_inside = start == end and day_start <= start < day_end
+            if not instant_inside and (end <= day_start or start >= day_end):
+                continue
+            top = _row(max(start, day_start), day_start, round_up=False)
+            bottom = _row(min(end, day_end), day_start, round_up=True)
+            top = min(top, ROWS - 1)
+            pieces[day].append(Block(event, max(start, day_start), min(end, day_end), top + 1,
+                                     max(1, bottom - top)))
+    for day in week.days:
+        week.blocks[day] = assign_lanes(pieces.get(day, []))
+    return week
+
+
+def assign_lanes(blocks: list[Block]) -> list[Block]:
+    """Overlapping blocks go side by side: each cluster of overlaps gets as many lanes as it needs."""
+    blocks = sorted(blocks, key=lambda b: (b.row, -b.span, b.event.id))
+    cluster: list[Block] = []
+    cluster_end = 0
+    lane_ends: list[int] = []
+    for block in blocks:
+        if cluster and block.row >= cluster_end:  # nothing in the cluster reaches this block: start anew
+            _close(cluster, len(lane_ends))
+            cluster, lane_ends, cluster_end = [], [], 0
+        for lane, lane_end in enumerate(lane_ends):
+            if lane_end <= block.row:
+                block.lane, lane_ends[lane] = lane, block.row + block.span
+                break
+        else:
+            block.lane = len(lane_ends)
+            lane_ends.append(block.row + block.span)
+        cluster.append(block)
+        cluster_end = max(cluster_end, block.row + block.span)
+    if cluster:
+        _close(cluster, len(lane_ends))
+    return blocks
+
+
+def _close(cluster: list[Block], lanes: int) -> None:
+    for block in cluster:
+        block.lanes = lanes
+
+
+def month_days(month: date) -> list[date]:
+    """The Monday-to-Sunday weeks covering ``month`` (5 or 6 rows of 7 days)."""
+    first = month.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    start = week_start(first)
+    weeks = math.ceil(((following - start).days) / 7)
+    return [start + timedelta(days=offset) for offset in range(weeks * 7)]
+
+
+def events_by_day(events: list[Event], days: list[date], zone: ZoneInfo) -> dict[date, list[Event]]:
+    """Each event under every local day it touches within ``days`` (an all-day end is exclusive)."""
+    wanted = set(days)
+    out: dict[date, list[Event]] = {day: [] for day in days}
+    for event in events:
+        start = event.start_time.astimezone(zone)
+        end = event.end_time.astimezone(zone)
+        first = event.all_day_date if event.all_day and event.all_day_date else start.date()
+        last = max(first, (end - timedelta(microseconds=1)).date()) if end > start else first
+        day = max(first, days[0])
+        while day <= last and day <= days[-1]:
+            if day in wanted:
+                out[day].append(event)
+            day += timedelta(days=1)
+    return out
+
+
+def now_row(now: datetime, zone: ZoneInfo) -> tuple[date, int]:
+    """The local day and the quarter-hour row of the current time."""
+    local = now.astimezone(zone)
+    midnight = datetime.combine(local.date(), datetime.min.time(), tzinfo=zone)
+    return local.date(), min(ROWS, _row(local, midnight, round_up=False) + 1)
+
+
+def hour_labels() -> list[dict[str, Any]]:
+    return [{"label": f"{hour:02d}:00", "row": hour * 4 + 1} for hour in range(24)]
