@@ -10,10 +10,14 @@ from app.sources.base import AuthorizationLost, CalendarSource, SourceError
 
 
 def source_name(settings: Settings) -> str:
-    """The effective source: ``auto`` means google once a token is stored, else demo."""
+    """The effective source: ``auto`` means google once a token or OAuth client file exists, else demo.
+
+    With only the client file, Google reads as "disconnected" until the user connects, which says what to do.
+    """
     name = settings.calendar.source
     if name == "auto":
-        return "google" if Path(settings.calendar.token_file).exists() else "demo"
+        files = (settings.calendar.token_file, settings.calendar.credentials_file)
+        return "google" if any(Path(path).exists() for path in files) else "demo"
     return name
 
 

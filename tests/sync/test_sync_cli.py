@@ -34,3 +34,18 @@ def test_sync_failure_exits_non_zero(google_app, fake_google):
     fake_google.fail("list", 400, "badRequest")
     result = google_app.test_cli_runner().invoke(args=["sync"])
     assert result.exit_code == 1 and "400" in result.output
+
+
+def test_auto_source_follows_the_google_files(make_app, tmp_path):
+    from app.config import current_settings
+    from app.sources.registry import source_name
+
+    token, secrets = tmp_path / "t.json", tmp_path / "c.json"
+    app = make_app({"calendar": {"source": "auto", "token_file": str(token), "credentials_file": str(secrets)}})
+    with app.app_context():
+        assert source_name(current_settings()) == "demo"
+        secrets.write_text("{}")
+        assert source_name(current_settings()) == "google"
+        secrets.unlink()
+        token.write_text("{}")
+        assert source_name(current_settings()) == "google"
