@@ -13,6 +13,7 @@ from app.dashboard.views import bp
 
 # Each area's views attach their routes to the same blueprint when imported.
 from app.dashboard import (  # noqa: F401  isort: skip
+    views_agenda,
     views_calendar,
     views_commands,
     views_common,

@@ -49,7 +49,10 @@ def logout():
 @bp.get("/")
 @login_required
 def home():
-    return render_template("dashboard/home.html")
+    """Today / agenda (built in views_agenda)."""
+    from app.dashboard.views_agenda import agenda_context, status_context
+
+    return render("dashboard/home.html", "dashboard/_agenda.html", **agenda_context(), **status_context())
 
 
 @bp.get("/status/badge")

@@ -86,3 +86,11 @@ def highlight(text: str | None, query: str | None) -> Markup:
 
 
 bp.add_app_template_filter(highlight, "highlight")
+
+
+@bp.app_template_global("google_connected")
+def google_connected() -> bool:
+    """Whether a Google token is stored (a file check, cheap enough for the polling badge)."""
+    from app.services.google_auth import is_connected
+
+    return is_connected(current_settings())

@@ -1,0 +1,58 @@
+"""Today / agenda: the next days' events grouped by day, the time now, wellness warnings, system status."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+from app.auth import login_required
+from app.config import current_settings
+from app.dashboard import queries
+from app.dashboard.views import bp
+from app.dashboard.views_calendar_layout import events_by_day
+from app.htmx import render
+from app.timeutil import today, utcnow
+
+AGENDA_DAYS = 7
+
+
+def agenda_context() -> dict[str, Any]:
+    """Seven days from today in the app zone, each with its events and warnings."""
+    zone = current_settings().zone
+    first = today(zone)
+    days = [first + timedelta(days=offset) for offset in range(AGENDA_DAYS)]
+    events = queries.window_events(first, AGENDA_DAYS)
+    warnings: dict[str, list[dict]] = defaultdict(list)
+    for warning in _warnings(events, zone):
+        warnings[warning["date"]].append(warning)
+    return {"days": days, "by_day": events_by_day(events, days, zone), "warnings": warnings, "now": utcnow(),
+            "today": first, "total": len(events)}
+
+
+def _warnings(events: list, zone) -> list[dict]:
+    """Wellness warnings (overload, back-to-back, late work) from the wellness service, when it is present."""
+    try:
+        from app.services.wellness import day_warnings
+    except ImportError:  # pragma: no cover - the wellness service ships with the plugins
+        return []
+    return day_warnings(events, zone)
+
+
+def status_context() -> dict[str, Any]:
+    """Database, daemon heartbeat, last sync and the Google connection, for the status card."""
+    from app import VERSION
+    from app.services.google_auth import is_connected
+    from app.services.health import health_report
+
+    report, healthy = health_report(VERSION)
+    settings = current_settings()
+    return {"report": report, "healthy": healthy, "google_connected": is_connected(settings),
+            "source": settings.calendar.source}
+
+
+@bp.get("/status/card")
+@login_required
+def status_card():
+    """The home page's status card; it polls this every 10 s."""
+    return render("dashboard/status_card.html", "dashboard/_status_card.html", **status_context())
