@@ -210,6 +210,8 @@ def event_fields_from_template(template: Template, on: date, at: str | None = No
         fields["start_time"] = on.isoformat()
         fields["end_time"] = (on + timedelta(days=1)).isoformat()
         return fields
+    if isinstance(at, str) and re.fullmatch(r"\d\d:\d\d:00", at.strip()):
+        at = at.strip()[:5]  # browsers' time inputs may add seconds
     clock = _hhmm(at, "at") or template.default_time
     if clock is None:
         raise InvalidInputError("at", "this template has no default time; give a time of day as HH:MM")

@@ -26,7 +26,7 @@ def test_timed_template_starts_at_its_default_time_in_the_app_zone(berlin_app):
     assert fields["end_time"] == "2026-07-01T07:50:00Z"
     assert fields["title"] == "Standup" and fields["description"] == "daily"
     assert fields["tags"] == ["team"] and fields["calendar_id"] == "work" and fields["all_day"] is False
-    winter = service.event_fields_from_template(template, date(2026, 1, 15), at="14:00")
+    winter = service.event_fields_from_template(template, date(2026, 1, 15), at="14:00:00")
     assert winter["start_time"] == "2026-01-15T13:00:00Z"
 
 
