@@ -18,6 +18,7 @@ from app.dashboard import (  # noqa: F401  isort: skip
     views_commands,
     views_common,
     views_events,
+    views_notes,
     views_templates,
 )
 
