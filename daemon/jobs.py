@@ -25,6 +25,7 @@ def default_jobs(settings: Settings) -> list[tuple[float, Callable[[], None], st
         (settings.scheduler.sync_interval_minutes * 60, sync_jobs.run_scheduled_sync, "scheduled_sync"),
         (settings.scheduler.lease_reap_seconds, command_queue.reap_job, "command_lease_reaper"),
         (60, sync.retry_upstream_job, "upstream_outbox"),
+        (30, sync.fail_interrupted_jobs, "interrupted_sync_jobs"),
         (300, maintenance.checkpoint_wal, "wal_checkpoint"),
         *planning_jobs.scheduled_jobs(settings),  # only the planning jobs enabled in settings.planning
     ]

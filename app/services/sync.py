@@ -11,15 +11,15 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.config import current_settings
 from app.db import write_transaction
 from app.errors import UnavailableError
 from app.extensions import db
-from app.models import SyncJob, SyncState
+from app.models import Heartbeat, SyncJob, SyncState
 from app.services import sync_jobs, sync_lock, sync_outbox
-from app.services.heartbeat import daemon_is_fresh, scheduler_status
+from app.services.heartbeat import DAEMON, daemon_is_fresh, scheduler_status
 from app.services.sync_store import SyncCounts, apply_page, reconcile
 from app.sources import registry
 from app.sources.base import AuthorizationLost, CalendarSource, SourceError, SyncTokenExpired, SyncWindow
@@ -235,3 +235,20 @@ def sync_health() -> dict[str, Any]:
     healthy = scheduler.is_running and not problems
     return {"status": "healthy" if healthy else "degraded", "scheduler": scheduler.as_json(),
             "timestamp": format_utc(utcnow()), "calendars": problems}
+
+
+def fail_interrupted_jobs() -> bool:
+    """Daemon job: sync jobs left "running" by an earlier daemon process (killed mid-sync) are failed.
+
+    Their work is not lost: the next sync repeats whatever the interrupted one had not stored.
+    """
+    beat = db.session.get(Heartbeat, DAEMON)
+    if beat is None:
+        return False
+    with write_transaction() as session:
+        stale = session.execute(
+            update(SyncJob).where(SyncJob.status == "running", SyncJob.started_at < beat.started_at)
+            .values(status="failed", finished_at=utcnow(),
+                    error="interrupted: the daemon stopped during this sync; the next sync completes it")
+            .returning(SyncJob.id)).scalars().all()
+    return bool(stale)

@@ -106,3 +106,24 @@ def test_daemon_killed_mid_sync_and_restarted_loses_and_duplicates_nothing(app, 
         assert db.session.get(SyncState, "primary").status == "ok"
     finally:
         fake.stop()
+
+
+def test_jobs_left_running_by_an_earlier_daemon_are_failed(app):
+    from app.models import SyncJob
+    from app.services.heartbeat import beat
+    from app.services.sync import fail_interrupted_jobs
+
+    with write_transaction() as session:
+        old = SyncJob(status="running", started_at=utcnow() - timedelta(minutes=5))
+        session.add(old)
+    beat(utcnow() - timedelta(minutes=1), 5)  # a daemon started after the job began
+    with write_transaction() as session:
+        current = SyncJob(status="running", started_at=utcnow())
+        session.add(current)
+
+    assert fail_interrupted_jobs() is True
+
+    db.session.rollback()
+    assert db.session.get(SyncJob, old.id).status == "failed"
+    assert "interrupted" in db.session.get(SyncJob, old.id).error
+    assert db.session.get(SyncJob, current.id).status == "running"
