@@ -108,7 +108,8 @@ def _consume(source: CalendarSource, calendar_id: str, token: str | None, window
             apply_page(session, page, calendar_id, source.name, counts, force=False)
             if page.last:
                 if page.full:
-                    reconcile(session, calendar_id, source.name, window, counts)
+                    scope = window if source.lists_window_end else SyncWindow(window.start, None)
+                    reconcile(session, calendar_id, source.name, scope, counts)
                 state = session.get(SyncState, calendar_id)
                 state.sync_token = page.next_sync_token
             sync_lock.renew(session, calendar_id, owner)

@@ -77,6 +77,8 @@ class CalendarSource(Protocol):
     """What the sync service needs from a calendar provider."""
 
     name: str  # "google", "demo" or "ics": stored as the events' ``source``
+    # Whether a full listing stops at window.end (demo, ICS) or lists everything from window.start (Google).
+    lists_window_end: bool
 
     def calendars(self) -> list[str]:
         """The calendar ids this source syncs."""

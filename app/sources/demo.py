@@ -41,6 +41,7 @@ SPECIAL = [
 class DemoSource:
     """The demo calendars "primary" and "personal"; deletes are remembered in the database."""
 
+    lists_window_end = True
     name = "demo"
 
     def __init__(self, zone: ZoneInfo, anchor: date | None = None):

@@ -41,6 +41,7 @@ DISCONNECTED_MESSAGE = ("Google refused the stored authorization (invalid_grant)
 class GoogleSource:
     """The configured Google calendars; transient failures are retried with bounded, jittered backoff."""
 
+    lists_window_end = False
     name = "google"
 
     def __init__(self, credentials: Credentials, calendars: list[str], zone: ZoneInfo, *, api_endpoint: str = "",

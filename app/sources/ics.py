@@ -27,6 +27,7 @@ MAX_FEED_BYTES = 10 * 1024 * 1024
 class IcsSource:
     """Read-only: a delete is remembered locally, so the event stays away while the feed still lists it."""
 
+    lists_window_end = True
     name = "ics"
 
     def __init__(self, feeds: list[IcsFeed], zone: ZoneInfo, max_bytes: int = MAX_FEED_BYTES,

@@ -114,3 +114,15 @@ def test_a_second_sync_of_unchanged_events_writes_nothing(google_app, fake_googl
 
     assert result["events_created"] == 0 and result["events_updated"] == 0
     assert stored()["evt1"].updated_at == before
+
+
+def test_full_resync_also_removes_far_future_events_that_are_gone(google_app, fake_google):
+    far = fake_google.add_event(**timed("Next year", soon(24 * 300)))
+    fake_google.add_event(**timed("Soon", soon(2)))
+    run_sync()
+    assert far["id"] in stored()
+    fake_google.remove_silently("primary", far["id"])
+
+    result = run_sync(force_refresh=True)
+
+    assert result["events_deleted"] == 1 and far["id"] not in stored()
