@@ -31,10 +31,10 @@ def kind_of(event: EventData, flags: Flags | None) -> str:
         return "focus"
     if flags is not None:
         return "focus" if flags.is_focus else "meeting" if flags.is_meeting else "other"
-    if event.event_type == "block":
-        return "focus"
     if event.attendees or event.event_type == "meeting":
         return "meeting"
+    if event.event_type in ("block", "task"):  # one's own work, as the analytics plugin counts it
+        return "focus"
     return "other"
 
 

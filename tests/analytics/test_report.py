@@ -64,8 +64,10 @@ def report(**window):
 def test_totals_by_kind(week):
     totals = report()["totals"]
     assert totals["meeting_hours"] == round((60 + 60 + 55 + 30) / 60, 2)  # standup + three syncs
-    assert totals["focus_hours"] == 4.5  # deep work 2 + tagged focus 1.5 + planning flagged focus 1
-    assert totals["other_hours"] == 9.0  # report 1.5, done 1, dentist 1.5, night 2, garden 2, ops 1
+    # Tasks and blocks are focus: deep work 2, report 1.5, done 1, early 1.5, planning (flagged) 1, night 2,
+    # garden 2, ops 1. Only the dentist appointment is other.
+    assert totals["focus_hours"] == 12.0
+    assert totals["other_hours"] == 1.5
     assert totals["scheduled_hours"] == round((205 + 270 + 540) / 60, 2)
     assert totals["events"] == 15 and totals["cancelled_events"] == 1 and totals["all_day_events"] == 1
     assert totals["counted_events"] == 13  # no reminder, no all-day event
@@ -74,7 +76,7 @@ def test_totals_by_kind(week):
 def test_hours_per_day_are_split_at_local_midnight(week):
     days = {d["date"]: d for d in report()["hours_per_day"]}
     assert [days[d]["hours"] for d in sorted(days)] == [5.0, 4.42, 1.5, 2.0, 1.0, 3.0, 0.0]
-    assert days["2026-03-02"]["meeting_hours"] == 0.5 and days["2026-03-02"]["focus_hours"] == 2.0
+    assert days["2026-03-02"]["meeting_hours"] == 0.5 and days["2026-03-02"]["focus_hours"] == 4.5
     assert days["2026-03-02"]["events"] == 4 and days["2026-03-05"]["events"] == 2
 
 
@@ -83,8 +85,8 @@ def test_calendars_weeks_heatmap_and_busiest(week):
     calendars = {c["calendar_id"]: c for c in data["hours_per_calendar"]}
     assert calendars["personal"] == {"calendar_id": "personal", "hours": 3.0, "events": 2}
     assert calendars["local"]["hours"] == 13.92 and calendars["local"]["events"] == 11
-    assert data["weekly"] == [{"week_start": "2026-03-02", "meeting_hours": 3.42, "focus_hours": 4.5,
-                               "other_hours": 9.0}]
+    assert data["weekly"] == [{"week_start": "2026-03-02", "meeting_hours": 3.42, "focus_hours": 12.0,
+                               "other_hours": 1.5}]
     matrix = data["heatmap"]["matrix"]
     assert len(matrix) == 7 and all(len(row) == 24 for row in matrix)
     assert matrix[0][10] == 1.0 and matrix[5][10] == 2.0 and matrix[1][11] == round(55 / 60, 2)
@@ -157,3 +159,20 @@ def test_days_follow_the_app_time_zone(make_app):
         assert [d["hours"] for d in data["hours_per_day"]] == [0.5, 0.5]
         assert data["heatmap"]["matrix"][0][23] == 0.5 and data["heatmap"]["matrix"][1][0] == 0.5
         assert data["work_outside_hours"]["late_hours"] == 0.5 and data["work_outside_hours"]["early_hours"] == 0.5
+
+
+def test_kinds_agree_with_or_without_the_analytics_plugin(app):
+    from app.services import events
+
+    add("Direct task", 0, "09:00", "10:00")
+    events.create_event({"title": "Piped task", "start_time": "2026-03-03T09:00:00Z",
+                         "end_time": "2026-03-03T10:00:00Z", "event_type": "task"})
+    add("Lunch", 2, "12:00", "13:00", event_type="meeting")  # a plain meeting without a plugin row
+    lunch_with_row = add("Lunch", 3, "12:00", "13:00", event_type="meeting")
+    with write_transaction() as session:
+        session.add(EventAnalytics(event_id=lunch_with_row, duration_minutes=60, category="other",
+                                   is_focus=False, is_meeting=False, time_of_day="afternoon"))
+    days = {d["date"]: d for d in report()["hours_per_day"]}
+    assert days["2026-03-02"]["focus_hours"] == days["2026-03-03"]["focus_hours"] == 1.0
+    assert days["2026-03-04"]["meeting_hours"] == 1.0  # from the event alone
+    assert days["2026-03-05"]["other_hours"] == 1.0  # the plugin's verdict wins when it stored one
