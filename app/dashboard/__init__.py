@@ -19,6 +19,7 @@ from app.dashboard import (  # noqa: F401  isort: skip
     views_common,
     views_events,
     views_notes,
+    views_sync,
     views_templates,
 )
 
@@ -38,7 +39,10 @@ HTMX_DIR = files("js_lib_htmx") / "static" / "htmx"
 
 
 def init_app(app: Flask) -> None:
+    from app.dashboard.google import bp as google_bp
+
     app.register_blueprint(bp)
+    app.register_blueprint(google_bp)
     app.add_url_rule("/vendor/htmx.min.js", "vendor_htmx", _htmx_script)
     app.extensions["chronos.html_error"] = render_error_page
 

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Command, Event
+from app.models import Command, Event, SyncJob
 
 
 def command_systems() -> list[str]:
@@ -37,3 +37,8 @@ def window_events(first_day: date, days: int, calendars: list[str] | None = None
             break
         page += 1
     return found
+
+
+def recent_sync_jobs(limit: int = 8) -> list[SyncJob]:
+    """The latest sync requests, newest first, for the sync page's history."""
+    return list(db.session.scalars(select(SyncJob).order_by(SyncJob.id.desc()).limit(limit)))
