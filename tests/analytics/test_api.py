@@ -93,3 +93,5 @@ def test_optimize_rejects_bad_parameters(client, auth):
 def test_both_endpoints_are_documented(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     assert "get" in paths["/api/v1/analytics/productivity"] and "post" in paths["/api/v1/ai/optimize"]
+    assert paths["/api/v1/ai/optimize"]["post"]["requestBody"]["required"] is False  # the body is optional
+    assert "200" in paths["/api/v1/analytics/productivity"]["get"]["responses"]
