@@ -99,11 +99,13 @@ def measure(runs: int, func: Callable[[int], object]) -> tuple[float, float]:
     return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
 
 
-RAW_WINDOW = """
-SELECT * FROM events WHERE start_time < :hi AND (end_time > :lo OR start_time >= :lo) AND start_time >= :floor
-ORDER BY start_time, id LIMIT 100"""
-RAW_WINDOW_COUNT = """
-SELECT count(*) FROM events WHERE start_time < :hi AND (end_time > :lo OR start_time >= :lo) AND start_time >= :floor"""
+# The window as the service reads it: events carried over from before the window, then events starting in it.
+RAW_CARRIED = """SELECT id FROM events WHERE start_time < :lo AND end_time > :lo AND start_time >= :floor"""
+RAW_CARRIED_ROWS = f"SELECT * FROM events WHERE id IN ({RAW_CARRIED}) ORDER BY start_time, id LIMIT 100"  # noqa: S608
+RAW_CARRIED_COUNT = f"SELECT count(*) FROM ({RAW_CARRIED})"  # noqa: S608
+RAW_STARTERS_ROWS = """
+SELECT * FROM events WHERE start_time >= :lo AND start_time < :hi ORDER BY start_time, id LIMIT :limit"""
+RAW_STARTERS_COUNT = "SELECT count(*) FROM events WHERE start_time >= :lo AND start_time < :hi"
 RAW_SEARCH = """
 SELECT e.*, bm25(events_fts, 10.0, 3.0, 1.0) AS rank FROM events_fts JOIN events e ON e.id = events_fts.rowid
 WHERE events_fts MATCH :match ORDER BY rank, e.start_time, e.id LIMIT 100"""
@@ -146,7 +148,11 @@ def main() -> None:
         span = raw.execute("SELECT max(julianday(end_time) - julianday(start_time)) FROM events").fetchone()[0]
         params = {"lo": lo.strftime(STAMP), "hi": (lo + timedelta(days=7)).strftime(STAMP),
                   "floor": (lo - timedelta(days=span, seconds=1)).strftime(STAMP)}
-        return raw.execute(RAW_WINDOW, params).fetchall(), raw.execute(RAW_WINDOW_COUNT, params).fetchone()
+        total = raw.execute(RAW_CARRIED_COUNT, params).fetchone()[0] + raw.execute(
+            RAW_STARTERS_COUNT, params).fetchone()[0]
+        rows = raw.execute(RAW_CARRIED_ROWS, params).fetchall()
+        rows += raw.execute(RAW_STARTERS_ROWS, {**params, "limit": 100 - len(rows)}).fetchall()
+        return rows, total
 
     def raw_search(queries: list[str]) -> Callable[[int], object]:
         def run(n: int) -> object:

@@ -25,6 +25,8 @@ class Event(db.Model):
         UniqueConstraint("calendar_id", "external_id", name="uq_events_calendar_external"),
         Index("ix_events_start_end", "start_time", "end_time"),
         Index("ix_events_end", "end_time"),
+        # (start_time, rowid): windows read "start, then id" in index order instead of sorting.
+        Index("ix_events_start", "start_time"),
         # Longest event span, read in O(log n) so window queries can bound their start-time range scan.
         Index("ix_events_span", sql_text(SPAN_SQL)).ddl_if(dialect="sqlite"),
     )

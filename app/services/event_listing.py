@@ -1,0 +1,126 @@
+"""Listing events: overlap windows around an anchor day, calendar filter, ranked full-text search, pages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select, text
+
+from app.config import current_settings
+from app.errors import InvalidInputError
+from app.extensions import db
+from app.models import Event
+from app.models.events import SPAN_SQL
+from app.services import search
+from app.timeutil import day_start, today
+
+DIRECTIONS = ("future", "past", "all")
+MAX_RANGE_DAYS = 3660
+
+
+def window_bounds(anchor: date, range_days: int, direction: str, zone: Any
+                  ) -> tuple[datetime | None, datetime | None]:
+    """UTC [low, high) of a listing window; None is unbounded (range -1 on the side direction names)."""
+    if direction not in DIRECTIONS:
+        raise InvalidInputError("direction", f"must be one of {', '.join(DIRECTIONS)}")
+    if range_days != -1 and not 1 <= range_days <= MAX_RANGE_DAYS:
+        raise InvalidInputError("range", f"must be 1-{MAX_RANGE_DAYS} days, or -1 for unbounded")
+    unbounded = range_days == -1
+    span = timedelta(days=0 if unbounded else range_days)
+    if direction == "future":
+        return day_start(anchor, zone), None if unbounded else day_start(anchor + span, zone)
+    if direction == "past":
+        return None if unbounded else day_start(anchor - span, zone), day_start(anchor + timedelta(days=1), zone)
+    if unbounded:
+        return None, None
+    return day_start(anchor - span, zone), day_start(anchor + span, zone)
+
+
+def _longest_span_days() -> float | None:
+    """Length in days of the longest stored event (an index lookup on SQLite), None elsewhere or if empty."""
+    if db.engine.dialect.name != "sqlite":
+        return None
+    value = db.session.execute(text(f"SELECT max{SPAN_SQL} FROM events")).scalar()  # noqa: S608 - constant
+    return max(float(value), 0.0) if value is not None else None
+
+
+def _parts(low: datetime | None, high: datetime | None) -> tuple[list[Any] | None, list[Any]]:
+    """The window as two disjoint sets: events begun before `low` still running at it, and events starting
+    inside [low, high). Together they are exactly the overlapping events (an instant at `low` included).
+
+    Every carried-over event sorts before every starter, and each set is read in index order, so a page
+    never sorts the whole window.
+    """
+    starters: list[Any] = []
+    if low is not None:
+        starters.append(Event.start_time >= low)
+    if high is not None:
+        starters.append(Event.start_time < high)
+    if low is None:
+        return None, starters
+    carried = [Event.start_time < low, Event.end_time > low]
+    longest = _longest_span_days()
+    if longest is not None:
+        # No event is longer than this, so the index scan for carried-over events can start here.
+        carried.append(Event.start_time >= low - timedelta(days=longest, seconds=1))
+    # Selecting ids only lets SQLite answer from the (start_time, end_time) index without table reads.
+    return [Event.id.in_(select(Event.id).where(*carried))], starters
+
+
+def list_events(*, calendars: list[str] | None = None, anchor: date | None = None, range_days: int = 30,
+                direction: str = "future", q: str | None = None, page: int = 1, page_size: int = 100
+                ) -> tuple[list[Event], int]:
+    """One page of the events overlapping the window, and how many there are in all."""
+    if page < 1:
+        raise InvalidInputError("page", "must be 1 or more")
+    if not 1 <= page_size <= 500:
+        raise InvalidInputError("page_size", "must be 1-500")
+    zone = current_settings().zone
+    low, high = window_bounds(anchor or today(zone), range_days, direction, zone)
+    carried, starters = _parts(low, high)
+    scope = [Event.calendar_id.in_(calendars)] if calendars else []
+    descending = direction == "past"
+    order = [Event.start_time.desc(), Event.id.desc()] if descending else [Event.start_time, Event.id]
+    if q is not None and q.strip():
+        window = [*scope, or_(and_(*carried), and_(*starters))] if carried else [*scope, *starters]
+        return _search_page(q, window, order, page, page_size)
+    sets = [[*scope, *starters]] if carried is None else [[*scope, *carried], [*scope, *starters]]
+    if descending:
+        sets.reverse()
+    return _concatenated_page(sets, order, page, page_size)
+
+
+def _concatenated_page(sets: list[list[Any]], order: list[Any], page: int, page_size: int
+                       ) -> tuple[list[Event], int]:
+    """A page over disjoint, already ordered sets laid end to end, and their total."""
+    # One statement counts every set, saving a round trip per set.
+    counts = list(db.session.execute(select(*[
+        select(func.count(Event.id)).where(*conditions).scalar_subquery() for conditions in sets])).one())
+    offset, rows = (page - 1) * page_size, []
+    for conditions, count in zip(sets, counts, strict=True):
+        wanted = page_size - len(rows)
+        if wanted > 0 and offset < count:
+            query = select(Event).where(*conditions).order_by(*order).limit(wanted).offset(offset)
+            rows.extend(db.session.execute(query).scalars().all())
+        offset = max(0, offset - count)
+    return rows, sum(counts)
+
+
+def _search_page(q: str, conditions: list[Any], order: list[Any], page: int, page_size: int
+                 ) -> tuple[list[Event], int]:
+    """Events matching q inside the window, best match first (then by start), and their total."""
+    query: Select = select(Event).where(*conditions)
+    if db.engine.dialect.name != "sqlite":
+        for word in q.split():
+            query = query.where(or_(Event.title.ilike(f"%{word}%"), Event.description.ilike(f"%{word}%")))
+    else:
+        expression = search.match_expression(q)
+        if expression is None:
+            return [], 0
+        matches = search.ranked_matches(expression)
+        query = query.join(matches, matches.c.id == Event.id)
+        order = [matches.c.rank, *order]
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = db.session.execute(query.order_by(*order).limit(page_size).offset((page - 1) * page_size))
+    return list(rows.scalars().all()), total
