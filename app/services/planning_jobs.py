@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, cast, select
 
 from app.db import write_transaction
 from app.models import Event
@@ -44,7 +44,9 @@ def run_timeboxing(now: datetime | None = None) -> int:
     def retag(event: Event) -> None:
         event.tags = [t for t in event.tags if t.casefold() != UNSCHEDULED] + ["timeboxed"]
 
-    return _place("timeboxing", wanted, retag, now or utcnow(), "it had no time yet")
+    # The LIKE only narrows the scan; wanted() decides on the exact, case-folded tag.
+    return _place("timeboxing", wanted, retag, now or utcnow(), "it had no time yet",
+                  cast(Event.tags, String).ilike(f"%{UNSCHEDULED}%"))
 
 
 def run_replanning(now: datetime | None = None) -> int:
@@ -57,17 +59,18 @@ def run_replanning(now: datetime | None = None) -> int:
     def mark(event: Event) -> None:
         event.status = "rescheduled"
 
-    return _place("replanning", wanted, mark, now, "its time passed without it being completed")
+    return _place("replanning", wanted, mark, now, "its time passed without it being completed",
+                  Event.end_time <= now)
 
 
 def _place(actor: str, wanted: Callable[[Event], bool], after: Callable[[Event], None], now: datetime,
-           why: str) -> int:
+           why: str, narrow: ColumnElement[bool]) -> int:
     policy = planning.policy()
     horizon = now + timedelta(days=SEARCH_DAYS)
     moved = 0
     with write_transaction() as session:
         tasks = [event for event in session.scalars(
-            select(Event).where(Event.event_type == "task", Event.status.in_(OPEN_STATUSES))
+            select(Event).where(Event.event_type == "task", Event.status.in_(OPEN_STATUSES), narrow)
             .order_by(Event.start_time, Event.id)) if wanted(event)]
         tasks = [event for event in tasks if fixed_reason(planning.event_data(event)) is None]
         if not tasks:

@@ -62,3 +62,11 @@ def test_jobs_do_not_overload_a_day(planning_app):
     assert planning_jobs.run_timeboxing(at(0, "07:00")) == 1
     # Monday 16:00-17:00 is free, but 8 h are already scheduled: a ninth would overload the day.
     assert times(task) == (at(1, "09:00"), at(1, "10:00"))
+
+
+def test_timeboxing_reads_the_tag_in_any_case_and_skips_closed_tasks(planning_app):
+    upper = add("Upper", 6, "00:00", "00:30", tags=["Unscheduled"])
+    closed = add("Closed", 6, "00:00", "00:30", tags=["unscheduled"], status="completed")
+    assert planning_jobs.run_timeboxing(at(0, "08:00")) == 1
+    assert times(upper) == (at(0, "09:00"), at(0, "09:30"))
+    assert times(closed)[0] == at(6, "00:00")
