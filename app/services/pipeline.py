@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
 
 from app.db import write_transaction
 from app.models import Event
-from app.plugins import Consumed, EventData
+from app.plugins import Consumed, EventData, Suggestion
 from app.services.plugin_context import ConsumeRefused, HostContext
 from app.services.plugin_loader import Pipeline, load_pipeline
 from app.settings import Settings
@@ -19,7 +20,7 @@ log = logging.getLogger("chronos.plugins")
 
 __all__ = [
     "Pipeline", "PipelineOutcome", "after_store", "apply_event_data", "current_pipeline",
-    "event_data_from_model", "load_pipeline", "run_pipeline",
+    "event_data_from_model", "load_pipeline", "run_pipeline", "scheduling_suggestions",
 ]
 
 EXTENSION_KEY = "chronos.plugins"
@@ -106,6 +107,23 @@ def after_store(event: EventData) -> None:
             model = session.get(Event, event.id)
             if model is not None:
                 model.problems = [*(model.problems or []), *problems]
+
+
+def scheduling_suggestions(events: list[EventData], window_start: datetime, window_end: datetime
+                           ) -> tuple[list[Suggestion], list[dict[str, str]]]:
+    """Ask every enabled scheduling plugin; a plugin that raises is logged and reported, not fatal."""
+    context = HostContext(_settings(), allow_consume=False)
+    suggestions: list[Suggestion] = []
+    problems: list[dict[str, str]] = []
+    for plugin in current_pipeline().scheduling_plugins:
+        name = getattr(plugin, "name", type(plugin).__name__)
+        try:
+            found = plugin.suggest(list(events), window_start, window_end, context)
+            suggestions.extend(item for item in found if isinstance(item, Suggestion))
+        except Exception as exc:
+            log.exception("scheduling plugin %s failed", name)
+            problems.append({"plugin": name, "message": f"{type(exc).__name__}: {exc}"})
+    return suggestions, problems
 
 
 def _with_problem(event: EventData, plugin: str, message: str) -> EventData:

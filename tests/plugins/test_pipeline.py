@@ -141,3 +141,36 @@ def test_the_documented_example_plugin_works_from_a_custom_directory(make_app, a
                         headers=auth).json
     assert event["title"] == "Call the bank" and event["priority"] == "URGENT" and event["tags"] == ["shouted"]
     assert client.get("/health").json.get("details", {}).get("plugins") is None
+
+
+def test_scheduling_plugins_are_asked_and_a_failing_one_is_reported(make_app, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from app.plugins import EventData
+    from app.services.pipeline import scheduling_suggestions
+
+    directory = tmp_path / "custom"
+    write_plugin(directory, "planner", """
+        from app.plugins import Suggestion
+
+        class Breaks:
+            name = "breaks"
+
+            def suggest(self, events, window_start, window_end, context):
+                return [Suggestion(type="break", reason=f"{len(events)} events", confidence=0.5)]
+
+        class Broken:
+            name = "broken_planner"
+
+            def suggest(self, events, window_start, window_end, context):
+                raise KeyError("nope")
+
+        PLUGINS = [Breaks, Broken]
+    """)
+    app = app_with(make_app, directory, ["breaks", "broken_planner"])
+    start = datetime(2030, 5, 10, 9, tzinfo=UTC)
+    events = [EventData(title="a", start_time=start, end_time=start + timedelta(hours=1))]
+    with app.app_context():
+        suggestions, problems = scheduling_suggestions(events, start, start + timedelta(days=1))
+    assert [(item.type, item.reason) for item in suggestions] == [("break", "1 events")]
+    assert problems == [{"plugin": "broken_planner", "message": "KeyError: 'nope'"}]
