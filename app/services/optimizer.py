@@ -36,7 +36,9 @@ class Plan:
 
     @property
     def moves(self) -> list[Finding]:
-        return [item for item in self.findings if item.suggestion.type == "move"]
+        """The optimizer's own moves (other plugins' suggestions are listed, never applied)."""
+        return [item for item in self.findings
+                if item.suggestion.type == "move" and not (item.trigger or "").startswith("plugin:")]
 
 
 def graded(value: float, limit: float) -> float:

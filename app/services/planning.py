@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import DismissedSuggestion, Event, PendingUpstreamOp, PlanningAction
 from app.plugins import EventData
 from app.services.optimizer import Finding, Plan, analyse, suggestion_json
+from app.services.plugin_suggestions import from_plugin, plugin_findings
 from app.services.schedule_rules import PATCHED_SOURCES, fixed_reason
 from app.services.worktime import WorkPolicy
 from app.timeutil import day_start, format_utc, utcnow
@@ -60,7 +61,11 @@ def build_plan(window_days: int, now: datetime) -> Plan:
     """The optimizer's findings for the window, leaving out dismissed ones."""
     start, end = window(window_days, now)
     horizon = end + (end - start)  # moves may look as far again past the window for a free slot
-    return analyse(load_events(start, horizon), start, end, policy(), now, dismissed_keys(), horizon)
+    events, dismissed = load_events(start, horizon), dismissed_keys()
+    plan = analyse(events, start, end, policy(), now, dismissed, horizon)
+    in_window = [e for e in events if e.end_time > start and e.start_time < end]
+    extra = [item for item in plugin_findings(in_window, start, end) if item.key not in dismissed]
+    return Plan(plan.findings + extra)
 
 
 def current_suggestions(window_days: int = 7, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -105,6 +110,8 @@ def apply_suggestion(key: str, window_days: int = 7, now: datetime | None = None
         finding = next((item for item in build_plan(window_days, now).findings if item.key == key), None)
         if finding is None:
             raise NotFoundError("That suggestion no longer applies; reload the suggestions.")
+        if from_plugin(finding):
+            raise ConflictError("Suggestions from other scheduling plugins are shown, not applied.")
         if finding.suggestion.type == "move":
             return apply_move(session, finding, "apply")
         if finding.suggestion.type == "focus_block":
