@@ -51,7 +51,9 @@ def finish_web_flow(settings: Settings, redirect_uri: str, *, expected_state: st
     flow = Flow.from_client_config(client_config(settings), scopes=SCOPES, redirect_uri=redirect_uri,
                                    state=state, code_verifier=code_verifier, autogenerate_code_verifier=False)
     flow.fetch_token(code=code)
+    Path(settings.calendar.token_file).unlink(missing_ok=True)  # a new grant: forget the old account
     save_credentials(settings, flow.credentials)
+    _remember_account(settings, flow.credentials)
     return flow.credentials
 
 
@@ -63,7 +65,9 @@ def run_installed_flow(settings: Settings, port: int | None = None, open_browser
     flow = InstalledAppFlow.from_client_config(client_config(settings), scopes=SCOPES)
     credentials = flow.run_local_server(host="localhost", port=port, open_browser=open_browser,
                                         access_type="offline", prompt="consent")
+    Path(settings.calendar.token_file).unlink(missing_ok=True)
     save_credentials(settings, credentials)
+    _remember_account(settings, credentials)
     return credentials
 
 
@@ -90,9 +94,37 @@ def load_credentials(settings: Settings) -> Credentials | None:
     return credentials
 
 
-def save_credentials(settings: Settings, credentials: Credentials) -> None:
-    """Write the token atomically with mode 0600 (it grants access to the user's calendar)."""
-    write_secret_file(Path(settings.calendar.token_file), credentials.to_json())
+def save_credentials(settings: Settings, credentials: Credentials, account: str | None = None) -> None:
+    """Write the token atomically with mode 0600 (it grants access to the user's calendar).
+
+    The connected account's address is kept beside the token, so pages can show it without an API call.
+    """
+    data = json.loads(credentials.to_json())
+    account = account or stored_account(settings)
+    if account:
+        data["account"] = account
+    write_secret_file(Path(settings.calendar.token_file), json.dumps(data))
+
+
+def stored_account(settings: Settings) -> str | None:
+    """The account address saved with the token, if any."""
+    try:
+        return json.loads(Path(settings.calendar.token_file).read_text(encoding="utf-8")).get("account")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _remember_account(settings: Settings, credentials: Credentials) -> None:
+    """Look the connected account up once, right after connecting (best effort)."""
+    from app.sources.base import SourceError
+    from app.sources.registry import build_google
+
+    try:
+        account = build_google(settings).account_email()
+    except SourceError:
+        account = None
+    if account:
+        save_credentials(settings, credentials, account)
 
 
 def is_connected(settings: Settings) -> bool:
@@ -100,11 +132,13 @@ def is_connected(settings: Settings) -> bool:
 
 
 def connection_status(settings: Settings, lookup_account: bool = True) -> dict[str, Any]:
-    """For the sync page: connected or not, the account (one API call) and the configured calendars."""
+    """For the sync page: connected or not, the account (stored at connect time, else looked up when
+    ``lookup_account``) and the configured calendars."""
     status: dict[str, Any] = {"connected": is_connected(settings), "account": None,
                               "calendars": list(settings.calendar.calendars),
                               "client_configured": Path(settings.calendar.credentials_file).exists()}
-    if status["connected"] and lookup_account:
+    status["account"] = stored_account(settings) if status["connected"] else None
+    if status["connected"] and lookup_account and not status["account"]:
         from app.sources.base import SourceError
         from app.sources.registry import build_google
 

@@ -54,7 +54,8 @@ def test_connect_google_in_the_browser(page, google_server):  # noqa: F811
     page.wait_for_load_state()
     assert any(r["kind"] == "authorize" for r in fake.requests)
     assert page.url.startswith(server.url) and "/google/" not in page.url
-    assert re.search("Google Calendar connected", page.content())
-    assert json.loads(token.read_text())["refresh_token"] == "refresh-2"
-    if "/sync" in page.url:  # the sync page shows the connected account
-        assert fake.account in page.content()
+    assert re.search("Google Calendar connected", page.content()), page.inner_text("main")[:600]
+    saved = json.loads(token.read_text())
+    assert saved["refresh_token"] == "refresh-2" and saved["account"] == fake.account
+    assert page.url == f"{server.url}/sync"  # the sync page, now in its connected state
+    assert page.get_by_role("button", name="Disconnect").is_visible()

@@ -56,8 +56,8 @@ def test_connect_flow_stores_the_token_and_sync_works(oauth_client, fake_google)
     token_file = Path(current_settings().calendar.token_file)
     assert json.loads(token_file.read_text())["refresh_token"] == "refresh-2"
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
-    status = connection_status(current_settings())
-    assert status["connected"] and status["account"] == "user@example.org"
+    status = connection_status(current_settings(), lookup_account=False)
+    assert status["connected"] and status["account"] == "user@example.org"  # remembered at connect time
     assert run_sync().get("error") is None
 
 
