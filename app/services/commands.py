@@ -5,21 +5,30 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import func, select, update
 
 from app.config import current_settings
 from app.db import write_transaction
-from app.errors import ConflictError, InvalidInputError, NotFoundError
+from app.errors import InvalidInputError, NotFoundError
 from app.extensions import db
 from app.models import COMMAND_STATUSES, Command
+from app.services.command_leases import (
+    LEASE_EXPIRED,
+    MAX_CLAIM,
+    claim_commands,
+    complete_command,
+    reap_expired_leases,
+    reap_job,
+    wrong_state,
+)
 from app.timeutil import format_utc, utcnow
 
-LEASE_EXPIRED = "lease expired"
-MAX_CLAIM = 100
-
-# The fields a poller receives for each claimed command, in the contract's order.
-CLAIM_COLUMNS = (Command.id, Command.command, Command.parameters, Command.status, Command.attempts,
-                 Command.created_at, Command.processed_at, Command.lease_expires_at)
+# The hot path (claims, acks, lease reaping) lives in command_leases; it is part of this service's API.
+__all__ = [
+    "LEASE_EXPIRED", "MAX_CLAIM", "cancel_command", "cancel_commands_for_event", "cancel_commands_for_source",
+    "claim_commands", "command_json", "complete_command", "create_command", "delivery_time", "fail_command",
+    "get_command", "list_commands", "reap_expired_leases", "reap_job", "retry_command", "status_counts",
+]
 
 
 def create_command(*, system_id: str, command: str, parameters: dict, source_key: str,
@@ -74,93 +83,12 @@ def _cancel_pending(condition: Any, reason: str) -> int:
     return len(ids)
 
 
-def reap_expired_leases(now: datetime | None = None) -> int:
-    """Return expired leases to pending, or to failed once attempts are used up; returns how many changed."""
-    now = now or utcnow()
-    with write_transaction() as session:
-        exhausted = Command.attempts >= Command.max_attempts
-        ids = session.execute(
-            update(Command)
-            .where(Command.status == "processing", Command.lease_expires_at <= now)
-            .values(
-                status=case((exhausted, "failed"), else_="pending"),
-                error=case((exhausted, LEASE_EXPIRED), else_=Command.error),
-                failed_at=case((exhausted, now), else_=Command.failed_at),
-                lease_expires_at=None, updated_at=now,
-            )
-            .returning(Command.id)
-        ).scalars().all()
-    return len(ids)
-
-
-def reap_job() -> bool:
-    """Daemon job: reap expired leases so stale commands show up even when nobody polls."""
-    return reap_expired_leases() > 0
-
-
-def claim_commands(system_id: str, limit: int = 10) -> dict[str, Any]:
-    """Atomically lease up to ``limit`` due pending commands of one system, oldest first.
-
-    One IMMEDIATE transaction: expired leases are reaped first, then one UPDATE ... RETURNING claims,
-    so two pollers (threads or processes) can never receive the same command.
-    """
-    if not 1 <= limit <= MAX_CLAIM:
-        raise InvalidInputError("limit", f"must be between 1 and {MAX_CLAIM}")
-    lease = timedelta(seconds=current_settings().commands.lease_seconds)
-    with write_transaction() as session:
-        now = utcnow()
-        reap_expired_leases(now)
-        due = (select(Command.id)
-               .where(Command.system_id == system_id, Command.status == "pending",
-                      Command.available_at <= now)
-               .order_by(Command.id).limit(limit))
-        rows = session.execute(
-            update(Command).where(Command.id.in_(due.scalar_subquery()))
-            .values(status="processing", attempts=Command.attempts + 1, processed_at=now,
-                    lease_expires_at=now + lease, updated_at=now)
-            .returning(*CLAIM_COLUMNS)
-            .execution_options(synchronize_session=False)
-        ).all()
-    # RETURNING order is unspecified in SQLite; the contract promises oldest first.
-    commands = [_claimed_json(row) for row in sorted(rows, key=lambda row: row.id)]
-    return {"system_id": system_id, "commands": commands, "count": len(commands),
-            "retrieved_at": format_utc(now)}
-
-
-def _claimed_json(row: Any) -> dict[str, Any]:
-    return {"id": row.id, "command": row.command, "parameters": row.parameters, "status": row.status,
-            "attempts": row.attempts, "created_at": format_utc(row.created_at),
-            "processed_at": format_utc(row.processed_at),
-            "lease_expires_at": format_utc(row.lease_expires_at)}
-
-
-def complete_command(command_id: int, result: dict[str, Any] | None = None) -> dict[str, Any]:
-    """processing → completed with the poller's result; repeating it answers the same, unchanged."""
-    with write_transaction() as session:
-        now = utcnow()
-        done = session.execute(
-            update(Command).where(Command.id == command_id, Command.status == "processing")
-            .values(status="completed", completed_at=now, result=result or {}, lease_expires_at=None,
-                    updated_at=now)
-            .returning(Command.completed_at)
-            .execution_options(synchronize_session=False)
-        ).scalar_one_or_none()
-        if done is None:
-            row = session.execute(select(Command.status, Command.completed_at)
-                                  .where(Command.id == command_id)).one_or_none()
-            _require_found(row, command_id)
-            if row.status != "completed":
-                raise _wrong_state(command_id, row.status, "complete", "processing")
-            done = row.completed_at
-    return {"command_id": command_id, "status": "completed", "completed_at": format_utc(done)}
-
-
 def fail_command(command_id: int, error: str, retry: bool = False, retry_after: float = 0) -> dict[str, Any]:
     """processing → pending (retry with attempts left, due after retry_after s) or failed, the dead letter."""
     with write_transaction() as session:
         cmd = _get_for_update(session, command_id)
         if cmd.status != "processing":
-            raise _wrong_state(command_id, cmd.status, "fail", "processing")
+            raise wrong_state(command_id, cmd.status, "fail", "processing")
         now = utcnow()
         cmd.error = error
         cmd.lease_expires_at = None
@@ -183,7 +111,7 @@ def retry_command(command_id: int) -> Command:
     with write_transaction() as session:
         cmd = _get_for_update(session, command_id)
         if cmd.status != "failed":
-            raise _wrong_state(command_id, cmd.status, "retry", "failed")
+            raise wrong_state(command_id, cmd.status, "retry", "failed")
         now = utcnow()
         cmd.status, cmd.attempts, cmd.available_at, cmd.updated_at = "pending", 0, now, now
         cmd.failed_at = cmd.lease_expires_at = cmd.error = None
@@ -195,7 +123,7 @@ def cancel_command(command_id: int, reason: str = "cancelled by a user") -> Comm
     with write_transaction() as session:
         cmd = _get_for_update(session, command_id)
         if cmd.status != "pending":
-            raise _wrong_state(command_id, cmd.status, "cancel", "pending")
+            raise wrong_state(command_id, cmd.status, "cancel", "pending")
         cmd.status, cmd.error, cmd.updated_at = "cancelled", reason, utcnow()
     return cmd
 
@@ -256,10 +184,3 @@ def _require_found(value: Any, command_id: int) -> Any:
     if value is None:
         raise NotFoundError(f"No command with id {command_id}.")
     return value
-
-
-def _wrong_state(command_id: int, status: str, action: str, allowed: str) -> ConflictError:
-    return ConflictError(
-        f"Command {command_id} is {status}; '{action}' needs a {allowed} command.",
-        code="invalid_state", details={"command_id": command_id, "status": status, "allowed": [allowed]},
-    )
