@@ -51,8 +51,7 @@ def _statements() -> SimpleNamespace:
     complete = (table.update()
                 .where(and_(c.id == bindparam("command_id"), c.status == "processing"))
                 .values(status="completed", completed_at=now, result=bindparam("result_value", type_=JSON()),
-                        lease_expires_at=None, updated_at=now)
-                .returning(c.completed_at))
+                        lease_expires_at=None, updated_at=now))
     state = select(c.status, c.completed_at).where(c.id == bindparam("command_id"))
     return SimpleNamespace(reap=reap, claim=claim, complete=complete, state=state)
 
@@ -103,9 +102,10 @@ def complete_command(command_id: int, result: dict[str, Any] | None = None) -> d
     statements = _statements()
     with write_transaction() as session:
         connection = session.connection()
-        done = connection.execute(statements.complete, {"command_id": command_id, "now": utcnow(),
-                                                        "result_value": result or {}}).scalar_one_or_none()
-        if done is None:
+        done = utcnow()
+        changed = connection.execute(statements.complete, {"command_id": command_id, "now": done,
+                                                           "result_value": result or {}}).rowcount
+        if changed != 1:
             row = connection.execute(statements.state, {"command_id": command_id}).one_or_none()
             if row is None:
                 raise NotFoundError(f"No command with id {command_id}.")
