@@ -78,8 +78,8 @@ def _escape_like(word: str) -> str:
 
 
 def list_notes(*, q: str | None = None, page: int = 1, page_size: int = 50) -> tuple[list[Note], int]:
-    """Notes, newest first; `q` keeps those whose text or event title holds every word."""
-    return _page(Note, [Note.text, Note.calendar_id], q, page, page_size)
+    """Notes, newest first; `q` keeps those whose text holds every word (case-insensitive)."""
+    return _page(Note, [Note.text], q, page, page_size)
 
 
 def list_urls(*, q: str | None = None, page: int = 1, page_size: int = 50) -> tuple[list[UrlPayload], int]:
