@@ -23,7 +23,11 @@ LANE_COUNTS = (1, 2, 3, 4, 6, 6)  # lanes a day column is split into; more than 
 
 @dataclass
 class Block:
-    """One event's piece on one day of the week grid."""
+    """One event's piece on one day of the week grid.
+
+    Everything the template prints is a plain attribute filled in once by ``finish`` (the week view may
+    hold hundreds of events, and attribute chains and filters per event are what its render time is made of).
+    """
 
     event: Event
     start: datetime
@@ -32,13 +36,23 @@ class Block:
     span: int
     lane: int = 0
     lanes: int = 1
+    id: int = 0
+    title: str = ""
+    label: str = ""
+    tip: str = ""
+    classes: str = ""
 
-    @property
-    def css(self) -> str:
+    def finish(self) -> Block:
         lanes = LANE_COUNTS[min(self.lanes, len(LANE_COUNTS)) - 1]
         width = LANE_COLUMNS // lanes
         lane = min(self.lane, lanes - 1)
-        return f"gr-{self.row} rs-{self.span} gc-{lane * width + 1} gs-{width}"
+        self.id, self.title = self.event.id, self.event.title
+        self.label = f"{self.start:%H:%M}"
+        self.tip = f"{self.start:%H:%M}–{self.end:%H:%M} {self.title}"
+        cancelled = " is-cancelled" if self.event.status == "cancelled" else ""
+        self.classes = (f"gr-{self.row} rs-{self.span} gc-{lane * width + 1} gs-{width} "
+                        f"type-{self.event.event_type}{cancelled}")
+        return self
 
 
 @dataclass
@@ -120,7 +134,7 @@ def assign_lanes(blocks: list[Block]) -> list[Block]:
         cluster_end = max(cluster_end, block.row + block.span)
     if cluster:
         _close(cluster, len(lane_ends))
-    return blocks
+    return [block.finish() for block in blocks]
 
 
 def _close(cluster: list[Block], lanes: int) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 
-from flask import Response, make_response, render_template
+from flask import Response, make_response, render_template, url_for
 from markupsafe import Markup, escape
 
 from app.config import current_settings
@@ -68,13 +69,9 @@ def highlight(text: str | None, query: str | None) -> Markup:
     never match inside an entity or produce markup from the event's own text.
     """
     text = text or ""
-    words = sorted({word for word in (query or "").split() if any(ch.isalnum() for ch in word)},
-                   key=len, reverse=True)
-    words = [word.strip('"*()') for word in words]
-    words = [word for word in words if word]
-    if not words:
+    pattern = _query_pattern(query or "")
+    if pattern is None:
         return escape(text)
-    pattern = re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE)
     out: list[str] = []
     last = 0
     for match in pattern.finditer(text):
@@ -86,6 +83,22 @@ def highlight(text: str | None, query: str | None) -> Markup:
 
 
 bp.add_app_template_filter(highlight, "highlight")
+
+
+@lru_cache(maxsize=64)
+def _query_pattern(query: str) -> re.Pattern[str] | None:
+    """One case-insensitive pattern for the searched words, longest first (compiled once per query)."""
+    words = {word.strip('"*()') for word in query.split() if any(ch.isalnum() for ch in word)}
+    words = sorted((word for word in words if word), key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE)
+
+
+@bp.app_template_global("event_href_prefix")
+def event_href_prefix() -> str:
+    """'/events/' built once with url_for, so long lists do not pay for url_for on every row."""
+    return url_for("dashboard.event_detail", event_id=0).removesuffix("0")
 
 
 @bp.app_template_global("google_connected")
