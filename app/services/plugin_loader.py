@@ -52,7 +52,11 @@ def load_pipeline(settings: Settings) -> Pipeline:
             pipeline.load_errors.append({"plugin": module_name, "error": f"{type(exc).__name__}: {exc}"})
             continue
         for plugin in _plugins_of(module):
-            found.setdefault(plugin.name, plugin)
+            if plugin.name in found:
+                log.warning("plugin name %r in %s is taken already; the first one is kept", plugin.name,
+                            module_name)
+                continue
+            found[plugin.name] = plugin
     pipeline.available = sorted(found)
     failed = {error["plugin"] for error in pipeline.load_errors}
     for name in settings.plugins.enabled:
