@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_KEY
-from tests.e2e.conftest import browser, page, sign_in  # noqa: F401 - fixtures shared with the e2e suite
+from tests.e2e.conftest import sign_in
 from tests.fakes.google_calendar import FakeGoogle
 from tests.support import LiveServer
 
@@ -43,7 +43,7 @@ def registered(url: str) -> bool:
     return True
 
 
-def test_connect_google_in_the_browser(page, google_server):  # noqa: F811
+def test_connect_google_in_the_browser(page, google_server):
     server, fake, token = google_server
     if not registered(f"{server.url}/google/connect"):
         pytest.skip("the google_oauth blueprint is not registered in the dashboard yet")
