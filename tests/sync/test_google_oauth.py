@@ -88,3 +88,37 @@ def test_disconnect_deletes_the_token_and_marks_calendars(oauth_client, fake_goo
 
 def test_disconnect_without_csrf_is_refused(oauth_client):
     assert oauth_client.post("/google/disconnect").status_code == 400
+
+
+def test_cli_google_auth_runs_the_installed_flow_on_a_free_port(google_app, fake_google, monkeypatch):
+    """The browser is simulated: it consents at the fake and follows the redirect to the local port."""
+    import threading
+    import urllib.request
+
+    from google_auth_oauthlib import flow as flow_module
+
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    Path(current_settings().calendar.token_file).unlink()
+    seen: list[str] = []
+
+    class Browser:
+        def open(self, url, **_kwargs):
+            def consent():
+                back = follow_authorize(url)
+                seen.append(back)
+                urllib.request.urlopen(back, timeout=5).read()
+
+            threading.Thread(target=consent, daemon=True).start()
+            return True
+
+    monkeypatch.setattr(flow_module.webbrowser, "get", lambda *_args: Browser())
+
+    result = google_app.test_cli_runner().invoke(args=["google-auth"])
+
+    assert result.exit_code == 0, result.output
+    assert "Google Calendar connected" in result.output
+    port = urlsplit(seen[0]).port
+    assert port and port != current_settings().web.port
+    saved = json.loads(Path(current_settings().calendar.token_file).read_text())
+    assert saved["refresh_token"] == "refresh-2" and saved["account"] == "user@example.org"
+    assert stat.S_IMODE(Path(current_settings().calendar.token_file).stat().st_mode) == 0o600
