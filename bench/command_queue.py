@@ -32,7 +32,9 @@ API_KEY = "bench-key-0123456789"
 BATCH = 10
 HTTP_POLLERS = 8
 HTTP_COMMANDS = 8000
-LOOP_COMMANDS = 4000
+LOOP_COMMANDS = 2000
+LOOP_ROUNDS = 3  # raw and service rounds alternate and the best of each counts, so a load spike from
+                 # another process on the machine does not decide the ratio
 HTTP_TARGET = 1000.0
 SERVICE_FACTOR = 2.0
 
@@ -180,14 +182,18 @@ def verdict(ok: bool) -> str:
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="chronos-bench-") as tmp:
         work = Path(tmp)
-        raw = bench_raw(work)
-        print(f"raw sqlite3 claim loop: {raw:,.0f} commands/s ({LOOP_COMMANDS} commands, batches of {BATCH}, "
-              "claim + complete, 0 duplicates)", flush=True)
-        service = bench_service(work)
+        raws, services = [], []
+        for round_ in range(LOOP_ROUNDS):
+            raws.append(bench_raw(work / f"round{round_}"))
+            services.append(bench_service(work / f"round{round_}"))
+        raw, service = max(raws), max(services)
+        print(f"raw sqlite3 claim loop: {raw:,.0f} commands/s (best of {LOOP_ROUNDS} x {LOOP_COMMANDS} commands, "
+              f"batches of {BATCH}, claim + complete, 0 duplicates)", flush=True)
         ratio = raw / service
         ok_service = ratio <= SERVICE_FACTOR
-        print(f"service layer: {service:,.0f} commands/s ({LOOP_COMMANDS} commands, 0 duplicates); "
-              f"raw/service = {ratio:.2f}x, target <= {SERVICE_FACTOR:.0f}x: {verdict(ok_service)}", flush=True)
+        print(f"service layer: {service:,.0f} commands/s (best of {LOOP_ROUNDS} x {LOOP_COMMANDS} commands, "
+              f"0 duplicates); raw/service = {ratio:.2f}x, target <= {SERVICE_FACTOR:.0f}x: "
+              f"{verdict(ok_service)}", flush=True)
         over_http = bench_http(work)
         ok_http = over_http >= HTTP_TARGET
         print(f"HTTP (waitress, {HTTP_POLLERS} pollers, batches of {BATCH}): {over_http:,.0f} commands/s "
