@@ -127,3 +127,40 @@ def test_jobs_left_running_by_an_earlier_daemon_are_failed(app):
     assert db.session.get(SyncJob, old.id).status == "failed"
     assert "interrupted" in db.session.get(SyncJob, old.id).error
     assert db.session.get(SyncJob, current.id).status == "running"
+
+
+def test_daemon_keeps_running_when_google_refuses_the_grant(app, tmp_path: Path):
+    fake = FakeGoogle().start()
+    try:
+        token_file = tmp_path / "token.json"
+        token_file.write_text(json.dumps(fake.token_info(access_token="stale", expired=True)))
+        fake.refresh_tokens.clear()  # revoked
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CHRONOS")}
+        env.update({"CHRONOS_INSTANCE_PATH": app.instance_path, "CHRONOS_API_KEY": TEST_KEY,
+                    "CHRONOS_CALENDAR_SOURCE": "google", "CHRONOS__CALENDAR__TOKEN_FILE": str(token_file),
+                    "CHRONOS__CALENDAR__GOOGLE__API_ENDPOINT": fake.api_endpoint,
+                    "CHRONOS__CALENDAR__GOOGLE__TOKEN_URI": fake.token_uri,
+                    "CHRONOS__SCHEDULER__HEARTBEAT_SECONDS": "0.5"})
+        process = subprocess.Popen([sys.executable, "-m", "daemon"], cwd=ROOT, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                db.session.rollback()
+                state = db.session.get(SyncState, "primary")
+                if state is not None and state.status == "disconnected":
+                    break
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.1)
+            assert "invalid_grant" in state.last_error
+            time.sleep(1.5)  # beats go on after the failed sync
+            client = app.test_client()
+            db.session.rollback()
+            health = client.get("/health").json
+            assert process.poll() is None and health["scheduler"]["is_running"] is True
+            assert health["details"]["calendars"][0]["status"] == "disconnected"
+        finally:
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=15) == 0
+    finally:
+        fake.stop()
