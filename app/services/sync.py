@@ -105,7 +105,7 @@ def _consume(source: CalendarSource, calendar_id: str, token: str | None, window
     """Store every page; the last one also reconciles a full listing and saves the new token."""
     for page in source.list_changes(calendar_id, token, window):
         with write_transaction() as session:
-            apply_page(session, page, calendar_id, source.name, counts, force=False)
+            apply_page(session, page, calendar_id, source.name, counts)
             if page.last:
                 if page.full:
                     scope = window if source.lists_window_end else SyncWindow(window.start, None)

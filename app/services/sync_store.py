@@ -46,8 +46,7 @@ def existing_rows(session: Session, calendar_id: str, external_ids: list[str]) -
     return rows
 
 
-def apply_page(session: Session, page: ChangePage, calendar_id: str, source: str, counts: SyncCounts,
-               force: bool = False) -> None:
+def apply_page(session: Session, page: ChangePage, calendar_id: str, source: str, counts: SyncCounts) -> None:
     """Store one page inside the caller's write transaction (the pipeline's writes join it).
 
     The pipeline runs for the whole page before any row is added, so that its savepoints flush nothing of
@@ -66,7 +65,7 @@ def apply_page(session: Session, page: ChangePage, calendar_id: str, source: str
         counts.seen.add(item.external_id)
         if item.external_id in ours:
             continue  # consumed or deleted by us; the provider has not caught up yet
-        if row is not None and not force and row.upstream_updated == item.updated:
+        if row is not None and row.upstream_updated == item.updated:
             continue  # unchanged since the last sync
         outcomes.append((item, row, pipeline.run_pipeline(_event_data(item, source, row))))
     stored: list[Event] = []

@@ -85,7 +85,8 @@ class GoogleSource:
         while True:
             response = self.execute(self.service.events().list(**params, pageToken=page_token))
             zone_name = response.get("timeZone") or self.zone.key
-            events = [self.to_source_event(item, calendar_id, zone_name) for item in response.get("items", [])]
+            events = [event for item in response.get("items", [])
+                      if (event := self._map_or_skip(item, calendar_id, zone_name)) is not None]
             page_token = response.get("nextPageToken")
             yield ChangePage(events=events, full=not sync_token, last=not page_token,
                              next_sync_token=None if page_token else response.get("nextSyncToken"))
@@ -150,6 +151,14 @@ class GoogleSource:
         if self.credentials.token != self._saved_token and self.save_credentials is not None:
             self.save_credentials(self.credentials)
         self._saved_token = self.credentials.token
+
+    def _map_or_skip(self, item: dict[str, Any], calendar_id: str, zone_name: str) -> SourceEvent | None:
+        """One malformed item is logged and left out instead of failing the whole calendar."""
+        try:
+            return self.to_source_event(item, calendar_id, zone_name)
+        except (KeyError, ValueError, TypeError) as exc:
+            log.warning("skipping malformed Google event %r in %s: %s", item.get("id"), calendar_id, exc)
+            return None
 
     def to_source_event(self, item: dict[str, Any], calendar_id: str, zone_name: str) -> SourceEvent:
         """Map one Google event (or tombstone) to the normalised SourceEvent."""

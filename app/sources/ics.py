@@ -110,6 +110,8 @@ def _to_source_event(component, calendar_id: str, recurring: set[str], zone: Zon
         return None
     start = component["DTSTART"].dt
     end = component["DTEND"].dt if "DTEND" in component else None
+    if end is None and "DURATION" in component:
+        end = start + component["DURATION"].dt
     event = SourceEvent(external_id=uid, calendar_id=calendar_id, title=str(component.get("SUMMARY", ""))[:200],
                         description=str(component.get("DESCRIPTION", "")),
                         location=str(component.get("LOCATION", ""))[:500],

@@ -126,3 +126,13 @@ def test_full_resync_also_removes_far_future_events_that_are_gone(google_app, fa
     result = run_sync(force_refresh=True)
 
     assert result["events_deleted"] == 1 and far["id"] not in stored()
+
+
+def test_a_malformed_item_is_skipped_not_fatal(google_app, fake_google):
+    fake_google.add_event(id="broken", summary="No times at all")
+    fake_google.add_event(**timed("Fine", soon(2)))
+
+    result = run_sync()
+
+    assert result.get("error") is None
+    assert set(stored()) == {"evt1"}

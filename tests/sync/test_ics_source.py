@@ -102,3 +102,15 @@ def test_url_fetch_only_allows_http_and_https_and_caps_the_size(tmp_path: Path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_duration_without_dtend_gives_the_end():
+    from zoneinfo import ZoneInfo
+
+    start = base_start()
+    text = ("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//EN\nBEGIN:VEVENT\nUID:d@t\n"
+            f"DTSTART:{start:%Y%m%dT%H%M%S}Z\nDURATION:PT45M\nSUMMARY:Short\nEND:VEVENT\nEND:VCALENDAR\n")
+    now = datetime.now(UTC)
+    [event] = parse_feed(text.encode(), "f", SyncWindow(now - timedelta(days=1), now + timedelta(days=5)),
+                         ZoneInfo("UTC"))
+    assert event.end_time - event.start_time == timedelta(minutes=45)
