@@ -1,0 +1,56 @@
+"""Helpers of the dashboard browser tests: the JSON API for setting things up, screenshots on failure."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.conftest import TEST_KEY
+
+ROOT = Path(__file__).resolve().parents[2]
+FAILURE_SHOTS = ROOT / "test-results" / "e2e"
+
+
+def api(server, method: str, path: str, body: dict | None = None) -> dict:
+    """Call /api/v1 on the live server with the bearer key; the decoded JSON answer (or {} for 204)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{server.url}/api/v1{path}", data=data, method=method, headers={
+        "Authorization": f"Bearer {TEST_KEY}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        raw = response.read()
+    return json.loads(raw) if raw else {}
+
+
+def make_failed_command(server, system: str) -> int:
+    """An ACTION: entry becomes a command; the system claims it and reports a final failure."""
+    api(server, "POST", "/events", {"title": f"ACTION: NOTIFY {system} hello",
+                                     "start_time": "2030-01-07T09:00:00Z"})
+    (claimed,) = api(server, "GET", f"/commands/{system}?limit=1")["commands"]
+    api(server, "POST", f"/commands/{claimed['id']}/fail", {"error": "device offline", "retry": False})
+    return claimed["id"]
+
+
+@contextmanager
+def screenshot_on_failure(page, name: str):
+    """Keep a full-page screenshot under test-results/e2e/ when the block fails, for the CI artefacts."""
+    try:
+        yield
+    except BaseException:
+        FAILURE_SHOTS.mkdir(parents=True, exist_ok=True)
+        safe = re.sub(r"[^a-z0-9_-]+", "-", name.lower())
+        page.screenshot(path=str(FAILURE_SHOTS / f"{safe}.png"), full_page=True)
+        raise
+
+
+def settle(page) -> None:
+    """Wait until the page and its htmx requests are quiet (so navigating away aborts nothing)."""
+    page.wait_for_load_state("networkidle")
+
+
+def problems(page) -> list[str]:
+    """Console errors (CSP violations among them), page errors and failed requests — except requests the
+    browser itself abandoned because the test navigated on (net::ERR_ABORTED), which are no fault of the page."""
+    return [message for message in page.problems.messages if "net::ERR_ABORTED" not in message]

@@ -1,0 +1,64 @@
+"""Every dashboard page loads in a real browser without console errors or CSP violations.
+
+With CHRONOS_SCREENSHOTS=1 the test also refreshes the screenshots in docs/screenshots/ that the
+documentation shows.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import sign_in
+from tests.e2e.dashboard_support import ROOT, api, problems, screenshot_on_failure, settle
+
+PAGES = [
+    ("today", "/", "Today"),
+    ("events", "/events?direction=all&range=-1", "Events"),
+    ("week", "/calendar/week", "Week of"),
+    ("month", "/calendar/month", ""),
+    ("templates", "/templates", "Templates"),
+    ("commands", "/commands", "Command queue"),
+    ("notes", "/notes", "Notes and links"),
+    ("sync", "/sync", "Calendar sync"),
+]
+
+
+def test_every_page_loads_cleanly(page, live_server):
+    api(live_server, "POST", "/templates", {"title": "Weekly planning", "default_time": "09:00",
+                                            "duration_minutes": 45, "tags": ["team"]})
+    event = api(live_server, "POST", "/events", {"title": "Screenshot review", "start_time": "2030-01-08T10:00:00Z"})
+    shots = os.environ.get("CHRONOS_SCREENSHOTS") == "1"
+    sign_in(page, live_server.url)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    for name, path, heading in [*PAGES, ("event", f"/events/{event['id']}", "Screenshot review")]:
+        with screenshot_on_failure(page, f"page-{name}"):
+            page.goto(live_server.url + path)
+            settle(page)
+            if heading:
+                expect(page.locator("h1").first).to_contain_text(heading)
+            assert problems(page) == [], path
+            if shots:
+                (ROOT / "docs" / "screenshots").mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(ROOT / "docs" / "screenshots" / f"{name}.png"), full_page=True)
+
+
+def test_missing_page_uses_the_layout(page, live_server):
+    sign_in(page, live_server.url)
+    response = page.goto(live_server.url + "/events/99999999")
+    assert response.status == 404
+    expect(page.locator("h1")).to_contain_text("404")
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+
+
+def test_phone_width_has_no_sideways_scroll(page, live_server):
+    sign_in(page, live_server.url)
+    page.set_viewport_size({"width": 375, "height": 800})
+    for path in ("/", "/templates", "/commands", "/calendar/month"):
+        page.goto(live_server.url + path)
+        settle(page)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 380, (path, width)
+    assert re.search("login", page.url) is None
