@@ -21,7 +21,7 @@ def poll(system_id: str) -> list[int]:
     received: list[int] = []
     empty_polls = 0
     while empty_polls < 3:
-        claimed = commands.claim_commands(system_id, limit=random.randint(1, 5))["commands"]
+        claimed = commands.claim_commands(system_id, limit=random.randint(1, 10))["commands"]
         empty_polls = 0 if claimed else empty_polls + 1
         for command in claimed:
             received.append(command["id"])
