@@ -95,6 +95,10 @@ def _record(op_id: int, error: str | None) -> None:
         if row is None:
             return
         if error is None:
+            if row.op == "delete" and not _exists(session, UpstreamDeletion, row.calendar_id, row.external_id):
+                # Remembered, so the provider's tombstone for it reads as our own delete.
+                session.add(UpstreamDeletion(calendar_id=row.calendar_id, source=row.source,
+                                             external_id=row.external_id, reason="deleted"))
             session.delete(row)
             return
         row.attempts += 1
