@@ -14,6 +14,7 @@ from app.dashboard.views import bp
 # Each area's views attach their routes to the same blueprint when imported.
 from app.dashboard import (  # noqa: F401  isort: skip
     views_agenda,
+    views_analytics,
     views_calendar,
     views_commands,
     views_common,
