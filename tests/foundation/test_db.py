@@ -25,21 +25,35 @@ def test_pragmas_are_in_effect_on_a_fresh_connection(app):
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
 
 
-def test_write_transaction_begins_immediate(app):
-    statements = []
+def test_write_transaction_takes_the_write_lock_up_front(app):
+    """Before any write statement runs, another connection already cannot start writing."""
+    import sqlite3
 
-    from sqlalchemy import event as sa_event
+    import pytest
 
-    def capture(conn, cursor, statement, *args):
-        statements.append(statement)
+    path = db.engine.url.database
+    with write_transaction() as session:
+        session.execute(text("SELECT 1"))  # only a read so far
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        other.close()
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # released after the block
+    other.execute("ROLLBACK")
+    other.close()
 
-    sa_event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        with write_transaction() as session:
-            session.execute(text("SELECT 1"))
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", capture)
-    assert "BEGIN IMMEDIATE" in statements
+
+def test_plain_reads_do_not_take_the_write_lock(app):
+    import sqlite3
+
+    path = db.engine.url.database
+    db.session.execute(text("SELECT count(*) FROM events")).scalar_one()  # a read transaction is open
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("ROLLBACK")
+    other.close()
+    db.session.rollback()
 
 
 def test_nested_write_transactions_join_the_outer_one(app):
