@@ -76,3 +76,19 @@ def test_demo_deletes_survive_a_new_app(make_app):
         run_sync(force_refresh=True)
         assert not db.session.execute(select(Event).where(Event.external_id == external_id)).first()
         assert db.session.execute(select(func.count(Command.id))).scalar_one() == 1
+
+
+def test_sync_overview_lists_each_calendar_with_its_last_run(app):
+    from app.services.sync import sync_overview
+
+    before = {row["calendar_id"]: row for row in sync_overview()}
+    assert before["primary"]["status"] == "never" and before["primary"]["last_sync_at"] is None
+
+    run_sync()
+    rows = {row["calendar_id"]: row for row in sync_overview()}
+
+    assert set(rows) == {"primary", "personal"}
+    primary = rows["primary"]
+    assert primary["source"] == "demo" and primary["status"] == "ok" and primary["configured"]
+    assert primary["last_sync_at"].endswith("Z") and primary["last_error"] is None
+    assert primary["last_counts"]["events_consumed"] == 3 and primary["pending_upstream"] == 0
