@@ -8,3 +8,20 @@ document.addEventListener("htmx:responseError", function (event) {
   note.textContent = "The server answered " + event.detail.xhr.status + ". Please try again.";
   target.prepend(note);
 });
+
+// Keyboard: "/" jumps to the page's search box; on calendar pages "p", "n" and "t" go to the
+// previous period, the next one and today. Keys typed into a field are left alone.
+document.addEventListener("keydown", function (event) {
+  var target = event.target;
+  if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+  if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) { return; }
+  if (event.key === "/") {
+    var search = document.querySelector("main input[type=search]");
+    if (search) { event.preventDefault(); search.focus(); search.select(); }
+    return;
+  }
+  var index = { p: 0, t: 1, n: 2 }[event.key];
+  if (index === undefined) { return; }
+  var links = document.querySelectorAll("#calendar .cal-nav a");
+  if (links.length === 3) { event.preventDefault(); links[index].click(); }
+});

@@ -44,6 +44,8 @@ def test_week_navigation_updates_url_and_history(page, live_server):
         expect(page.locator("#calendar")).to_contain_text("Week one marker")
         page.go_forward()
         expect(page.locator("#calendar")).to_contain_text("Week two marker")
+        page.keyboard.press("p")  # keyboard: previous week
+        expect(page).to_have_url(re.compile(r"start=2030-01-07"))
         assert problems(page) == []
 
 

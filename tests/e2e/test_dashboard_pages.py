@@ -1,6 +1,6 @@
 """Every dashboard page loads in a real browser without console errors or CSP violations.
 
-With CHRONOS_SCREENSHOTS=1 the test also refreshes the screenshots in docs/screenshots/ that the
+With UPDATE_SCREENSHOTS=1 the test also refreshes the screenshots in docs/screenshots/ that the
 documentation shows.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 
 from playwright.sync_api import expect
 
@@ -23,14 +24,26 @@ PAGES = [
     ("commands", "/commands", "Command queue"),
     ("notes", "/notes", "Notes and links"),
     ("sync", "/sync", "Calendar sync"),
+    ("analytics", "/analytics", "Analytics"),
 ]
 
 
+def wait_for_first_sync(server, timeout: float = 30.0) -> None:
+    """The daemon syncs the demo calendar soon after it starts; pages look real once it has."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if api(server, "GET", "/events?calendar=primary&page_size=1")["total_count"]:
+            return
+        time.sleep(0.3)
+    raise AssertionError("the daemon did not sync the demo calendar in time")
+
+
 def test_every_page_loads_cleanly(page, live_server):
+    wait_for_first_sync(live_server)
     api(live_server, "POST", "/templates", {"title": "Weekly planning", "default_time": "09:00",
                                             "duration_minutes": 45, "tags": ["team"]})
     event = api(live_server, "POST", "/events", {"title": "Screenshot review", "start_time": "2030-01-08T10:00:00Z"})
-    shots = os.environ.get("CHRONOS_SCREENSHOTS") == "1"
+    shots = os.environ.get("UPDATE_SCREENSHOTS") == "1"
     sign_in(page, live_server.url)
     page.set_viewport_size({"width": 1280, "height": 900})
     for name, path, heading in [*PAGES, ("event", f"/events/{event['id']}", "Screenshot review")]:
@@ -42,7 +55,7 @@ def test_every_page_loads_cleanly(page, live_server):
             assert problems(page) == [], path
             if shots:
                 (ROOT / "docs" / "screenshots").mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(ROOT / "docs" / "screenshots" / f"{name}.png"), full_page=True)
+                page.screenshot(path=str(ROOT / "docs" / "screenshots" / f"{name}.png"))
 
 
 def test_missing_page_uses_the_layout(page, live_server):
