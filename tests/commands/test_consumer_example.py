@@ -55,6 +55,6 @@ def test_the_example_consumer_polls_acts_and_acknowledges(live):
 
 
 def test_the_documentation_shows_the_tested_consumer():
-    document = (ROOT / "docs" / "command-consumer.md").read_text(encoding="utf-8")
+    document = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", document, flags=re.DOTALL)
     assert EXAMPLE.read_text(encoding="utf-8") in blocks

@@ -126,9 +126,9 @@ def test_a_failing_after_store_hook_is_recorded_on_the_stored_event(make_app, au
 
 
 def docs_example() -> str:
-    text = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
     match = re.search(r"<!-- example-plugin -->\s*```python\n(.*?)```", text, re.DOTALL)
-    assert match, "docs/plugins.md lost its example plugin"
+    assert match, "README.md lost its example plugin"
     return match.group(1)
 
 
