@@ -122,3 +122,35 @@ def test_masked_output_hides_secrets():
     assert masked["api"]["api_key"] == "****"
     assert masked["app"]["secret_key"] == "****"
     assert "hunter2" not in masked["database"]["url"]
+
+
+def _leaf_keys(model_class, prefix=""):
+    from pydantic import BaseModel
+
+    for name, field in model_class.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and name != "ics_feeds":
+            yield from _leaf_keys(annotation, f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}"
+
+
+def test_readme_documents_every_setting():
+    from app.settings import PROJECT_ROOT, Settings
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [key for key in _leaf_keys(Settings) if f"`{key}`" not in readme]
+    assert missing == []
+
+
+def test_committed_file_sets_every_setting():
+    import yaml
+
+    from app.settings import Settings
+
+    data = yaml.safe_load(DEFAULT_CONFIG_FILE.read_text())
+    for key in _leaf_keys(Settings):
+        node = data
+        for part in key.split("."):
+            assert isinstance(node, dict) and part in node, f"{key} is missing from config/chronos.yaml"
+            node = node[part]
