@@ -10,6 +10,7 @@ from flask_openapi3 import Info, OpenAPI
 
 from app import db as database
 from app import extensions
+from app.auth import DashboardOnlySessions
 from app.config import SETTINGS_KEY
 from app.logs import configure_logging
 from app.settings import Settings, ensure_secret_key, load_settings
@@ -59,6 +60,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
         }
     )
 
+    app.session_interface = DashboardOnlySessions()
     extensions.db.init_app(app)
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)

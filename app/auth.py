@@ -7,7 +7,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import g, redirect, request, session, url_for
+from flask import Flask, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 
 from app.config import current_settings
 
@@ -66,3 +67,12 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return wrapper
+
+
+class DashboardOnlySessions(SecureCookieSessionInterface):
+    """Sessions exist for the dashboard only: /api/ requests never read or set the session cookie."""
+
+    def open_session(self, app: Flask, request):
+        if request.path.startswith("/api/"):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
