@@ -37,7 +37,8 @@ def local(value: datetime | str | None) -> datetime | None:
         return None
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return to_utc(value, current_settings().zone).astimezone(current_settings().zone)
+    zone = current_settings().zone
+    return to_utc(value, zone).astimezone(zone)
 
 
 @bp.app_template_filter("clock")
