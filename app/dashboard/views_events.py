@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import flash, redirect, request, url_for
 
@@ -60,6 +60,27 @@ def event_list():
                   calendars=queries.event_calendars(), ranges=RANGES, directions=DIRECTIONS)
 
 
+@bp.route("/events/new", methods=["GET", "POST"])
+@login_required
+def event_new():
+    """Create an event; it goes through the plugins, so "NOTE: ..." becomes a note, "ACTION: ..." a command."""
+    form = EventForm() if request.method == "POST" else _new_form()
+    if form.validate_on_submit():
+        fields = {name: value for name, value in form.service_fields().items() if value not in (None, "")}
+        try:
+            event, consumed = events.create_event(fields)
+        except InvalidInputError as exc:
+            show_error(form, exc)
+        else:
+            if consumed is not None:
+                flash(f"The {consumed.plugin} plugin turned the entry into a {consumed.kind}.", "success")
+                return redirect(url_for("dashboard.note_list" if consumed.kind != "command"
+                                        else "dashboard.command_list"))
+            flash(f"Event “{event.title}” created.", "success")
+            return redirect(url_for("dashboard.event_detail", event_id=event.id))
+    return full_page("dashboard/event_new.html", 422 if request.method == "POST" else 200, form=form)
+
+
 @bp.get("/events/<int:event_id>")
 @login_required
 def event_detail(event_id: int):
@@ -111,6 +132,16 @@ def event_delete(event_id: int):
         return fragment("dashboard/_empty.html", trigger="events-changed")
     flash(f"Event “{title}” deleted.", "success")
     return redirect(url_for("dashboard.event_list"))
+
+
+def _new_form() -> EventForm:
+    """An empty event starting at the next full hour, one hour long."""
+    from app.dashboard.views_common import iso_local
+    from app.timeutil import utcnow
+
+    start = utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return EventForm(formdata=None, data={"start_time": iso_local(start), "end_time": iso_local(start + timedelta(
+        hours=1)), "calendar_id": "local", "priority": "MEDIUM", "event_type": "meeting", "status": "scheduled"})
 
 
 def _filled(event) -> EventForm:

@@ -124,3 +124,21 @@ def test_mutations_need_csrf(dashboard, path):
     assert dashboard.post(path.format(id=event_id), data=edit_form(title="Hacked")).status_code == 400
     assert dashboard.post(path.format(id=event_id), data=edit_form(title="Hacked"), headers=HX).status_code == 400
     assert fresh(event_id).title == "Keep"
+
+
+def test_new_event_form_creates_and_shows_errors(dashboard):
+    assert "New event" in assert_page(dashboard.get("/events/new"))
+    token = csrf(dashboard)
+    bad = dashboard.post("/events/new", data={**edit_form(title=""), "csrf_token": token})
+    assert 'id="new-title-error"' in assert_page(bad, 422)
+    good = dashboard.post("/events/new", data={**edit_form(title="Created here"), "csrf_token": token})
+    assert good.status_code == 302 and "/events/" in good.headers["Location"]
+    created = db.session.query(Event).filter_by(title="Created here").one()
+    assert created.priority == "HIGH" and created.start_time.hour == 9
+
+
+def test_new_event_taken_by_a_plugin(dashboard):
+    response = dashboard.post("/events/new", data={**edit_form(title="NOTE: remember the milk"),
+                                                   "csrf_token": csrf(dashboard)})
+    assert response.status_code == 302 and response.headers["Location"] == "/notes"
+    assert "remember the milk" in dashboard.get("/notes").text
