@@ -109,18 +109,36 @@ def _concatenated_page(sets: list[list[Any]], order: list[Any], page: int, page_
 
 def _search_page(q: str, conditions: list[Any], order: list[Any], page: int, page_size: int
                  ) -> tuple[list[Event], int]:
-    """Events matching q inside the window, best match first (then by start), and their total."""
-    query: Select = select(Event).where(*conditions)
+    """Events matching q inside the window, best match first, and their total.
+
+    bm25 ranks at most search.RANK_LIMIT matches, the most recently stored ones; any further matches follow
+    them, newest stored first. So a search for common words costs a count, not a score for every match.
+    """
     if db.engine.dialect.name != "sqlite":
+        query: Select = select(Event).where(*conditions)
         for word in q.split():
             query = query.where(or_(Event.title.ilike(f"%{word}%"), Event.description.ilike(f"%{word}%")))
-    else:
-        expression = search.match_expression(q)
-        if expression is None:
-            return [], 0
-        matches = search.ranked_matches(expression)
-        query = query.join(matches, matches.c.id == Event.id)
-        order = [matches.c.rank, *order]
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = db.session.execute(query.order_by(*order).limit(page_size).offset((page - 1) * page_size))
-    return list(rows.scalars().all()), total
+        total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = db.session.execute(query.order_by(*order).limit(page_size).offset((page - 1) * page_size))
+        return list(rows.scalars().all()), total
+    expression = search.match_expression(q)
+    if expression is None:
+        return [], 0
+    ranked, lowest_id = db.session.execute(search.newest_matches(expression, conditions)).one()
+    if ranked == 0:
+        return [], 0
+    total = ranked
+    if ranked >= search.RANK_LIMIT:
+        # Only now is a full count needed; below the limit the bounded read above saw every match.
+        every = search.matching_ids(expression, conditions).subquery()
+        total = db.session.execute(select(func.count()).select_from(every)).scalar_one()
+    offset, rows = (page - 1) * page_size, []
+    if offset < ranked:
+        query = search.ranked_events(expression, conditions, lowest_id, order).limit(page_size).offset(offset)
+        rows.extend(db.session.execute(query).scalars().all())
+    wanted = page_size - len(rows)
+    if wanted > 0 and total > ranked:
+        query = search.unranked_events(expression, conditions, lowest_id).limit(wanted).offset(
+            max(0, offset - ranked))
+        rows.extend(db.session.execute(query).scalars().all())
+    return rows, total
