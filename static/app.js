@@ -25,3 +25,19 @@ document.addEventListener("keydown", function (event) {
   var links = document.querySelectorAll("#calendar .cal-nav a");
   if (links.length === 3) { event.preventDefault(); links[index].click(); }
 });
+
+// Open the week view at the start of the working day (row 29 = 07:00) rather than at midnight.
+function openWeekAtMorning(root) {
+  var box = (root || document).querySelector(".week-scroll");
+  if (!box) { return; }
+  var row = box.querySelector(".wk-hour.gr-" + box.getAttribute("data-start-row"));
+  var head = box.querySelector(".wk-dayhead");
+  var allDay = box.querySelector(".wk-allday");
+  var covered = (head ? head.offsetHeight : 0) + (allDay ? allDay.offsetHeight : 0);  // the sticky rows
+  if (row) { box.scrollTop = row.offsetTop - covered; }
+}
+document.addEventListener("DOMContentLoaded", function () { openWeekAtMorning(document); });
+document.addEventListener("htmx:afterSettle", function (event) {
+  // Only when the calendar itself was replaced (week navigation), not on every polling swap.
+  if (event.detail.elt && event.detail.elt.id === "calendar") { openWeekAtMorning(document); }
+});
