@@ -88,8 +88,8 @@ class IcsFeed(_Section):
 
 class CalendarSection(_Section):
     source: Literal["auto", "google", "demo", "ics"] = "auto"
-    credentials_file: str = "instance/credentials.json"
-    token_file: str = "instance/token.json"  # noqa: S105 - a path, not a secret
+    credentials_file: str = ""
+    token_file: str = ""
     calendars: list[str] = ["primary"]
     sync_past_days: Annotated[int, Field(ge=0, le=3660)] = 30
     ics_feeds: list[IcsFeed] = []
@@ -328,8 +328,8 @@ def _resolve_paths(settings: Settings) -> Settings:
     database_url = settings.database.url or f"sqlite:///{instance / 'chronos.db'}"
     calendar = settings.calendar.model_copy(
         update={
-            "credentials_file": absolute(settings.calendar.credentials_file),
-            "token_file": absolute(settings.calendar.token_file),
+            "credentials_file": absolute(settings.calendar.credentials_file) or str(instance / "credentials.json"),
+            "token_file": absolute(settings.calendar.token_file) or str(instance / "token.json"),
             "ics_feeds": [
                 feed.model_copy(update={"path": absolute(feed.path)}) for feed in settings.calendar.ics_feeds
             ],

@@ -154,3 +154,9 @@ def test_committed_file_sets_every_setting():
         for part in key.split("."):
             assert isinstance(node, dict) and part in node, f"{key} is missing from config/chronos.yaml"
             node = node[part]
+
+
+def test_google_files_follow_the_instance_folder(tmp_path):
+    settings = load_settings(environ={"CHRONOS_INSTANCE_PATH": str(tmp_path / "elsewhere")})
+    assert settings.calendar.token_file == str(tmp_path / "elsewhere" / "token.json")
+    assert settings.calendar.credentials_file == str(tmp_path / "elsewhere" / "credentials.json")
