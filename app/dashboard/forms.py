@@ -33,15 +33,19 @@ class TemplateForm(FlaskForm):
     tags = StringField("Tags", description="comma-separated")
     author = StringField("Author")
 
-    def service_fields(self) -> dict[str, Any]:
-        """The form as the service's input; a duration that is not a number names its field."""
+    def service_fields(self, strict: bool = True) -> dict[str, Any]:
+        """The form as the service's input; a duration that is not a number names its field.
+
+        With strict False such a duration is passed on as text, for the service to reject when asked.
+        """
         duration = (self.duration_minutes.data or "").strip()
-        if not duration.isdigit():
+        if not duration.isdigit() and strict:
             raise InvalidInputError("duration_minutes", "must be a whole number of minutes from 1 to 1440")
         return {
             "title": self.title.data or "", "description": self.description.data or "",
             "all_day": bool(self.all_day.data), "default_time": (self.default_time.data or "").strip() or None,
-            "duration_minutes": int(duration), "calendar_id": (self.calendar_id.data or "").strip() or "local",
+            "duration_minutes": int(duration) if duration.isdigit() else duration,
+            "calendar_id": (self.calendar_id.data or "").strip() or "local",
             "tags": split_tags(self.tags.data), "author": self.author.data or "",
         }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import flash, redirect, request, url_for
 
 from app.auth import login_required
@@ -16,6 +18,8 @@ from app.services import templates
 from app.timeutil import today
 
 PAGE_SIZE = 50
+LIVE_FIELDS = ("title", "default_time", "duration_minutes", "calendar_id", "tags")
+PREFIX = re.compile(r"[a-z0-9-]{0,16}")
 
 
 def _list_context(form: TemplateForm | None = None) -> dict:
@@ -87,6 +91,21 @@ def template_update(template_id: int):
     if wants_partial():
         return fragment("dashboard/_template_edit_row.html", t=template, form=form)
     return full_page("dashboard/template_edit.html", 422, t=template, form=form)
+
+
+@bp.post("/templates/check/<field>")
+@login_required
+def template_check_field(field: str):
+    """Inline validation: check one field of a template form as it changes; answers its error slot."""
+    prefix = request.args.get("prefix", "")
+    if field not in LIVE_FIELDS or not PREFIX.fullmatch(prefix):
+        return fragment("dashboard/_empty.html", status=400)
+    message = ""
+    try:
+        templates.clean_fields({field: TemplateForm().service_fields(strict=False)[field]}, partial=True)
+    except InvalidInputError as exc:
+        message = exc.message.split(": ", 1)[-1]
+    return fragment("dashboard/_field_error.html", fid=prefix + field, message=message)
 
 
 @bp.get("/templates/<int:template_id>/delete")

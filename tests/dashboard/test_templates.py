@@ -132,3 +132,23 @@ def test_template_text_is_escaped(dashboard):
 
 def test_unknown_template_is_404(dashboard):
     assert dashboard.get("/templates/999/edit").status_code == 404
+
+
+def test_inline_field_check(dashboard):
+    template_id = make_template()
+    html = dashboard.get(f"/templates/{template_id}/edit", headers=HX).text
+    assert f'hx-post="/templates/check/default_time?prefix=t{template_id}-"' in html
+    token = csrf(dashboard)
+    bad = dashboard.post(f"/templates/check/default_time?prefix=t{template_id}-",
+                         data={**form(default_time="7pm"), "csrf_token": token}, headers=HX)
+    assert assert_partial(bad).strip() == (
+        f'<p class="field-error" id="t{template_id}-default_time-error" aria-live="polite">'
+        "must be a time of day as HH:MM (00:00–23:59)</p>")
+    good = dashboard.post("/templates/check/duration_minutes?prefix=new-",
+                          data={**form(duration_minutes="45"), "csrf_token": token}, headers=HX)
+    assert 'id="new-duration_minutes-error" aria-live="polite"></p>' in assert_partial(good)
+    bad = dashboard.post("/templates/check/duration_minutes?prefix=new-",
+                         data={**form(duration_minutes="lots"), "csrf_token": token}, headers=HX)
+    assert "whole number" in bad.text
+    assert dashboard.post("/templates/check/author?prefix=x", data={"csrf_token": token}).status_code == 400
+    assert dashboard.post('/templates/check/title?prefix="><b>', data={"csrf_token": token}).status_code == 400

@@ -24,7 +24,7 @@ def test_active_search_narrows_and_highlights(page, live_server):
         expect(rows).to_have_count(1)
         expect(rows.first.locator("mark")).to_have_text("Zebra")
         expect(page).to_have_url(re.compile(r"q=zebra"))  # the URL follows the search
-        assert problems(page) == []
+        assert problems(page) == [], page.problems.messages
 
 
 def test_week_navigation_updates_url_and_history(page, live_server):
@@ -46,7 +46,7 @@ def test_week_navigation_updates_url_and_history(page, live_server):
         expect(page.locator("#calendar")).to_contain_text("Week two marker")
         page.keyboard.press("p")  # keyboard: previous week
         expect(page).to_have_url(re.compile(r"start=2030-01-07"))
-        assert problems(page) == []
+        assert problems(page) == [], page.problems.messages
 
 
 def test_inline_template_edit_error_then_save_then_delete(page, live_server):
@@ -61,7 +61,12 @@ def test_inline_template_edit_error_then_save_then_delete(page, live_server):
         prefix = f"#t{created['id']}-"
         page.fill(prefix + "title", "Inline edited")
         page.fill(prefix + "duration_minutes", "lots")
-        page.get_by_role("button", name="Save").click()
+        page.locator(prefix + "duration_minutes").press("Tab")  # checked as soon as the field changes
+        expect(page.locator(prefix + "duration_minutes-error")).to_contain_text("whole number")
+        page.fill(prefix + "duration_minutes", "")
+        page.locator(prefix + "duration_minutes").press_sequentially("0")
+        page.get_by_role("button", name="Save").click()  # the check and the save race; both must be fine
+        expect(page.locator(prefix + "duration_minutes-error")).to_contain_text("1 to 1440")
         expect(page.locator(prefix + "duration_minutes-error")).to_contain_text("whole number")
         page.fill(prefix + "duration_minutes", "50")
         page.get_by_role("button", name="Save").click()
@@ -72,7 +77,7 @@ def test_inline_template_edit_error_then_save_then_delete(page, live_server):
         row.get_by_role("link", name="Delete").click()  # the dialog is accepted
         expect(row).to_have_count(0)
         assert page.evaluate("window.chronosNoReload") is True
-        assert problems(page) == []
+        assert problems(page) == [], page.problems.messages
 
 
 def test_using_a_template_creates_a_searchable_event(page, live_server):
@@ -104,7 +109,7 @@ def test_retry_and_queue_refresh(page, live_server):
                                              "start_time": "2030-01-07T10:00:00Z"})
         expect(page.locator("#command-queue")).to_contain_text("STATUS", timeout=12000)
         expect(page).to_have_url(re.compile(r"system=e2e-hub"))  # the filter survived the refresh
-        assert problems(page) == []
+        assert problems(page) == [], page.problems.messages
 
 
 def test_sync_now_shows_progress_then_result(page, live_server):
@@ -116,7 +121,7 @@ def test_sync_now_shows_progress_then_result(page, live_server):
         expect(page.locator("#sync-job")).to_contain_text("Sync ")
         expect(page.locator("#sync-job .pill")).to_have_text("succeeded", timeout=30000)
         expect(page.locator("#sync-job")).to_contain_text("received")
-        assert problems(page) == []
+        assert problems(page) == [], page.problems.messages
 
 
 def test_without_javascript_search_and_template_save_work(browser, live_server):
