@@ -130,15 +130,19 @@ def interleaved(runs: int, service: Callable[[int], object], raw: Callable[[int]
     return percentiles(times[service]), percentiles(times[raw])
 
 
-# The statements the service issues for a window page: events carried over from before the window (their
-# start bounded below by the longest event), then events starting inside it, each read in index order.
-RAW_SPAN = "SELECT max(julianday(end_time) - julianday(start_time)) FROM events"
-RAW_CARRIED = "SELECT id FROM events WHERE start_time < :lo AND end_time > :lo AND start_time >= :floor"
+# The statements the service issues for a window page: the counts of events carried over from before the
+# window (their start bounded below by the longest event) and of events starting inside it, then one read
+# of the page, each set's slice taken in index order.
+RAW_FLOOR = ("strftime('%Y-%m-%d %H:%M:%f', julianday(:lo) - "
+             "(SELECT max(julianday(end_time) - julianday(start_time)) FROM events) - 1.0 / 86400)")
+RAW_CARRIED = f"SELECT id FROM events WHERE start_time < :lo AND end_time > :lo AND start_time >= {RAW_FLOOR}"  # noqa: S608
 RAW_COUNTS = (f"SELECT (SELECT count(*) FROM events WHERE id IN ({RAW_CARRIED})), "  # noqa: S608
               "(SELECT count(*) FROM events WHERE start_time >= :lo AND start_time < :hi)")
-RAW_CARRIED_ROWS = f"SELECT * FROM events WHERE id IN ({RAW_CARRIED}) ORDER BY start_time, id LIMIT 100"  # noqa: S608
-RAW_STARTERS_ROWS = """
-SELECT * FROM events WHERE start_time >= :lo AND start_time < :hi ORDER BY start_time, id LIMIT :limit"""
+RAW_PAGE = f"""
+SELECT * FROM events
+WHERE id IN (SELECT id FROM events WHERE id IN ({RAW_CARRIED}) ORDER BY start_time, id LIMIT :carried)
+OR id IN (SELECT id FROM events WHERE start_time >= :lo AND start_time < :hi ORDER BY start_time, id LIMIT :starters)
+ORDER BY start_time, id"""  # noqa: S608
 # The statements of a search page: the newest RANK_LIMIT matches, a full count only when there are more,
 # bm25 over the newest ones, and (when the page runs past them) older matches newest first.
 RAW_NEWEST = """SELECT count(*), min(id) FROM (SELECT rowid AS id FROM events_fts WHERE events_fts MATCH :match
@@ -152,13 +156,10 @@ AND events_fts.rowid >= :lowest ORDER BY bm25(events_fts, {search.TITLE_WEIGHT},
 
 def raw_window(raw: sqlite3.Connection, anchor: date) -> object:
     lo = datetime.combine(anchor, datetime.min.time())
-    span = raw.execute(RAW_SPAN).fetchone()[0]
-    params = {"lo": lo.strftime(STAMP), "hi": (lo + timedelta(days=7)).strftime(STAMP),
-              "floor": (lo - timedelta(days=span, seconds=1)).strftime(STAMP)}
-    total = sum(raw.execute(RAW_COUNTS, params).fetchone())
-    rows = raw.execute(RAW_CARRIED_ROWS, params).fetchall()
-    rows += raw.execute(RAW_STARTERS_ROWS, {**params, "limit": 100 - len(rows)}).fetchall()
-    return rows, total
+    params = {"lo": lo.strftime(STAMP), "hi": (lo + timedelta(days=7)).strftime(STAMP)}
+    carried, starters = raw.execute(RAW_COUNTS, params).fetchone()
+    page = min(carried, 100)
+    return raw.execute(RAW_PAGE, {**params, "carried": page, "starters": 100 - page}).fetchall(), carried + starters
 
 
 def raw_search(raw: sqlite3.Connection, text: str) -> object:

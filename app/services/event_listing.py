@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy import Select, and_, bindparam, func, or_, select, text
 
 from app.config import current_settings
 from app.errors import InvalidInputError
 from app.extensions import db
 from app.models import Event
 from app.models.events import SPAN_SQL
+from app.models.types import UTCDateTime
 from app.services import search
+from app.services.event_rows import lean
 from app.timeutil import day_start, today
 
 DIRECTIONS = ("future", "past", "all")
@@ -37,12 +39,18 @@ def window_bounds(anchor: date, range_days: int, direction: str, zone: Any
     return day_start(anchor - span, zone), day_start(anchor + span, zone)
 
 
-def _longest_span_days() -> float | None:
-    """Length in days of the longest stored event (an index lookup on SQLite), None elsewhere or if empty."""
+def _carried_floor(low: datetime) -> Any:
+    """SQL for the earliest start an event still running at `low` can have: `low` minus the longest stored
+    event (an index lookup on SQLite) minus a second; None on other databases.
+
+    Computed inside the statement, so a window costs no separate round trip for it. Stored times are text
+    ('YYYY-MM-DD HH:MM:SS.ffffff'); strftime's shorter '...SS.SSS' sorts at or before the same instant.
+    """
     if db.engine.dialect.name != "sqlite":
         return None
-    value = db.session.execute(text(f"SELECT max{SPAN_SQL} FROM events")).scalar()  # noqa: S608 - constant
-    return max(float(value), 0.0) if value is not None else None
+    longest = text(f"(SELECT max{SPAN_SQL} FROM events)")  # noqa: S608 - constant
+    start = func.julianday(bindparam("window_low", low, type_=UTCDateTime))
+    return func.strftime("%Y-%m-%d %H:%M:%f", start - longest - 1.0 / 86400)
 
 
 def _parts(low: datetime | None, high: datetime | None) -> tuple[list[Any] | None, list[Any]]:
@@ -60,10 +68,10 @@ def _parts(low: datetime | None, high: datetime | None) -> tuple[list[Any] | Non
     if low is None:
         return None, starters
     carried = [Event.start_time < low, Event.end_time > low]
-    longest = _longest_span_days()
-    if longest is not None:
-        # No event is longer than this, so the index scan for carried-over events can start here.
-        carried.append(Event.start_time >= low - timedelta(days=longest, seconds=1))
+    floor = _carried_floor(low)
+    if floor is not None:
+        # No event is longer than the longest, so the index scan for carried-over events can start here.
+        carried.append(Event.start_time >= floor)
     # Selecting ids only lets SQLite answer from the (start_time, end_time) index without table reads.
     return [Event.id.in_(select(Event.id).where(*carried))], starters
 
@@ -97,14 +105,18 @@ def _concatenated_page(sets: list[list[Any]], order: list[Any], page: int, page_
     # One statement counts every set, saving a round trip per set.
     counts = list(db.session.execute(select(*[
         select(func.count(Event.id)).where(*conditions).scalar_subquery() for conditions in sets])).one())
-    offset, rows = (page - 1) * page_size, []
+    offset, slices = (page - 1) * page_size, []
     for conditions, count in zip(sets, counts, strict=True):
-        wanted = page_size - len(rows)
-        if wanted > 0 and offset < count:
-            query = select(Event).where(*conditions).order_by(*order).limit(wanted).offset(offset)
-            rows.extend(db.session.execute(query).scalars().all())
+        wanted = min(page_size - sum(size for _, size in slices), count - offset)
+        if wanted > 0:
+            ids = select(Event.id).where(*conditions).order_by(*order).limit(wanted).offset(offset)
+            slices.append((Event.id.in_(ids), wanted))
         offset = max(0, offset - count)
-    return rows, sum(counts)
+    if not slices:
+        return [], sum(counts)
+    # One statement reads the page: each set's slice comes from its index, and at most a page is sorted.
+    query = select(Event).where(or_(*[condition for condition, _ in slices])).order_by(*order)
+    return list(db.session.execute(lean(query)).scalars().all()), sum(counts)
 
 
 def _search_page(q: str, conditions: list[Any], order: list[Any], page: int, page_size: int
