@@ -17,7 +17,7 @@ def test_login_shows_dashboard_then_logout(page, live_server):
     expect(page.get_by_role("heading", name="Today")).to_be_visible()
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()
     # The health badge loads itself through htmx and reports the running daemon.
-    expect(page.locator("#health-badge")).to_have_text(re.compile("healthy"), timeout=15000)
+    expect(page.locator("#health-badge")).to_have_text(re.compile("healthy"), timeout=30000)
     # A key of our own is configured, so the default-key warning stays away.
     expect(page.locator(".banner-warning")).to_have_count(0)
     page.get_by_role("button", name="Log out").click()
