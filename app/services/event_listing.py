@@ -147,10 +147,10 @@ def _search_page(q: str, conditions: list[Any], order: list[Any], page: int, pag
     offset, rows = (page - 1) * page_size, []
     if offset < ranked:
         query = search.ranked_events(expression, conditions, lowest_id, order).limit(page_size).offset(offset)
-        rows.extend(db.session.execute(query).scalars().all())
+        rows.extend(db.session.execute(lean(query)).scalars().all())
     wanted = page_size - len(rows)
     if wanted > 0 and total > ranked:
         query = search.unranked_events(expression, conditions, lowest_id).limit(wanted).offset(
             max(0, offset - ranked))
-        rows.extend(db.session.execute(query).scalars().all())
+        rows.extend(db.session.execute(lean(query)).scalars().all())
     return rows, total
