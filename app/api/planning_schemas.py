@@ -86,7 +86,7 @@ class Heatmap(BaseModel):
 
 
 class ProductivityOut(BaseModel):
-    """The productivity report; every number comes from stored events (see docs/analytics.md)."""
+    """The productivity report; every number comes from stored events (see the README, "Analytics")."""
 
     window: dict[str, Any]
     generated_at: str

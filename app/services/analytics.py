@@ -38,7 +38,7 @@ def report_window(days_back: int | None, start: date | None, end: date | None, n
 
 def productivity_report(days_back: int | None = None, start: date | None = None, end: date | None = None,
                         now: datetime | None = None) -> dict[str, Any]:
-    """The whole report (structure in docs/analytics.md); days are local days of app.timezone."""
+    """The whole report (structure in the README, "Analytics"); days are local days of app.timezone."""
     now = now or utcnow()
     settings = current_settings()
     policy = WorkPolicy.from_settings(settings)

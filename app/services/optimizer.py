@@ -2,7 +2,7 @@
 
 Pure logic over EventData (no database), so the planning service, the daemon's planning jobs and the
 SchedulingPlugin wrapper all share it. Every suggestion names its rule, the events, and the numbers behind
-it; confidences follow from the same numbers (see docs/planning.md).
+it; confidences follow from the same numbers (see the README, "Planning, the optimizer and analytics").
 """
 
 from __future__ import annotations

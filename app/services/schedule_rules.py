@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from app.plugins import EventData
 from app.services.worktime import Interval, WorkPolicy, clip, gaps, union_minutes
 
-# Tags with a planning meaning (documented in docs/planning.md).
+# Tags with a planning meaning (documented in the README, "Planning, the optimizer and analytics").
 PINNED, FLEXIBLE, UNSCHEDULED, FOCUS = "pinned", "flexible", "unscheduled", "focus"
 # Events from these sources can be moved: local ones, and Google ones (the move is queued as a patch).
 MOVABLE_SOURCES = frozenset({"local", "google"})
