@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask_openapi3 import Info, OpenAPI
+from werkzeug.routing import IntegerConverter
 
 from app import db as database
 from app import extensions
@@ -43,6 +44,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
         template_folder="../templates",
         static_folder="../static",
     )
+    app.url_map.converters["int"] = SQLiteIntConverter
     app.config.update(
         {
             SETTINGS_KEY: settings,
@@ -77,6 +79,14 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
     cli.init_app(app)
     log.info("Chronos Engine %s starting (SQLite library %s)", VERSION, database.sqlite_library_version())
     return app
+
+
+class SQLiteIntConverter(IntegerConverter):
+    """`<int:...>` URL parts that fit a 64-bit SQLite integer; larger ones simply match no route (404)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _engine_options(url: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.schemas import Page, StrictModel
+from app.api.schemas import Page, PageNumber, ResourceId, StrictModel
 
 CommandStatus = Literal["pending", "processing", "completed", "failed", "cancelled"]
 
@@ -16,7 +16,7 @@ class SystemPath(StrictModel):
 
 
 class CommandPath(StrictModel):
-    command_id: Annotated[int, Field(ge=1)]
+    command_id: ResourceId
 
 
 class ClaimQuery(StrictModel):
@@ -26,7 +26,7 @@ class ClaimQuery(StrictModel):
 class ListQuery(StrictModel):
     status: CommandStatus | None = None
     system_id: Annotated[str | None, Field(max_length=200)] = None
-    page: Annotated[int, Field(ge=1)] = 1
+    page: PageNumber = 1
     page_size: Annotated[int, Field(ge=1, le=500)] = 50
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from app.api.schemas import Page, StrictModel
+from app.api.schemas import Page, PageNumber, ResourceId, StrictModel
 
 Priority = Literal["LOW", "MEDIUM", "HIGH", "URGENT"]
 EventType = Literal["meeting", "task", "appointment", "reminder", "block"]
@@ -18,7 +18,7 @@ TIME_HELP = ("RFC 3339 date-time; without an offset it is read in app.timezone. 
 
 
 class EventPath(StrictModel):
-    event_id: Annotated[int, Field(ge=1)]
+    event_id: ResourceId
 
 
 class EventListQuery(StrictModel):
@@ -28,7 +28,7 @@ class EventListQuery(StrictModel):
                                             "names.")] = 30
     direction: Literal["future", "past", "all"] = "future"
     q: Annotated[str | None, Field(max_length=500, description="Full-text search; last word is a prefix.")] = None
-    page: Annotated[int, Field(ge=1)] = 1
+    page: PageNumber = 1
     page_size: Annotated[int, Field(ge=1, le=500)] = 100
 
     @field_validator("anchor")
@@ -128,7 +128,7 @@ class ConsumedOut(BaseModel):
 
 class ListQuery(StrictModel):
     q: Annotated[str | None, Field(max_length=500, description="Every word must appear.")] = None
-    page: Annotated[int, Field(ge=1)] = 1
+    page: PageNumber = 1
     page_size: Annotated[int, Field(ge=1, le=500)] = 50
 
 

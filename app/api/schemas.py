@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+# SQLite integers are 64-bit: a larger id or page would overflow in the driver instead of failing validation.
+MAX_ID = 2**63 - 1
+MAX_PAGE = 1_000_000
+
+ResourceId = Annotated[int, Field(ge=1, le=MAX_ID)]
+PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE, description="Page number, from 1.")]
 
 
 class StrictModel(BaseModel):

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from app.api.schemas import StrictModel
+from app.api.schemas import ResourceId, StrictModel
 
 
 class SyncRequestBody(StrictModel):
@@ -20,7 +20,7 @@ class WaitQuery(StrictModel):
 
 
 class JobPath(StrictModel):
-    job_id: int = Field(..., ge=1)
+    job_id: ResourceId
 
 
 class SyncJobOut(BaseModel):

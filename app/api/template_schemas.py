@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints
 
-from app.api.schemas import Page, StrictModel
+from app.api.schemas import Page, PageNumber, ResourceId, StrictModel
 
 HHMM_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -46,12 +46,12 @@ SEARCH_HELP = "Words that must all match the title, description or tags"
 
 class TemplateQuery(StrictModel):
     q: Annotated[str | None, Field(max_length=500, description=SEARCH_HELP)] = None
-    page: Annotated[int, Field(ge=1)] = 1
+    page: PageNumber = 1
     page_size: Annotated[int, Field(ge=1, le=500)] = 100
 
 
 class TemplatePath(StrictModel):
-    template_id: int
+    template_id: ResourceId
 
 
 class TemplateOut(BaseModel):

@@ -107,3 +107,13 @@ def test_dashboard_404_is_an_html_page_in_the_layout(dashboard):
     assert response.status_code == 404
     assert response.mimetype == "text/html"
     assert "Page not found" in response.text and 'class="topbar"' in response.text
+
+
+def test_numbers_too_large_for_sqlite_are_client_errors(client, auth, dashboard):
+    huge = "9" * 25
+    for url in (f"/api/v1/events/{huge}", f"/api/v1/templates/{huge}", f"/api/v1/commands?page={huge}",
+                f"/api/v1/notes?page={huge}", f"/api/v1/sync/jobs/{huge}"):
+        response = client.get(url, headers=auth)
+        assert response.status_code in (404, 422), url
+        assert response.is_json
+    assert dashboard.get(f"/events/{huge}").status_code == 404
