@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from app import create_app
 from app.auth import is_public_endpoint
@@ -21,7 +22,7 @@ def _api_routes():
     for rule in application.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1"):
             continue
-        sample = {arg: 1 if rule._converters[arg].__class__.__name__ == "IntegerConverter" else "sample"
+        sample = {arg: 1 if isinstance(rule._converters[arg], IntegerConverter) else "sample"
                   for arg in rule.arguments}
         url = rule.rule
         for arg, value in sample.items():
