@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, or_, select, text
@@ -39,9 +40,9 @@ def window_bounds(anchor: date, range_days: int, direction: str, zone: Any
     return day_start(anchor - span, zone), day_start(anchor + span, zone)
 
 
-def _carried_floor(low: datetime) -> Any:
-    """SQL for the earliest start an event still running at `low` can have: `low` minus the longest stored
-    event (an index lookup on SQLite) minus a second; None on other databases.
+def _carried_floor() -> Any:
+    """SQL for the earliest start an event still running at the window's low bound can have: that bound minus
+    the longest stored event (an index lookup on SQLite) minus a second; None on other databases.
 
     Computed inside the statement, so a window costs no separate round trip for it. Stored times are text
     ('YYYY-MM-DD HH:MM:SS.ffffff'); strftime's shorter '...SS.SSS' sorts at or before the same instant.
@@ -49,26 +50,28 @@ def _carried_floor(low: datetime) -> Any:
     if db.engine.dialect.name != "sqlite":
         return None
     longest = text(f"(SELECT max{SPAN_SQL} FROM events)")  # noqa: S608 - constant
-    start = func.julianday(bindparam("window_low", low, type_=UTCDateTime))
+    start = func.julianday(bindparam("window_low", type_=UTCDateTime))
     return func.strftime("%Y-%m-%d %H:%M:%f", start - longest - 1.0 / 86400)
 
 
-def _parts(low: datetime | None, high: datetime | None) -> tuple[list[Any] | None, list[Any]]:
-    """The window as two disjoint sets: events begun before `low` still running at it, and events starting
-    inside [low, high). Together they are exactly the overlapping events (an instant at `low` included).
+def _parts(has_low: bool, has_high: bool) -> tuple[list[Any] | None, list[Any]]:
+    """The window as two disjoint sets: events begun before `window_low` still running at it, and events
+    starting inside [window_low, window_high). Together they are exactly the overlapping events (an instant at
+    the low bound included). The bounds are bind parameters, so built statements can be reused.
 
     Every carried-over event sorts before every starter, and each set is read in index order, so a page
     never sorts the whole window.
     """
+    low, high = bindparam("window_low", type_=UTCDateTime), bindparam("window_high", type_=UTCDateTime)
     starters: list[Any] = []
-    if low is not None:
+    if has_low:
         starters.append(Event.start_time >= low)
-    if high is not None:
+    if has_high:
         starters.append(Event.start_time < high)
-    if low is None:
+    if not has_low:
         return None, starters
     carried = [Event.start_time < low, Event.end_time > low]
-    floor = _carried_floor(low)
+    floor = _carried_floor()
     if floor is not None:
         # No event is longer than the longest, so the index scan for carried-over events can start here.
         carried.append(Event.start_time >= floor)
@@ -86,41 +89,72 @@ def list_events(*, calendars: list[str] | None = None, anchor: date | None = Non
         raise InvalidInputError("page_size", "must be 1-500")
     zone = current_settings().zone
     low, high = window_bounds(anchor or today(zone), range_days, direction, zone)
-    carried, starters = _parts(low, high)
-    scope = [Event.calendar_id.in_(calendars)] if calendars else []
-    descending = direction == "past"
-    order = [Event.start_time.desc(), Event.id.desc()] if descending else [Event.start_time, Event.id]
+    params: dict[str, Any] = {"window_low": low, "window_high": high, "calendars": calendars or []}
+    shape = (low is not None, high is not None, bool(calendars), direction == "past",
+             db.engine.dialect.name == "sqlite")
     if q is not None and q.strip():
+        carried, starters = _parts(shape[0], shape[1])
+        scope, order = _scope(shape[2]), _window_plan(*shape)[1]
         window = [*scope, or_(and_(*carried), and_(*starters))] if carried else [*scope, *starters]
-        return _search_page(q, window, order, page, page_size)
+        return _search_page(q, window, order, page, page_size, params)
+    return _concatenated_page(shape, page, page_size, params)
+
+
+def _scope(scoped: bool) -> list[Any]:
+    return [Event.calendar_id.in_(bindparam("calendars", expanding=True))] if scoped else []
+
+
+@cache
+def _window_plan(has_low: bool, has_high: bool, scoped: bool, descending: bool, sqlite: bool
+                 ) -> tuple[list[list[Any]], list[Any], Select]:
+    """For one shape of window: its disjoint sets in page order, the order, and the statement counting each set.
+
+    Built once per shape (the values are bind parameters), which spares building and cache-keying the
+    statements on every call.
+    """
+    carried, starters = _parts(has_low, has_high)
+    scope = _scope(scoped)
+    order = [Event.start_time.desc(), Event.id.desc()] if descending else [Event.start_time, Event.id]
     sets = [[*scope, *starters]] if carried is None else [[*scope, *carried], [*scope, *starters]]
     if descending:
         sets.reverse()
-    return _concatenated_page(sets, order, page, page_size)
+    counts = select(*[select(func.count(Event.id)).where(*conditions).scalar_subquery() for conditions in sets])
+    return sets, order, counts
 
 
-def _concatenated_page(sets: list[list[Any]], order: list[Any], page: int, page_size: int
+@cache
+def _page_query(shape: tuple[bool, ...], present: tuple[bool, ...]) -> Select:
+    """The statement reading one page: each present set's slice (limit_N/offset_N) from its index."""
+    sets, order, _counts = _window_plan(*shape)
+    slices = [Event.id.in_(select(Event.id).where(*conditions).order_by(*order)
+                           .limit(bindparam(f"limit_{number}")).offset(bindparam(f"offset_{number}")))
+              for number, conditions in enumerate(sets) if present[number]]
+    # At most a page is sorted.
+    return lean(select(Event).where(or_(*slices)).order_by(*order))
+
+
+def _concatenated_page(shape: tuple[bool, ...], page: int, page_size: int, params: dict[str, Any]
                        ) -> tuple[list[Event], int]:
-    """A page over disjoint, already ordered sets laid end to end, and their total."""
+    """A page over the window's disjoint, already ordered sets laid end to end, and their total."""
+    _sets, _order, count_statement = _window_plan(*shape)
     # One statement counts every set, saving a round trip per set.
-    counts = list(db.session.execute(select(*[
-        select(func.count(Event.id)).where(*conditions).scalar_subquery() for conditions in sets])).one())
-    offset, slices = (page - 1) * page_size, []
-    for conditions, count in zip(sets, counts, strict=True):
-        wanted = min(page_size - sum(size for _, size in slices), count - offset)
+    counts = list(db.session.execute(count_statement, params).one())
+    offset, taken, present = (page - 1) * page_size, 0, []
+    for number, count in enumerate(counts):
+        wanted = min(page_size - taken, count - offset)
+        present.append(wanted > 0)
         if wanted > 0:
-            ids = select(Event.id).where(*conditions).order_by(*order).limit(wanted).offset(offset)
-            slices.append((Event.id.in_(ids), wanted))
+            params |= {f"limit_{number}": wanted, f"offset_{number}": offset}
+            taken += wanted
         offset = max(0, offset - count)
-    if not slices:
+    if not taken:
         return [], sum(counts)
-    # One statement reads the page: each set's slice comes from its index, and at most a page is sorted.
-    query = select(Event).where(or_(*[condition for condition, _ in slices])).order_by(*order)
-    return list(db.session.execute(lean(query)).scalars().all()), sum(counts)
+    query = _page_query(shape, tuple(present))
+    return list(db.session.execute(query, params).scalars().all()), sum(counts)
 
 
-def _search_page(q: str, conditions: list[Any], order: list[Any], page: int, page_size: int
-                 ) -> tuple[list[Event], int]:
+def _search_page(q: str, conditions: list[Any], order: list[Any], page: int, page_size: int,
+                 params: dict[str, Any]) -> tuple[list[Event], int]:
     """Events matching q inside the window, best match first, and their total.
 
     bm25 ranks at most search.RANK_LIMIT matches, the most recently stored ones; any further matches follow
@@ -130,27 +164,27 @@ def _search_page(q: str, conditions: list[Any], order: list[Any], page: int, pag
         query: Select = select(Event).where(*conditions)
         for word in q.split():
             query = query.where(or_(Event.title.ilike(f"%{word}%"), Event.description.ilike(f"%{word}%")))
-        total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = db.session.execute(query.order_by(*order).limit(page_size).offset((page - 1) * page_size))
+        total = db.session.execute(select(func.count()).select_from(query.subquery()), params).scalar_one()
+        rows = db.session.execute(query.order_by(*order).limit(page_size).offset((page - 1) * page_size), params)
         return list(rows.scalars().all()), total
     expression = search.match_expression(q)
     if expression is None:
         return [], 0
-    ranked, lowest_id = db.session.execute(search.newest_matches(expression, conditions)).one()
+    ranked, lowest_id = db.session.execute(search.newest_matches(expression, conditions), params).one()
     if ranked == 0:
         return [], 0
     total = ranked
     if ranked >= search.RANK_LIMIT:
         # Only now is a full count needed; below the limit the bounded read above saw every match.
         every = search.matching_ids(expression, conditions).subquery()
-        total = db.session.execute(select(func.count()).select_from(every)).scalar_one()
+        total = db.session.execute(select(func.count()).select_from(every), params).scalar_one()
     offset, rows = (page - 1) * page_size, []
     if offset < ranked:
         query = search.ranked_events(expression, conditions, lowest_id, order).limit(page_size).offset(offset)
-        rows.extend(db.session.execute(lean(query)).scalars().all())
+        rows.extend(db.session.execute(lean(query), params).scalars().all())
     wanted = page_size - len(rows)
     if wanted > 0 and total > ranked:
         query = search.unranked_events(expression, conditions, lowest_id).limit(wanted).offset(
             max(0, offset - ranked))
-        rows.extend(db.session.execute(lean(query)).scalars().all())
+        rows.extend(db.session.execute(lean(query), params).scalars().all())
     return rows, total
