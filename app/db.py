@@ -18,11 +18,13 @@ log = logging.getLogger(__name__)
 
 _immediate = contextvars.ContextVar("chronos_begin_immediate", default=False)
 
-# External-content FTS5 table over events, kept in step by triggers inside the writing transaction.
+# External-content FTS5 table over events, kept in step by triggers inside the writing transaction. The
+# prefix indexes serve search-as-you-type (the last word is matched as a prefix) without merging every term.
 FTS_SCHEMA = [
     """CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
         title, description, location,
-        content='events', content_rowid='id', tokenize='unicode61 remove_diacritics 2')""",
+        content='events', content_rowid='id', tokenize='unicode61 remove_diacritics 2',
+        prefix='2 3')""",
     """CREATE TRIGGER IF NOT EXISTS events_fts_insert AFTER INSERT ON events BEGIN
         INSERT INTO events_fts(rowid, title, description, location)
         VALUES (new.id, new.title, coalesce(new.description, ''), coalesce(new.location, ''));
