@@ -103,7 +103,10 @@ def cached(db_path: Path, count: int) -> bool:
         names = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         from app.models import Event
         wanted = {index.name for index in Event.__table__.indexes}
-        return wanted <= names and con.execute("SELECT count(*) FROM events").fetchone()[0] == count
+        fts = con.execute("SELECT sql FROM sqlite_master WHERE name = 'events_fts'").fetchone()
+        same_fts = fts is not None and " ".join(fts[0].split()) == " ".join(FTS_SCHEMA[0].split()).replace(
+            "IF NOT EXISTS ", "")
+        return same_fts and wanted <= names and con.execute("SELECT count(*) FROM events").fetchone()[0] == count
     except sqlite3.Error:
         return False
     finally:
