@@ -14,10 +14,27 @@ ResourceId = Annotated[int, Field(ge=1, le=MAX_ID)]
 PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE, description="Page number, from 1.")]
 
 
+_DEFAULT_SCHEMAS: dict[type, dict[str, Any]] = {}
+
+
 class StrictModel(BaseModel):
     """Request models reject unknown fields, so a typo is a 422 that names the field."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The default-argument schema is built once per model.
+
+        flask-openapi3 asks for it on every request with a query model (to find list-valued fields), and
+        building it costs more than the rest of a request; callers only read it.
+        """
+        if args or kwargs:
+            return super().model_json_schema(*args, **kwargs)
+        schema = _DEFAULT_SCHEMAS.get(cls)
+        if schema is None:
+            schema = _DEFAULT_SCHEMAS[cls] = super().model_json_schema()
+        return schema
 
 
 class ErrorBody(BaseModel):
