@@ -13,6 +13,7 @@ from app.db import write_transaction
 from app.extensions import db
 from app.models import PendingUpstreamOp, UpstreamDeletion
 from app.sources.base import CalendarSource, UpstreamGone
+from app.sources.deletions import remember_deletion
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -27,9 +28,7 @@ def queue_delete(calendar_id: str, source: str, external_id: str, reason: str = 
         if not _exists(session, PendingUpstreamOp, calendar_id, external_id, PendingUpstreamOp.op == "delete"):
             session.add(PendingUpstreamOp(calendar_id=calendar_id, source=source, external_id=external_id,
                                           op="delete", payload={}, attempts=0, next_attempt_at=utcnow()))
-        if not _exists(session, UpstreamDeletion, calendar_id, external_id):
-            session.add(UpstreamDeletion(calendar_id=calendar_id, source=source, external_id=external_id,
-                                         reason=reason))
+        remember_deletion(session, calendar_id, source, external_id, reason)
 
 
 def _exists(session, model, calendar_id: str, external_id: str, *extra) -> bool:
@@ -95,10 +94,9 @@ def _record(op_id: int, error: str | None) -> None:
         if row is None:
             return
         if error is None:
-            if row.op == "delete" and not _exists(session, UpstreamDeletion, row.calendar_id, row.external_id):
+            if row.op == "delete":
                 # Remembered, so the provider's tombstone for it reads as our own delete.
-                session.add(UpstreamDeletion(calendar_id=row.calendar_id, source=row.source,
-                                             external_id=row.external_id, reason="deleted"))
+                remember_deletion(session, row.calendar_id, row.source, row.external_id)
             session.delete(row)
             return
         row.attempts += 1

@@ -12,6 +12,7 @@ from app.db import write_transaction
 from app.extensions import db
 from app.models import UpstreamDeletion
 from app.sources.base import ChangePage, SourceEvent, SyncWindow
+from app.sources.deletions import remember_deletion
 from app.timeutil import all_day_bounds, to_utc, today
 
 WORK = "primary"
@@ -62,12 +63,7 @@ class DemoSource:
     def delete_event(self, calendar_id: str, external_id: str) -> None:
         """Remember the delete, so the entry is left out of every later listing."""
         with write_transaction() as session:
-            exists = session.execute(select(UpstreamDeletion.id).where(
-                UpstreamDeletion.calendar_id == calendar_id, UpstreamDeletion.external_id == external_id,
-            )).first()
-            if not exists:
-                session.add(UpstreamDeletion(calendar_id=calendar_id, source=self.name,
-                                             external_id=external_id, reason="deleted"))
+            remember_deletion(session, calendar_id, self.name, external_id)
 
     def build(self, window: SyncWindow) -> list[SourceEvent]:
         """Every demo event overlapping the window, the same ones for the same "today"."""

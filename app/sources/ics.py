@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import UpstreamDeletion
 from app.settings import IcsFeed
 from app.sources.base import ChangePage, SourceError, SourceEvent, SyncWindow
+from app.sources.deletions import remember_deletion
 from app.timeutil import all_day_bounds, to_utc
 
 FETCH_TIMEOUT_SECONDS = 15
@@ -51,12 +52,7 @@ class IcsSource:
 
     def delete_event(self, calendar_id: str, external_id: str) -> None:
         with write_transaction() as session:
-            exists = session.execute(select(UpstreamDeletion.id).where(
-                UpstreamDeletion.calendar_id == calendar_id, UpstreamDeletion.external_id == external_id,
-            )).first()
-            if not exists:
-                session.add(UpstreamDeletion(calendar_id=calendar_id, source=self.name,
-                                             external_id=external_id, reason="deleted"))
+            remember_deletion(session, calendar_id, self.name, external_id)
 
     def read(self, feed: IcsFeed) -> bytes:
         """The feed's bytes from its file or URL; a failure is a SourceError naming the feed."""
