@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from functools import lru_cache
 
-from flask import Response, make_response, render_template, url_for
+from flask import Response, flash, make_response, redirect, render_template, url_for
 from markupsafe import Markup, escape
 
 from app.config import current_settings
@@ -21,6 +21,16 @@ def fragment(template: str, *, trigger: str | None = None, status: int = 200, **
     if trigger:
         response.headers["HX-Trigger"] = trigger
     return response
+
+
+def deleted(what: str, title: str, *, trigger: str, list_endpoint: str) -> Response:
+    """After a delete: htmx gets an empty answer (the row disappears in place), a plain form a redirect."""
+    from app.htmx import wants_partial
+
+    if wants_partial():
+        return fragment("dashboard/_empty.html", trigger=trigger)
+    flash(f"{what} “{title}” deleted.", "success")
+    return redirect(url_for(list_endpoint))
 
 
 def full_page(template: str, status: int = 200, **context) -> Response:

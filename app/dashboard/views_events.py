@@ -10,7 +10,7 @@ from app.auth import login_required
 from app.dashboard import queries
 from app.dashboard.forms import ConfirmForm, EventForm, show_error
 from app.dashboard.views import bp
-from app.dashboard.views_common import fragment, full_page
+from app.dashboard.views_common import deleted, fragment, full_page
 from app.errors import InvalidInputError
 from app.htmx import render, wants_partial
 from app.services import events
@@ -128,10 +128,7 @@ def event_delete(event_id: int):
     """Delete; htmx gets an empty answer so the result row disappears in place."""
     title = events.get_event(event_id).title
     events.delete_event(event_id)
-    if wants_partial():
-        return fragment("dashboard/_empty.html", trigger="events-changed")
-    flash(f"Event “{title}” deleted.", "success")
-    return redirect(url_for("dashboard.event_list"))
+    return deleted("Event", title, trigger="events-changed", list_endpoint="dashboard.event_list")
 
 
 def _new_form() -> EventForm:

@@ -10,7 +10,7 @@ from app.auth import login_required
 from app.config import current_settings
 from app.dashboard.forms import ConfirmForm, TemplateForm, UseTemplateForm, show_error
 from app.dashboard.views import bp
-from app.dashboard.views_common import fragment, full_page
+from app.dashboard.views_common import deleted, fragment, full_page
 from app.errors import InvalidInputError
 from app.htmx import render, wants_partial
 from app.plugins import Consumed
@@ -123,10 +123,7 @@ def template_delete(template_id: int):
     """Delete; htmx gets an empty answer so the row disappears in place."""
     title = templates.get_template(template_id).title
     templates.delete_template(template_id)
-    if wants_partial():
-        return fragment("dashboard/_empty.html", trigger="templates-changed")
-    flash(f"Template “{title}” deleted.", "success")
-    return redirect(url_for("dashboard.template_list"))
+    return deleted("Template", title, trigger="templates-changed", list_endpoint="dashboard.template_list")
 
 
 @bp.route("/templates/<int:template_id>/use", methods=["GET", "POST"])

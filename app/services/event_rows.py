@@ -20,8 +20,8 @@ from app.models import Event
 from app.models.types import UTCDateTime
 
 
-class _LeanUTC(TypeDecorator):
-    """Reads a UTCDateTime column: 'YYYY-MM-DD HH:MM:SS.ffffff' straight to an aware UTC datetime."""
+class _LeanReader(TypeDecorator):
+    """Reads a column faster than its own type would, falling back to that type for anything unusual."""
 
     impl = String
     cache_ok = True
@@ -30,8 +30,17 @@ class _LeanUTC(TypeDecorator):
         super().__init__()
         self.original = original
 
+    def fallback(self, dialect: Any, coltype: Any) -> Callable[[Any], Any]:
+        return self.original._cached_result_processor(dialect, coltype) or (lambda value: value)
+
+
+class _LeanUTC(_LeanReader):
+    """Reads a UTCDateTime column: 'YYYY-MM-DD HH:MM:SS.ffffff' straight to an aware UTC datetime."""
+
+    cache_ok = True  # SQLAlchemy reads this from each class itself, not from the base
+
     def result_processor(self, dialect: Any, coltype: Any) -> Callable[[Any], Any]:
-        fallback = self.original._cached_result_processor(dialect, coltype) or (lambda value: value)
+        fallback = self.fallback(dialect, coltype)
         parse = datetime.fromisoformat
 
         def process(value: Any) -> Any:
@@ -45,18 +54,13 @@ class _LeanUTC(TypeDecorator):
         return process
 
 
-class _LeanJSON(TypeDecorator):
+class _LeanJSON(_LeanReader):
     """Reads a JSON column: '[]' to a new empty list without the JSON decoder."""
 
-    impl = String
-    cache_ok = True
-
-    def __init__(self, original: Any) -> None:
-        super().__init__()
-        self.original = original
+    cache_ok = True  # SQLAlchemy reads this from each class itself, not from the base
 
     def result_processor(self, dialect: Any, coltype: Any) -> Callable[[Any], Any]:
-        fallback = self.original._cached_result_processor(dialect, coltype) or (lambda value: value)
+        fallback = self.fallback(dialect, coltype)
 
         def process(value: Any) -> Any:
             return [] if value == "[]" else fallback(value)
