@@ -65,7 +65,10 @@ def test_inline_template_edit_error_then_save_then_delete(page, live_server):
         expect(page.locator(prefix + "duration_minutes-error")).to_contain_text("whole number")
         page.fill(prefix + "duration_minutes", "")
         page.locator(prefix + "duration_minutes").press_sequentially("0")
-        page.get_by_role("button", name="Save").click()  # the check and the save race; both must be fine
+        # The check and the save both run; wait for the save's answer (it re-renders the row) before typing on.
+        with page.expect_response(lambda r: r.request.method == "POST" and "/check/" not in r.url
+                                  and f"/templates/{created['id']}" in r.url):
+            page.get_by_role("button", name="Save").click()
         expect(page.locator(prefix + "duration_minutes-error")).to_contain_text("1 to 1440")
         expect(page.locator(prefix + "duration_minutes-error")).to_contain_text("whole number")
         page.fill(prefix + "duration_minutes", "50")
