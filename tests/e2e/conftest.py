@@ -70,7 +70,13 @@ class PageProblems:
         self.messages: list[str] = []
         page.on("console", lambda msg: msg.type == "error" and self.messages.append(f"console: {msg.text}"))
         page.on("pageerror", lambda exc: self.messages.append(f"page error: {exc}"))
-        page.on("requestfailed", lambda req: self.messages.append(f"failed: {req.url} {req.failure}"))
+        page.on("requestfailed", self._request_failed)
+
+    def _request_failed(self, request) -> None:
+        # ERR_ABORTED means the browser cancelled the request itself because the page navigated away
+        # (a favicon still loading when a form submits, say); that is not a fault of the page.
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.messages.append(f"failed: {request.url} {request.failure}")
 
 
 @pytest.fixture
