@@ -8,7 +8,8 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import Table, event, inspect, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -86,6 +87,14 @@ def write_transaction(session: Session | None = None) -> Iterator[Session]:
             yield session
     finally:
         _immediate.reset(token)
+
+
+def upsert(table: Table, key_columns: list[str], changed_columns: list[str]):
+    """INSERT … ON CONFLICT (key) DO UPDATE of the changed columns; SQLite and PostgreSQL both speak it."""
+    dialect = sqlite if db.engine.dialect.name == "sqlite" else postgresql
+    statement = dialect.insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=key_columns, set_={name: statement.excluded[name] for name in changed_columns})
 
 
 def create_schema() -> None:

@@ -81,7 +81,8 @@ class PluginContext(Protocol):
 
     def create_url(self, event: EventData, url: str, title: str) -> int: ...
 
-    def store_event_metrics(self, event_id: int, metrics: dict[str, Any]) -> None: ...
+    def store_event_metrics(self, event_id: int, metrics: dict[str, Any]) -> None:
+        """Replace the event's analytics row: duration_minutes, category, is_focus, is_meeting, time_of_day."""
 
 
 @runtime_checkable

@@ -19,8 +19,9 @@ from app.settings import Settings
 log = logging.getLogger("chronos.plugins")
 
 __all__ = [
-    "Pipeline", "PipelineOutcome", "after_store", "apply_event_data", "current_pipeline",
-    "event_data_from_model", "load_pipeline", "run_pipeline", "scheduling_suggestions",
+    "Pipeline", "PipelineOutcome", "after_store", "after_store_batch", "apply_event_data", "current_pipeline",
+    "event_data_from_model", "load_pipeline", "plugin_name", "run_pipeline", "run_pipeline_batch",
+    "scheduling_suggestions",
 ]
 
 EXTENSION_KEY = "chronos.plugins"
@@ -54,59 +55,86 @@ def _settings() -> Settings:
 
 
 def run_pipeline(event: EventData, *, allow_consume: bool = True) -> PipelineOutcome:
-    """Pass an event through the enabled event plugins in order.
+    """Pass one event through the enabled event plugins in order (see run_pipeline_batch)."""
+    return run_pipeline_batch([event], allow_consume=allow_consume)[0]
 
-    A plugin that raises is logged, named in the event's problems and skipped. With allow_consume False (an
-    edit of a stored event) plugins may annotate the event but not turn it into a command, note or link.
+
+def run_pipeline_batch(events: list[EventData], *, allow_consume: bool = True) -> list[PipelineOutcome]:
+    """Pass each event through the enabled event plugins in order, all in one write transaction.
+
+    A plugin that raises is logged, named in the event's problems and skipped; its writes for that event are
+    undone and the others' kept. With allow_consume False (an edit of a stored event) plugins may annotate
+    the event but not turn it into a command, note or link.
     """
     context = HostContext(_settings(), allow_consume=allow_consume)
-    current = event
+    plugins = current_pipeline().event_plugins
     with write_transaction() as session:
-        for plugin in current_pipeline().event_plugins:
-            name = getattr(plugin, "name", type(plugin).__name__)
-            try:
-                with session.begin_nested():  # a failing plugin's writes are undone, the others' kept
-                    result = plugin.process(current, context)
-            except ConsumeRefused as exc:
-                current = _with_problem(current, name, str(exc))
-                continue
-            except Exception as exc:
-                log.exception("plugin %s failed on event %r", name, event.title)
-                current = _with_problem(current, name, f"{type(exc).__name__}: {exc}")
-                continue
-            if isinstance(result, Consumed):
-                if allow_consume:
-                    return PipelineOutcome(event=None, consumed=result)
-                current = _with_problem(current, name, "an edited event is not consumed; create a new one")
-            elif isinstance(result, EventData):
-                current = result
-            else:
-                current = _with_problem(current, name, f"returned {type(result).__name__}, not an event")
+        outcomes = [_through_plugins(event, plugins, context, session, allow_consume) for event in events]
+        context.flush_metrics(session)
+    return outcomes
+
+
+def _through_plugins(event: EventData, plugins, context: HostContext, session, allow_consume: bool
+                     ) -> PipelineOutcome:
+    current = event
+    for plugin in plugins:
+        name = plugin_name(plugin)
+        try:
+            with context.plugin_call(session):
+                result = plugin.process(current, context)
+        except ConsumeRefused as exc:
+            current = _with_problem(current, name, str(exc))
+            continue
+        except Exception as exc:
+            log.exception("plugin %s failed on event %r", name, event.title)
+            current = _with_problem(current, name, f"{type(exc).__name__}: {exc}")
+            continue
+        if isinstance(result, Consumed):
+            if allow_consume:
+                return PipelineOutcome(event=None, consumed=result)
+            current = _with_problem(current, name, "an edited event is not consumed; create a new one")
+        elif isinstance(result, EventData):
+            current = result
+        else:
+            current = _with_problem(current, name, f"returned {type(result).__name__}, not an event")
     return PipelineOutcome(event=current)
 
 
 def after_store(event: EventData) -> None:
     """Call each enabled plugin's optional after_store hook once the event has its id."""
-    if event.id is None:
-        raise ValueError("after_store needs a stored event (event.id is None)")
+    after_store_batch([event])
+
+
+def after_store_batch(events: list[EventData]) -> None:
+    """Call each enabled plugin's optional after_store hook for stored events, in one write transaction.
+
+    A hook that raises is logged and recorded in that event's problems; its writes for that event are undone.
+    """
+    if any(event.id is None for event in events):
+        raise ValueError("after_store needs stored events (an event.id is None)")
     context = HostContext(_settings(), allow_consume=False)
-    problems: list[dict[str, str]] = []
+    hooks = [(plugin_name(plugin), plugin.after_store) for plugin in current_pipeline().event_plugins
+             if callable(getattr(plugin, "after_store", None))]
     with write_transaction() as session:
-        for plugin in current_pipeline().event_plugins:
-            hook = getattr(plugin, "after_store", None)
-            if not callable(hook):
-                continue
-            name = getattr(plugin, "name", type(plugin).__name__)
-            try:
-                with session.begin_nested():
-                    hook(event, context)
-            except Exception as exc:
-                log.exception("plugin %s failed after storing event %s", name, event.id)
-                problems.append({"plugin": name, "message": f"{type(exc).__name__}: {exc}"})
-        if problems:
-            model = session.get(Event, event.id)
-            if model is not None:
-                model.problems = [*(model.problems or []), *problems]
+        for event in events:
+            problems: list[dict[str, str]] = []
+            for name, hook in hooks:
+                try:
+                    with context.plugin_call(session):
+                        hook(event, context)
+                except Exception as exc:
+                    log.exception("plugin %s failed after storing event %s", name, event.id)
+                    problems.append({"plugin": name, "message": f"{type(exc).__name__}: {exc}"})
+            if problems:
+                model = session.get(Event, event.id)
+                if model is not None:
+                    model.problems = [*(model.problems or []), *problems]
+        context.flush_metrics(session)
+
+
+def plugin_name(plugin: Any) -> str:
+    """The name a plugin reports itself by (its class name when it sets none)."""
+    return getattr(plugin, "name", type(plugin).__name__)
 
 
 def scheduling_suggestions(events: list[EventData], window_start: datetime, window_end: datetime
@@ -116,7 +144,7 @@ def scheduling_suggestions(events: list[EventData], window_start: datetime, wind
     suggestions: list[Suggestion] = []
     problems: list[dict[str, str]] = []
     for plugin in current_pipeline().scheduling_plugins:
-        name = getattr(plugin, "name", type(plugin).__name__)
+        name = plugin_name(plugin)
         try:
             found = plugin.suggest(list(events), window_start, window_end, context)
             suggestions.extend(item for item in found if isinstance(item, Suggestion))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from app.db import write_transaction
+from sqlalchemy.orm import Session, SessionTransaction
+
+from app.db import upsert, write_transaction
 from app.models import EventAnalytics
 from app.plugins import EventData
 from app.settings import Settings
@@ -19,11 +23,41 @@ class ConsumeRefused(Exception):
 
 
 class HostContext:
-    """PluginContext implementation over the services; every write joins the caller's transaction."""
+    """PluginContext implementation over the services; every write joins the caller's transaction.
+
+    Inside `plugin_call` the writes a plugin makes for one event are kept only if the plugin returns: the
+    first command, note or link opens a savepoint (most calls write nothing, and pay for none), and metrics
+    wait in memory until `flush_metrics` stores a whole batch in one statement.
+    """
 
     def __init__(self, settings: Settings, *, allow_consume: bool = True) -> None:
         self._settings = settings
         self._allow_consume = allow_consume
+        self._session: Session | None = None
+        self._savepoint: SessionTransaction | None = None
+        self._metrics: dict[int, dict[str, Any]] = {}
+        self._call_metrics: dict[int, dict[str, Any]] = {}
+
+    @contextmanager
+    def plugin_call(self, session: Session) -> Iterator[None]:
+        """One plugin's work on one event: its writes are undone if it raises."""
+        self._session, self._savepoint, self._call_metrics = session, None, {}
+        try:
+            yield
+        except BaseException:
+            if self._savepoint is not None:
+                self._savepoint.rollback()
+            raise
+        else:
+            if self._savepoint is not None:
+                self._savepoint.commit()
+            self._metrics.update(self._call_metrics)
+        finally:
+            self._session, self._savepoint, self._call_metrics = None, None, {}
+
+    def _before_write(self) -> None:
+        if self._session is not None and self._savepoint is None:
+            self._savepoint = self._session.begin_nested()
 
     @property
     def settings(self) -> Settings:
@@ -38,6 +72,7 @@ class HostContext:
         from app.services.commands import create_command
 
         self._check_consume("command")
+        self._before_write()
         available_at: datetime | None = None
         if self._settings.command_handler.deliver_at_event_start and event.start_time > utcnow():
             available_at = event.start_time
@@ -62,6 +97,7 @@ class HostContext:
         from app.services.notes import create_note
 
         self._check_consume("note")
+        self._before_write()
         return create_note(event, text).id
 
     def create_url(self, event: EventData, url: str, title: str) -> int:
@@ -69,18 +105,48 @@ class HostContext:
         from app.services.notes import create_url
 
         self._check_consume("url")
+        self._before_write()
         return create_url(event, url, title).id
 
     def store_event_metrics(self, event_id: int, metrics: dict[str, Any]) -> None:
-        """Insert or replace the analytics row of one stored event."""
-        unknown = set(metrics) - set(METRIC_FIELDS)
-        if unknown:
-            raise ValueError(f"unknown metric fields: {', '.join(sorted(unknown))}")
-        with write_transaction() as session:
-            row = session.get(EventAnalytics, event_id)
-            if row is None:
-                row = EventAnalytics(event_id=event_id)
-                session.add(row)
-            for name, value in metrics.items():
-                setattr(row, name, value)
-            row.computed_at = utcnow()
+        """Insert or replace the analytics row of one stored event (at once, or with the batch in a plugin call).
+
+        Every metric field is required and checked here, so that a batch stored later cannot fail on one row.
+        """
+        row = {**checked_metrics(metrics), "event_id": event_id}
+        if self._session is not None:
+            self._call_metrics[event_id] = row
+        else:
+            with write_transaction() as session:
+                _store_metrics(session, [row])
+
+    def flush_metrics(self, session: Session) -> None:
+        """Store the metrics that plugins handed over in their (successful) calls so far."""
+        if self._metrics:
+            _store_metrics(session, list(self._metrics.values()))
+            self._metrics.clear()
+
+
+def checked_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The metrics if each field is present and of its kind; otherwise ValueError naming the field."""
+    unknown, missing = set(metrics) - set(METRIC_FIELDS), set(METRIC_FIELDS) - set(metrics)
+    if unknown or missing:
+        raise ValueError(f"metrics need exactly {', '.join(METRIC_FIELDS)}; unknown: {sorted(unknown)}, "
+                         f"missing: {sorted(missing)}")
+    duration = metrics["duration_minutes"]
+    if isinstance(duration, bool) or not isinstance(duration, int | float) or duration < 0:
+        raise ValueError("duration_minutes must be a number of minutes, 0 or more")
+    for name, longest in (("category", 32), ("time_of_day", 16)):
+        if not isinstance(metrics[name], str) or not 0 < len(metrics[name]) <= longest:
+            raise ValueError(f"{name} must be text of 1 to {longest} characters")
+    for name in ("is_focus", "is_meeting"):
+        if not isinstance(metrics[name], bool):
+            raise ValueError(f"{name} must be true or false")
+    return dict(metrics)
+
+
+def _store_metrics(session: Session, rows: list[dict[str, Any]]) -> None:
+    changed = [*METRIC_FIELDS, "computed_at"]
+    now = utcnow()
+    session.execute(upsert(EventAnalytics.__table__, ["event_id"], changed),
+                    [{**row, "computed_at": now} for row in rows])

@@ -55,7 +55,7 @@ def apply_page(session: Session, page: ChangePage, calendar_id: str, source: str
     ids = [event.external_id for event in page.events]
     rows = existing_rows(session, calendar_id, ids)
     ours = removed_by_us(calendar_id, ids)
-    outcomes = []
+    pending: list[tuple[SourceEvent, Event | None]] = []
     for item in page.events:
         counts.events_processed += 1
         row = rows.get(item.external_id)
@@ -67,9 +67,10 @@ def apply_page(session: Session, page: ChangePage, calendar_id: str, source: str
             continue  # consumed or deleted by us; the provider has not caught up yet
         if row is not None and row.upstream_updated == item.updated:
             continue  # unchanged since the last sync
-        outcomes.append((item, row, pipeline.run_pipeline(_event_data(item, source, row))))
+        pending.append((item, row))
+    results = pipeline.run_pipeline_batch([_event_data(item, source, row) for item, row in pending])
     stored: list[Event] = []
-    for item, row, outcome in outcomes:
+    for (item, row), outcome in zip(pending, results, strict=True):
         if outcome.consumed is not None:
             if row is not None:
                 session.delete(row)
@@ -85,8 +86,7 @@ def apply_page(session: Session, page: ChangePage, calendar_id: str, source: str
         _fill(row, outcome.event, item, source)
         stored.append(row)
     session.flush()
-    for row in stored:
-        pipeline.after_store(pipeline.event_data_from_model(row))
+    pipeline.after_store_batch([pipeline.event_data_from_model(row) for row in stored])
 
 
 def _remove_cancelled(session: Session, row: Event | None, item: SourceEvent, calendar_id: str,

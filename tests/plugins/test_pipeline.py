@@ -6,6 +6,8 @@ import re
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from app.services.pipeline import current_pipeline
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,7 +111,9 @@ def test_a_failing_after_store_hook_is_recorded_on_the_stored_event(make_app, au
                 return event
 
             def after_store(self, event, context):
-                context.store_event_metrics(event.id, {"category": "x"})  # written, then undone
+                context.store_event_metrics(event.id, {  # written, then undone
+                    "duration_minutes": 1, "category": "x", "is_focus": False, "is_meeting": False,
+                    "time_of_day": "night"})
                 raise ValueError(f"no luck with {event.id}")
 
         plugin = LateBoom()
@@ -174,3 +178,88 @@ def test_scheduling_plugins_are_asked_and_a_failing_one_is_reported(make_app, tm
         suggestions, problems = scheduling_suggestions(events, start, start + timedelta(days=1))
     assert [(item.type, item.reason) for item in suggestions] == [("break", "1 events")]
     assert problems == [{"plugin": "broken_planner", "message": "KeyError: 'nope'"}]
+
+
+PICKY = """
+    from app.plugins import Consumed
+
+    class Picky:
+        name = "picky"
+
+        def process(self, event, context):
+            command_id = context.create_command(event, "hub", "PING", [event.title])  # written first ...
+            if "bad" in event.title:
+                raise RuntimeError("changed my mind")  # ... then undone for this event only
+            return Consumed(plugin=self.name, kind="command", id=command_id)
+
+        def after_store(self, event, context):
+            context.store_event_metrics(event.id, {"duration_minutes": 1, "category": "picked", "is_focus": True,
+                                                   "is_meeting": False, "time_of_day": "night"})
+            if "bad" in event.title:
+                raise RuntimeError("no metrics for you")
+
+    plugin = Picky()
+"""
+
+
+def test_a_batch_undoes_only_the_failing_events_writes(make_app, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from app.extensions import db
+    from app.models import Command
+    from app.plugins import EventData
+    from app.services.pipeline import run_pipeline_batch
+
+    directory = tmp_path / "custom"
+    write_plugin(directory, "picky", PICKY)
+    app = app_with(make_app, directory, ["picky"])
+    start = datetime(2030, 5, 10, 9, tzinfo=UTC)
+    events = [EventData(title=title, start_time=start, end_time=start + timedelta(hours=1), calendar_id="work",
+                        source="google", external_id=title) for title in ("one", "bad two", "three")]
+    with app.app_context():
+        outcomes = run_pipeline_batch(events)
+        assert [outcome.consumed is not None for outcome in outcomes] == [True, False, True]
+        assert outcomes[1].event.problems == [{"plugin": "picky", "message": "RuntimeError: changed my mind"}]
+        assert sorted(command.source_key for command in db.session.query(Command)) == ["work:one", "work:three"]
+
+
+def test_after_store_batch_keeps_the_metrics_of_events_whose_hook_succeeded(make_app, tmp_path):
+    from app.extensions import db
+    from app.models import Event, EventAnalytics
+    from app.services.pipeline import after_store_batch, event_data_from_model
+
+    directory = tmp_path / "custom"
+    write_plugin(directory, "picky", PICKY)
+    app = app_with(make_app, directory, ["analytics", "picky"])
+    with app.app_context():
+        ids = [Event(title=title, start_time=datetime_at(9), end_time=datetime_at(10)) for title in ("a", "bad b")]
+        db.session.add_all(ids)
+        db.session.commit()
+        after_store_batch([event_data_from_model(event) for event in ids])
+        good, bad = (db.session.get(EventAnalytics, event.id) for event in ids)
+        # picky runs after analytics and replaces its row, but only where picky's hook succeeded.
+        assert (good.category, good.duration_minutes, good.time_of_day) == ("picked", 1, "night")
+        assert (bad.category, bad.duration_minutes, bad.time_of_day) == ("other", 60, "morning")
+        assert db.session.get(Event, ids[1].id).problems == [
+            {"plugin": "picky", "message": "RuntimeError: no metrics for you"}]
+
+
+@pytest.mark.parametrize(("metrics", "complaint"), [
+    ({"category": "x"}, "missing"),
+    ({"duration_minutes": "long", "category": "x", "is_focus": False, "is_meeting": False, "time_of_day": "x"},
+     "duration_minutes"),
+    ({"duration_minutes": 5, "category": "", "is_focus": False, "is_meeting": False, "time_of_day": "x"},
+     "category"),
+    ({"duration_minutes": 5, "category": "x", "is_focus": 1, "is_meeting": False, "time_of_day": "x"}, "is_focus"),
+])
+def test_metrics_are_checked_before_they_wait_for_the_batch(metrics, complaint):
+    from app.services.plugin_context import checked_metrics
+
+    with pytest.raises(ValueError, match=complaint):
+        checked_metrics(metrics)
+
+
+def datetime_at(hour: int):
+    from datetime import UTC, datetime
+
+    return datetime(2030, 5, 10, hour, tzinfo=UTC)

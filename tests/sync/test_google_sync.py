@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Event, SyncState
+from app.models import Event, EventAnalytics, SyncState
 from app.services.sync import run_sync
 from tests.sync.helpers import soon, stored, timed
 
@@ -28,6 +28,8 @@ def test_full_sync_pages_then_incremental_uses_the_sync_token(google_app, fake_g
     assert set(stored()) == {e["id"] for e in fake_google.live()}
     token = db.session.get(SyncState, "primary").sync_token
     assert token and token.startswith("sync-")
+    # The pipeline ran for each page: every stored event has its analytics row and its wellness tags checked.
+    assert db.session.scalar(select(func.count()).select_from(EventAnalytics)) == 7
 
     fake_google.add_event(**timed("Late addition", soon(30)))
     changed = fake_google.live()[0]["id"]
