@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -18,6 +19,9 @@ from app.extensions import db
 log = logging.getLogger(__name__)
 
 _immediate = contextvars.ContextVar("chronos_begin_immediate", default=False)
+# Threads of one process queue for the write lock here, where a release wakes the next writer at once;
+# SQLite's busy handler would instead sleep 1, 2, 5, 10 ms... and poll. Other processes still meet busy_timeout.
+_writer_lock = threading.Lock()
 
 # External-content FTS5 table over events, kept in step by triggers inside the writing transaction. The
 # prefix indexes serve search-as-you-type (the last word is matched as a prefix) without merging every term.
@@ -75,7 +79,7 @@ def write_transaction(session: Session | None = None) -> Iterator[Session]:
     between two processes; BEGIN IMMEDIATE waits on busy_timeout instead. Nested use joins the outer block.
     """
     session = session or db.session()  # the scoped session's current Session
-    if _immediate.get() and session.in_transaction():
+    if in_write_transaction(session):
         yield session
         return
     if session.in_transaction():
@@ -83,10 +87,40 @@ def write_transaction(session: Session | None = None) -> Iterator[Session]:
         session.commit()
     token = _immediate.set(True)
     try:
-        with session.begin():
+        with _writer_lock, session.begin():
             yield session
     finally:
         _immediate.reset(token)
+
+
+def in_write_transaction(session: Session | None = None) -> bool:
+    """True inside a write_transaction block of this thread (a nested block joins it)."""
+    return _immediate.get() and (session or db.session()).in_transaction()
+
+
+@contextmanager
+def driver_write_transaction() -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE … COMMIT straight on a pooled sqlite3 connection, for the few hot paths.
+
+    The ORM session's bookkeeping costs several times SQLite's own work on a one-row update; callers that
+    run many tiny transactions a second (the command queue's claims and acks) use this instead. SQLite only,
+    and never inside a write_transaction block (that one holds the write lock already: join it instead).
+    """
+    if db.engine.dialect.name != "sqlite" or in_write_transaction():
+        raise RuntimeError("driver_write_transaction needs SQLite and no open write_transaction")
+    pooled = db.engine.raw_connection()
+    try:
+        driver = pooled.driver_connection
+        with _writer_lock:
+            driver.execute("BEGIN IMMEDIATE")
+            try:
+                yield driver
+            except BaseException:
+                driver.execute("ROLLBACK")
+                raise
+            driver.execute("COMMIT")
+    finally:
+        pooled.close()
 
 
 def upsert(table: Table, key_columns: list[str], changed_columns: list[str]):

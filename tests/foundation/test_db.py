@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from app.db import create_schema, write_transaction
+from app.db import create_schema, driver_write_transaction, write_transaction
 from app.extensions import db
 from app.models import Event
 from app.timeutil import utcnow
@@ -67,6 +67,38 @@ def test_nested_write_transactions_join_the_outer_one(app):
     except RuntimeError:
         pass
     assert db.session.execute(select(func.count(Event.id))).scalar_one() == 0
+
+
+def test_driver_write_transaction_commits_or_rolls_back_and_holds_the_lock(app):
+    import sqlite3
+
+    import pytest
+
+    path = db.engine.url.database
+    stamp = "2030-01-01 09:00:00.000000"
+    insert = ("INSERT INTO events (title, start_time, end_time, all_day, timezone, calendar_id, source, priority,"
+              " event_type, status, description, location, attendees, tags, problems, created_at, updated_at)"
+              " VALUES (?, ?, ?, 0, 'UTC', 'local', 'local', 'MEDIUM', 'meeting', 'scheduled', '', '',"
+              " '[]', '[]', '[]', ?, ?)")
+    with driver_write_transaction() as driver:
+        driver.execute(insert, ("kept", stamp, stamp, stamp, stamp))
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        other.close()
+    with pytest.raises(RuntimeError), driver_write_transaction() as driver:
+        driver.execute(insert, ("undone", stamp, stamp, stamp, stamp))
+        raise RuntimeError("roll back")
+    db.session.rollback()
+    assert db.session.execute(select(Event.title)).scalars().all() == ["kept"]
+
+
+def test_driver_write_transaction_refuses_to_run_inside_a_write_transaction(app):
+    import pytest
+
+    with write_transaction(), pytest.raises(RuntimeError, match="no open write_transaction"), \
+            driver_write_transaction():
+        pass
 
 
 def test_fts_index_follows_inserts_updates_and_deletes(app):
