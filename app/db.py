@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextvars
 import logging
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -19,9 +18,6 @@ from app.extensions import db
 log = logging.getLogger(__name__)
 
 _immediate = contextvars.ContextVar("chronos_begin_immediate", default=False)
-# Threads of one process queue for the write lock here, where a release wakes the next writer at once;
-# SQLite's busy handler would instead sleep 1, 2, 5, 10 ms... and poll. Other processes still meet busy_timeout.
-_writer_lock = threading.Lock()
 
 # External-content FTS5 table over events, kept in step by triggers inside the writing transaction. The
 # prefix indexes serve search-as-you-type (the last word is matched as a prefix) without merging every term.
@@ -87,7 +83,7 @@ def write_transaction(session: Session | None = None) -> Iterator[Session]:
         session.commit()
     token = _immediate.set(True)
     try:
-        with _writer_lock, session.begin():
+        with session.begin():
             yield session
     finally:
         _immediate.reset(token)
@@ -111,14 +107,13 @@ def driver_write_transaction() -> Iterator[sqlite3.Connection]:
     pooled = db.engine.raw_connection()
     try:
         driver = pooled.driver_connection
-        with _writer_lock:
-            driver.execute("BEGIN IMMEDIATE")
-            try:
-                yield driver
-            except BaseException:
-                driver.execute("ROLLBACK")
-                raise
-            driver.execute("COMMIT")
+        driver.execute("BEGIN IMMEDIATE")
+        try:
+            yield driver
+        except BaseException:
+            driver.execute("ROLLBACK")
+            raise
+        driver.execute("COMMIT")
     finally:
         pooled.close()
 
