@@ -126,6 +126,10 @@ def upsert(table: Table, key_columns: list[str], changed_columns: list[str]):
         index_elements=key_columns, set_={name: statement.excluded[name] for name in changed_columns})
 
 
+# Indexes an earlier version created and a later one replaced; dropped when an existing database is opened.
+RETIRED_INDEXES = ["ix_commands_claim"]
+
+
 def create_schema() -> None:
     """Create every table and the FTS index; safe to run again on an existing database."""
     import app.models  # noqa: F401  (registers every table on the metadata)
@@ -136,6 +140,8 @@ def create_schema() -> None:
     try:
         with engine.begin() as connection:
             db.metadata.create_all(connection)
+            for name in RETIRED_INDEXES:
+                connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
             if engine.dialect.name == "sqlite":
                 for statement in FTS_SCHEMA:
                     connection.exec_driver_sql(statement)

@@ -17,7 +17,9 @@ COMMAND_STATUSES = ("pending", "processing", "completed", "failed", "cancelled")
 class Command(db.Model):
     __tablename__ = "commands"
     __table_args__ = (
-        Index("ix_commands_claim", "system_id", "status", "available_at", "id"),
+        # A claim reads one system's pending commands in id order and stops after `limit` due ones: no sort
+        # of the whole backlog (available_at is checked from the index itself).
+        Index("ix_commands_due", "system_id", "status", "id", "available_at"),
         Index("ix_commands_lease", "status", "lease_expires_at"),
     )
 

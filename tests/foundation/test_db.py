@@ -101,6 +101,15 @@ def test_driver_write_transaction_refuses_to_run_inside_a_write_transaction(app)
         pass
 
 
+def test_opening_an_older_database_replaces_retired_indexes(app):
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("CREATE INDEX ix_commands_claim ON commands (system_id, status, available_at, id)")
+    create_schema()
+    with db.engine.connect() as connection:
+        names = {row[0] for row in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "ix_commands_claim" not in names and "ix_commands_due" in names
+
+
 def test_fts_index_follows_inserts_updates_and_deletes(app):
     start = utcnow()
     with write_transaction() as session:
