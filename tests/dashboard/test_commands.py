@@ -37,6 +37,16 @@ def test_partial_keeps_filters_for_polling(dashboard):
     assert 'hx-get="/commands?status=failed&amp;system=nas"' in html
 
 
+def test_long_queue_pages_keep_the_filters(dashboard):
+    for n in range(51):  # one more than a page
+        make_command("hub", "NOTIFY", title=f"ACTION {n}")
+    first = assert_page(dashboard.get("/commands?status=pending&system=hub"))
+    assert "page 1 of 2" in first and "Newer</a>" not in first
+    assert '<a href="/commands?page=2&amp;system=hub&amp;status=pending">Older</a>' in first
+    second = assert_page(dashboard.get("/commands?status=pending&system=hub&page=2"))
+    assert "page 2 of 2" in second and "Older</a>" not in second and ">Newer</a>" in second
+
+
 def test_system_filter_and_unknown_status(dashboard):
     make_command("hub", "NOTIFY")
     make_command("nas", "BACKUP")

@@ -45,6 +45,15 @@ def test_list_page_and_search_partial(dashboard):
     assert "No template matches" in assert_partial(dashboard.get("/templates?q=zzz", headers=HX))
 
 
+def test_long_search_results_page_with_the_query_kept(dashboard):
+    for n in range(51):  # one more than a page
+        make_template(f"Standup {n}")
+    first = assert_page(dashboard.get("/templates?q=standup"))
+    assert "page 1 of 2" in first and '<a href="/templates?page=2&amp;q=standup">Next</a>' in first
+    second = assert_page(dashboard.get("/templates?q=standup&page=2"))
+    assert "page 2 of 2" in second and ">Previous</a>" in second and "Next</a>" not in second
+
+
 def test_create_and_field_error(dashboard):
     token = csrf(dashboard)
     response = dashboard.post("/templates", data={**form(title="Weekly review"), "csrf_token": token})
