@@ -21,11 +21,15 @@ _immediate = contextvars.ContextVar("chronos_begin_immediate", default=False)
 
 # External-content FTS5 table over events, kept in step by triggers inside the writing transaction. The
 # prefix indexes serve search-as-you-type (the last word is matched as a prefix) without merging every term.
+FTS_PREFIX_LENGTHS = (2, 3)
 FTS_SCHEMA = [
-    """CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
+    f"""CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
         title, description, location,
         content='events', content_rowid='id', tokenize='unicode61 remove_diacritics 2',
-        prefix='2 3')""",
+        prefix='{" ".join(map(str, FTS_PREFIX_LENGTHS))}')""",
+    # The index's terms in order, one row per occurrence: a search expands a long prefix into the terms it
+    # stands for by reading the first term at or after a bound (app.services.search.prefix_terms).
+    "CREATE VIRTUAL TABLE IF NOT EXISTS events_fts_terms USING fts5vocab(events_fts, instance)",
     """CREATE TRIGGER IF NOT EXISTS events_fts_insert AFTER INSERT ON events BEGIN
         INSERT INTO events_fts(rowid, title, description, location)
         VALUES (new.id, new.title, coalesce(new.description, ''), coalesce(new.location, ''));
@@ -143,10 +147,28 @@ def create_schema() -> None:
             for name in RETIRED_INDEXES:
                 connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
             if engine.dialect.name == "sqlite":
+                stored = _fts_definition(connection)
+                rebuild = stored != _fts_definition_wanted()
+                if rebuild and stored is not None:
+                    log.warning("rebuilding the events search index (its definition changed); on a large "
+                                "database this takes a while, once")
+                    connection.exec_driver_sql("DROP TABLE events_fts")
                 for statement in FTS_SCHEMA:
                     connection.exec_driver_sql(statement)
+                if rebuild:  # also indexes the events of a database that had no search index
+                    connection.exec_driver_sql("INSERT INTO events_fts(events_fts) VALUES ('rebuild')")
     finally:
         _immediate.reset(token)
+
+
+def _fts_definition(connection) -> str | None:
+    """The stored definition of the FTS table, whitespace normalised; None when there is none."""
+    stored = connection.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'events_fts'").scalar()
+    return None if stored is None else " ".join(stored.split())
+
+
+def _fts_definition_wanted() -> str:
+    return " ".join(FTS_SCHEMA[0].replace("IF NOT EXISTS ", "").split())
 
 
 def fts_available() -> bool:

@@ -167,7 +167,7 @@ def _search_page(q: str, conditions: list[Any], order: list[Any], page: int, pag
         total = db.session.execute(select(func.count()).select_from(query.subquery()), params).scalar_one()
         rows = db.session.execute(query.order_by(*order).limit(page_size).offset((page - 1) * page_size), params)
         return list(rows.scalars().all()), total
-    expression = search.match_expression(q)
+    expression = search.match_expression(q, search.session_next_term)
     if expression is None:
         return [], 0
     ranked, lowest_id = db.session.execute(search.newest_matches(expression, conditions), params).one()

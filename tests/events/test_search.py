@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.search import match_expression
+from app.db import FTS_SCHEMA
+from app.extensions import db
+from app.services import search as search_service
+from app.services.search import match_expression, prefix_terms
 
 BASE = "/api/v1/events"
 WIDE = {"anchor": "2030-05-10", "range": -1, "direction": "all"}
@@ -105,8 +108,8 @@ def test_operators_in_input_are_searched_as_words(client, auth):
 
 
 def test_match_expression_quotes_every_word():
-    assert match_expression("budget rev") == '"budget" "rev"*'
-    assert match_expression('say "hi" NEAR(') == '"say" """hi""" "NEAR("*'
+    assert match_expression("budget rev") == '"budget" AND "rev"*'
+    assert match_expression('say "hi" NEAR(') == '"say" AND """hi""" AND "NEAR("*'
     assert match_expression('" * - ( )') is None
     assert match_expression("") is None and match_expression(None) is None
 
@@ -129,5 +132,71 @@ def test_any_text_makes_a_valid_fts_query():
         expression = match_expression(text)
         if expression is not None:
             connection.execute("SELECT rowid FROM t WHERE t MATCH ?", (expression,)).fetchall()
+
+    check()
+
+
+def terms_from(vocabulary):
+    """A next_term over a fixed, sorted vocabulary, as the index's term table answers it."""
+    ordered = sorted(vocabulary)
+    return lambda low, high: next((term for term in ordered if low <= term < high), None)
+
+
+def test_a_long_prefix_becomes_the_terms_it_stands_for():
+    next_term = terms_from(["budget", "review", "revision", "revisit", "rex"])
+    assert match_expression("budget Revi", next_term) == '"budget" AND ("review" OR "revision" OR "revisit")'
+    assert match_expression("revis", next_term) == '("revision" OR "revisit")'
+
+
+def test_a_prefix_keeps_fts5_prefix_search_where_expanding_does_not_pay_or_is_unsure():
+    next_term = terms_from(["review", "revision", "réunion"] + [f"revx{n:02d}" for n in range(40)])
+    assert prefix_terms("rev", next_term) is None  # three letters: read from the prefix index
+    assert prefix_terms("réun", next_term) is None  # not plain ASCII: the tokenizer's term may differ
+    assert prefix_terms("revx", next_term) is None  # more than MAX_EXPANSION terms
+    assert prefix_terms("revz", next_term) is None  # no term: the prefix search costs nothing
+    assert match_expression("budget revz", next_term) == '"budget" AND "revz"*'
+
+
+def test_long_prefixes_find_what_they_stand_for_through_the_api(client, auth):
+    add(client, auth, "Budget review")
+    add(client, auth, "Budget revision", "Revisit in May")
+    add(client, auth, "Budget retreat")
+    assert sorted(search(client, auth, "budget revi")[0]) == ["Budget review", "Budget revision"]
+    assert search(client, auth, "revis") == (["Budget revision"], 1)
+    assert search(client, auth, "budget revisitation") == ([], 0)
+    with client.application.app_context():
+        assert prefix_terms("revi", search_service.session_next_term) == ["review", "revision", "revisit"]
+        db.session.remove()
+
+
+def test_expanded_prefixes_match_exactly_what_fts5_prefix_search_matches():
+    """Property: for any stored titles and typed words, expanding the last word changes no result."""
+    import sqlite3
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    words = st.text(alphabet="abcA", min_size=1, max_size=7)
+    titles = st.lists(st.lists(words, min_size=1, max_size=4).map(" ".join), min_size=1, max_size=30)
+
+    @settings(max_examples=150, deadline=None)
+    @given(titles, st.lists(words, min_size=1, max_size=2).map(" ".join))
+    def check(stored, typed):
+        connection = sqlite3.connect(":memory:")
+        connection.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, title, description, location)")
+        for statement in FTS_SCHEMA:
+            connection.execute(statement)
+        connection.executemany("INSERT INTO events (title, description, location) VALUES (?, '', '')",
+                               [(title,) for title in stored])
+
+        def next_term(low, high):
+            row = connection.execute(search_service.NEXT_TERM_SQL, {"low": low, "high": high}).fetchone()
+            return row[0] if row else None
+
+        def found(expression):
+            return {row[0] for row in connection.execute(
+                "SELECT rowid FROM events_fts WHERE events_fts MATCH ?", (expression,))}
+
+        assert found(match_expression(typed, next_term)) == found(match_expression(typed))
 
     check()

@@ -110,6 +110,21 @@ def test_opening_an_older_database_replaces_retired_indexes(app):
     assert "ix_commands_claim" not in names and "ix_commands_due" in names
 
 
+def test_opening_an_older_database_rebuilds_a_search_index_of_another_definition(app):
+    start = utcnow()
+    with write_transaction() as session:
+        session.add(Event(title="Quarterly planning", start_time=start, end_time=start + timedelta(hours=1)))
+    with db.engine.begin() as connection:  # the index as an earlier version defined it: no prefix indexes
+        connection.exec_driver_sql("DROP TABLE events_fts")
+        connection.exec_driver_sql("CREATE VIRTUAL TABLE events_fts USING fts5(title, description, location, "
+                                   "content='events', content_rowid='id')")
+    create_schema()
+    with db.engine.connect() as connection:
+        definition = connection.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'events_fts'").scalar()
+        found = connection.exec_driver_sql("SELECT count(*) FROM events_fts WHERE events_fts MATCH 'quar*'").scalar()
+    assert "prefix=" in definition and found == 1
+
+
 def test_fts_index_follows_inserts_updates_and_deletes(app):
     start = utcnow()
     with write_transaction() as session:
