@@ -5,10 +5,13 @@ from __future__ import annotations
 import contextvars
 import logging
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Table, event, inspect, text
+from sqlalchemy import Executable, Table, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -120,6 +123,43 @@ def driver_write_transaction() -> Iterator[sqlite3.Connection]:
         driver.execute("COMMIT")
     finally:
         pooled.close()
+
+
+# Workers that run one long read statement beside the request's own (see scalar_beside); as many as cores
+# are useful, and a busy pool means the caller runs the statement itself.
+_BESIDE_WORKERS = 2
+_beside_pool = ThreadPoolExecutor(max_workers=_BESIDE_WORKERS, thread_name_prefix="chronos-read-beside")
+_beside_free = threading.BoundedSemaphore(_BESIDE_WORKERS)
+
+
+def scalar_beside(statement: Executable, params: dict[str, Any]) -> Callable[[], Any]:
+    """Start a read statement returning one value on another pooled connection, in a worker thread, and
+    return a function that waits for its value. The caller's session meanwhile runs its own statements:
+    SQLite does the two on two cores (the driver releases the GIL while a statement steps).
+
+    The other connection reads the last committed state, so inside a write transaction, on an in-memory
+    database, or with every worker busy, the statement simply runs now on the caller's session.
+    """
+    session = db.session()
+    engine = db.engine
+    in_memory = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
+    if in_memory or in_write_transaction(session) or session.new or session.dirty or session.deleted \
+            or not _beside_free.acquire(blocking=False):
+        value = session.execute(statement, params).scalar_one()
+        return lambda: value
+
+    def run() -> Any:
+        try:
+            with engine.connect() as connection:
+                return connection.execute(statement, params).scalar_one()
+        finally:
+            _beside_free.release()
+
+    try:
+        return _beside_pool.submit(run).result
+    except BaseException:
+        _beside_free.release()
+        raise
 
 
 def upsert(table: Table, key_columns: list[str], changed_columns: list[str]):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, func, or_, select, text
 
 from app.config import current_settings
+from app.db import scalar_beside
 from app.errors import InvalidInputError
 from app.extensions import db
 from app.models import Event
@@ -173,18 +175,19 @@ def _search_page(q: str, conditions: list[Any], order: list[Any], page: int, pag
     ranked, lowest_id = db.session.execute(search.newest_matches(expression, conditions), params).one()
     if ranked == 0:
         return [], 0
-    total = ranked
+    count: Callable[[], int] | None = None
     if ranked >= search.RANK_LIMIT:
-        # Only now is a full count needed; below the limit the bounded read above saw every match.
+        # Only now is a full count needed; below the limit the bounded read above saw every match. The count
+        # walks every match and bm25 every phrase, so the count runs beside the ranking, on another core.
         every = search.matching_ids(expression, conditions).subquery()
-        total = db.session.execute(select(func.count()).select_from(every), params).scalar_one()
+        count = scalar_beside(select(func.count()).select_from(every), params)
     offset, rows = (page - 1) * page_size, []
     if offset < ranked:
         query = search.ranked_events(expression, conditions, lowest_id, order).limit(page_size).offset(offset)
         rows.extend(db.session.execute(lean(query), params).scalars().all())
     wanted = page_size - len(rows)
-    if wanted > 0 and total > ranked:
+    if wanted > 0 and count:
         query = search.unranked_events(expression, conditions, lowest_id).limit(wanted).offset(
             max(0, offset - ranked))
         rows.extend(db.session.execute(lean(query), params).scalars().all())
-    return rows, total
+    return rows, count() if count else ranked

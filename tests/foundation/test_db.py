@@ -9,7 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from app.db import create_schema, driver_write_transaction, write_transaction
+from app import db as app_db
+from app.db import create_schema, driver_write_transaction, scalar_beside, write_transaction
 from app.extensions import db
 from app.models import Event
 from app.timeutil import utcnow
@@ -170,3 +171,55 @@ def test_two_processes_write_concurrently_without_locking_errors(app, tmp_path):
         assert stored == count
     indexed = db.session.execute(text("SELECT count(*) FROM events_fts WHERE events_fts MATCH 'alpha OR beta'"))
     assert indexed.scalar_one() == 2 * count
+
+
+def _threads_running(statement_text):
+    """Names of the threads on which statements containing `statement_text` run, recorded as they start."""
+    import threading
+
+    from sqlalchemy import event as sa_event
+
+    names = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement_text in statement:
+            names.append(threading.current_thread().name)
+
+    sa_event.listen(db.engine, "before_cursor_execute", record)
+    return names, lambda: sa_event.remove(db.engine, "before_cursor_execute", record)
+
+
+def _add_event(session, title):
+    start = utcnow()
+    session.add(Event(title=title, start_time=start, end_time=start + timedelta(hours=1)))
+
+
+def test_scalar_beside_runs_on_a_worker_connection_and_returns_the_value(app):
+    with write_transaction() as session:
+        _add_event(session, "One")
+    names, stop = _threads_running("count(events.id)")
+    try:
+        value = scalar_beside(select(func.count(Event.id)), {})
+        assert value() == 1
+    finally:
+        stop()
+    assert names and names[0].startswith("chronos-read-beside")
+
+
+def test_scalar_beside_runs_inline_where_another_connection_would_read_other_data(app):
+    """Inside a write transaction the caller's uncommitted rows count; with every worker busy it runs now."""
+    names, stop = _threads_running("count(events.id)")
+    try:
+        with write_transaction() as session:
+            _add_event(session, "Not yet committed")
+            session.flush()
+            assert scalar_beside(select(func.count(Event.id)), {})() == 1
+        held = [app_db._beside_free.acquire(blocking=False) for _ in range(app_db._BESIDE_WORKERS)]
+        try:
+            assert all(held) and scalar_beside(select(func.count(Event.id)), {})() == 1
+        finally:
+            for _ in held:
+                app_db._beside_free.release()
+    finally:
+        stop()
+    assert names == ["MainThread", "MainThread"]
