@@ -6,6 +6,7 @@ import contextvars
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -14,12 +15,15 @@ from typing import Any
 from sqlalchemy import Executable, Table, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.extensions import db
 
 log = logging.getLogger(__name__)
 
+# How long a connection waits for another's write lock before SQLite answers "database is locked".
+BUSY_TIMEOUT_MS = 10_000
 _immediate = contextvars.ContextVar("chronos_begin_immediate", default=False)
 
 # External-content FTS5 table over events, kept in step by triggers inside the writing transaction. The
@@ -62,7 +66,7 @@ def configure_engine(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -174,12 +178,32 @@ def upsert(table: Table, key_columns: list[str], changed_columns: list[str]):
 RETIRED_INDEXES = ["ix_commands_claim"]
 
 
+# How long start-up waits for another process that holds the write lock while it prepares the database (a
+# search index rebuild after an upgrade takes about 9 s per million events), beyond SQLite's busy timeout.
+SCHEMA_LOCK_PATIENCE_SECONDS = 600.0
+
+
 def create_schema() -> None:
-    """Create every table and the FTS index; safe to run again on an existing database."""
+    """Create every table and the FTS index; safe to run again on an existing database.
+
+    The web process and the daemon start together and take turns (one IMMEDIATE transaction each). When the
+    other one holds the lock for longer than the busy timeout, this one keeps waiting, and says so.
+    """
+    deadline = time.monotonic() + SCHEMA_LOCK_PATIENCE_SECONDS
+    while True:
+        try:
+            _create_schema_once()
+            return
+        except (OperationalError, sqlite3.OperationalError) as error:  # BEGIN runs on the driver itself
+            if "database is locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            log.info("another process is preparing the database; waiting for it")
+
+
+def _create_schema_once() -> None:
     import app.models  # noqa: F401  (registers every table on the metadata)
 
     engine = db.engine
-    # One IMMEDIATE transaction, so that the web process and the daemon starting together take turns.
     token = _immediate.set(True)
     try:
         with engine.begin() as connection:

@@ -223,3 +223,31 @@ def test_scalar_beside_runs_inline_where_another_connection_would_read_other_dat
     finally:
         stop()
     assert names == ["MainThread", "MainThread"]
+
+
+def test_start_up_waits_for_another_process_preparing_the_database(app, monkeypatch, caplog):
+    """A schema step longer than the busy timeout (an index rebuild) makes the other process wait, not fail."""
+    import sqlite3
+    import threading
+
+    import pytest
+    from sqlalchemy.exc import OperationalError
+
+    monkeypatch.setattr(app_db, "BUSY_TIMEOUT_MS", 50)
+    db.engine.dispose()  # new connections take the short timeout
+    holder = sqlite3.connect(db.engine.url.database, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.6, lambda: holder.execute("COMMIT")).start()
+    with caplog.at_level("INFO", logger="app.db"):
+        create_schema()
+    assert "another process is preparing the database" in caplog.text
+
+    holder.execute("BEGIN IMMEDIATE")
+    monkeypatch.setattr(app_db, "SCHEMA_LOCK_PATIENCE_SECONDS", 0.2)
+    try:
+        with pytest.raises((OperationalError, sqlite3.OperationalError), match="locked"):
+            create_schema()
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+        db.engine.dispose()
