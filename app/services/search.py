@@ -31,11 +31,6 @@ FTS = table("events_fts", column("rowid"))
 RANK = literal_column(f"bm25(events_fts, {TITLE_WEIGHT}, {DESCRIPTION_WEIGHT}, {LOCATION_WEIGHT})")
 
 
-def search_words(query: str | None) -> list[str]:
-    """The words of a search, as typed; words without a letter or digit are dropped (the tokenizer ignores them)."""
-    return [word for word in (query or "").split() if any(char.isalnum() for char in word)][:MAX_WORDS]
-
-
 def match_expression(query: str | None, next_term: NextTerm | None = None) -> str | None:
     """An FTS5 MATCH string where every word is required and the last one is a prefix.
 
@@ -44,7 +39,8 @@ def match_expression(query: str | None, next_term: NextTerm | None = None) -> st
     break the query. With `next_term` (a lookup in the index's vocabulary, see prefix_terms) a long prefix
     becomes the terms it stands for. None when nothing searchable is left.
     """
-    words = search_words(query)
+    # Words without a letter or digit are dropped: the tokenizer would ignore them anyway.
+    words = [word for word in (query or "").split() if any(char.isalnum() for char in word)][:MAX_WORDS]
     if not words:
         return None
     phrases = [_quoted(word) for word in words[:-1]]
