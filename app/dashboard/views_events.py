@@ -10,10 +10,11 @@ from app.auth import login_required
 from app.dashboard import queries
 from app.dashboard.forms import ConfirmForm, EventForm, show_error
 from app.dashboard.views import bp
-from app.dashboard.views_common import deleted, fragment, full_page
+from app.dashboard.views_common import deleted, fragment, full_page, iso_local
 from app.errors import InvalidInputError
 from app.htmx import render, wants_partial
 from app.services import events
+from app.timeutil import utcnow
 
 PAGE_SIZE = 100
 RANGES = [("7", "7 days"), ("30", "30 days"), ("90", "90 days"), ("365", "a year"), ("-1", "any time")]
@@ -133,9 +134,6 @@ def event_delete(event_id: int):
 
 def _new_form() -> EventForm:
     """An empty event starting at the next full hour, one hour long."""
-    from app.dashboard.views_common import iso_local
-    from app.timeutil import utcnow
-
     start = utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     return EventForm(formdata=None, data={"start_time": iso_local(start), "end_time": iso_local(start + timedelta(
         hours=1)), "calendar_id": "local", "priority": "MEDIUM", "event_type": "meeting", "status": "scheduled"})

@@ -9,7 +9,7 @@ from sqlalchemy.types import TypeDecorator
 
 from app.timeutil import utcnow
 
-__all__ = ["UTCDateTime", "utcnow"]
+__all__ = ["UTCDateTime", "from_stored_text", "stored_text", "utcnow"]
 
 
 class UTCDateTime(TypeDecorator):
@@ -29,3 +29,14 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+def stored_text(moment: datetime) -> str:
+    """A moment in the text form a UTCDateTime column holds on SQLite ('YYYY-MM-DD HH:MM:SS.ffffff', UTC), for
+    statements that bypass SQLAlchemy."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def from_stored_text(text: str) -> datetime:
+    """The aware UTC moment a UTCDateTime column's stored text stands for."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)

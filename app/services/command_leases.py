@@ -12,7 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from types import SimpleNamespace
 from typing import Any, NamedTuple, Protocol
@@ -25,6 +25,7 @@ from app.db import driver_write_transaction, in_write_transaction, write_transac
 from app.errors import ConflictError, InvalidInputError, NotFoundError
 from app.extensions import db
 from app.models import Command, UTCDateTime
+from app.models.types import from_stored_text, stored_text
 from app.timeutil import format_utc, utcnow
 
 LEASE_EXPIRED = "lease expired"
@@ -133,30 +134,21 @@ class QueueSql:
         self.driver = driver
 
     def reap(self, now: datetime) -> int:
-        return self.driver.execute(self.REAP, {"now": sql_time(now), "expired": LEASE_EXPIRED}).rowcount
+        return self.driver.execute(self.REAP, {"now": stored_text(now), "expired": LEASE_EXPIRED}).rowcount
 
     def claim(self, system_id: str, now: datetime, limit: int, lease_until: datetime) -> list[Claimed]:
-        rows = self.driver.execute(self.CLAIM, {"now": sql_time(now), "lease_until": sql_time(lease_until),
+        rows = self.driver.execute(self.CLAIM, {"now": stored_text(now), "lease_until": stored_text(lease_until),
                                                 "system_id": system_id, "limit": limit}).fetchall()
-        return [Claimed(row[0], row[1], json.loads(row[2]), row[3], row[4], *map(utc_time, row[5:]))
+        return [Claimed(row[0], row[1], json.loads(row[2]), row[3], row[4], *map(from_stored_text, row[5:]))
                 for row in rows]
 
     def complete(self, command_id: int, now: datetime, result: dict[str, Any]) -> bool:
-        return self.driver.execute(self.COMPLETE, {"now": sql_time(now), "result": json.dumps(result),
+        return self.driver.execute(self.COMPLETE, {"now": stored_text(now), "result": json.dumps(result),
                                                    "command_id": command_id}).rowcount == 1
 
     def state(self, command_id: int) -> tuple[str, datetime | None] | None:
         row = self.driver.execute(self.STATE, (command_id,)).fetchone()
-        return None if row is None else (row[0], utc_time(row[1]) if row[1] else None)
-
-
-def sql_time(moment: datetime) -> str:
-    """A UTC moment in the text form SQLAlchemy's SQLite DateTime writes (and reads back)."""
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-def utc_time(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+        return None if row is None else (row[0], from_stored_text(row[1]) if row[1] else None)
 
 
 @contextmanager

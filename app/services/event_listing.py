@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, and_, bindparam, func, or_, select, text
 
@@ -95,10 +95,8 @@ def list_events(*, calendars: list[str] | None = None, anchor: date | None = Non
     shape = (low is not None, high is not None, bool(calendars), direction == "past",
              db.engine.dialect.name == "sqlite")
     if q is not None and q.strip():
-        carried, starters = _parts(shape[0], shape[1])
-        scope, order = _scope(shape[2]), _window_plan(*shape)[1]
-        window = [*scope, or_(and_(*carried), and_(*starters))] if carried else [*scope, *starters]
-        return _search_page(q, window, order, page, page_size, params)
+        plan = _window_plan(*shape)
+        return _search_page(q, plan.window, plan.order, page, page_size, params)
     return _concatenated_page(shape, page, page_size, params)
 
 
@@ -106,41 +104,47 @@ def _scope(scoped: bool) -> list[Any]:
     return [Event.calendar_id.in_(bindparam("calendars", expanding=True))] if scoped else []
 
 
-@cache
-def _window_plan(has_low: bool, has_high: bool, scoped: bool, descending: bool, sqlite: bool
-                 ) -> tuple[list[list[Any]], list[Any], Select]:
-    """For one shape of window: its disjoint sets in page order, the order, and the statement counting each set.
+class WindowPlan(NamedTuple):
+    """One shape of window: its disjoint sets in page order, the order, the statement counting each set, and
+    the conditions of the whole window (what a search filters by)."""
 
-    Built once per shape (the values are bind parameters), which spares building and cache-keying the
-    statements on every call.
-    """
+    sets: list[list[Any]]
+    order: list[Any]
+    counts: Select
+    window: list[Any]
+
+
+@cache
+def _window_plan(has_low: bool, has_high: bool, scoped: bool, descending: bool, sqlite: bool) -> WindowPlan:
+    """The plan of one shape of window, built once (the values are bind parameters), which spares building
+    and cache-keying the statements on every call."""
     carried, starters = _parts(has_low, has_high)
     scope = _scope(scoped)
     order = [Event.start_time.desc(), Event.id.desc()] if descending else [Event.start_time, Event.id]
     sets = [[*scope, *starters]] if carried is None else [[*scope, *carried], [*scope, *starters]]
+    window = [*scope, or_(and_(*carried), and_(*starters))] if carried else [*scope, *starters]
     if descending:
         sets.reverse()
     counts = select(*[select(func.count(Event.id)).where(*conditions).scalar_subquery() for conditions in sets])
-    return sets, order, counts
+    return WindowPlan(sets, order, counts, window)
 
 
 @cache
 def _page_query(shape: tuple[bool, ...], present: tuple[bool, ...]) -> Select:
     """The statement reading one page: each present set's slice (limit_N/offset_N) from its index."""
-    sets, order, _counts = _window_plan(*shape)
-    slices = [Event.id.in_(select(Event.id).where(*conditions).order_by(*order)
+    plan = _window_plan(*shape)
+    slices = [Event.id.in_(select(Event.id).where(*conditions).order_by(*plan.order)
                            .limit(bindparam(f"limit_{number}")).offset(bindparam(f"offset_{number}")))
-              for number, conditions in enumerate(sets) if present[number]]
+              for number, conditions in enumerate(plan.sets) if present[number]]
     # At most a page is sorted.
-    return lean(select(Event).where(or_(*slices)).order_by(*order))
+    return lean(select(Event).where(or_(*slices)).order_by(*plan.order))
 
 
 def _concatenated_page(shape: tuple[bool, ...], page: int, page_size: int, params: dict[str, Any]
                        ) -> tuple[list[Event], int]:
     """A page over the window's disjoint, already ordered sets laid end to end, and their total."""
-    _sets, _order, count_statement = _window_plan(*shape)
     # One statement counts every set, saving a round trip per set.
-    counts = list(db.session.execute(count_statement, params).one())
+    counts = list(db.session.execute(_window_plan(*shape).counts, params).one())
     offset, taken, present = (page - 1) * page_size, 0, []
     for number, count in enumerate(counts):
         wanted = min(page_size - taken, count - offset)

@@ -136,7 +136,8 @@ def checked_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
     duration = metrics["duration_minutes"]
     if isinstance(duration, bool) or not isinstance(duration, int | float) or duration < 0:
         raise ValueError("duration_minutes must be a number of minutes, 0 or more")
-    for name, longest in (("category", 32), ("time_of_day", 16)):
+    for name in ("category", "time_of_day"):
+        longest = EventAnalytics.__table__.c[name].type.length
         if not isinstance(metrics[name], str) or not 0 < len(metrics[name]) <= longest:
             raise ValueError(f"{name} must be text of 1 to {longest} characters")
     for name in ("is_focus", "is_meeting"):
