@@ -1,6 +1,7 @@
 """A command poller run as its own process by the concurrency tests, through the service layer.
 
-Modes: ``poll`` waits for a line on stdin (so that every process starts together), then claims and completes
+Modes: ``poll`` waits for a line on stdin naming a start time, sleeps until then (so that every process starts
+at the same instant, however late each one reads the line), then claims and completes
 until the queue is empty and prints the ids it received as JSON; ``crash`` claims and dies without acking.
 """
 
@@ -10,6 +11,7 @@ import json
 import os
 import random
 import sys
+import time
 from pathlib import Path
 
 from app import create_app
@@ -37,7 +39,8 @@ def main(instance: str, mode: str, system_id: str, overrides: str = "{}") -> Non
             print(json.dumps([command["id"] for command in claimed]), flush=True)
             os._exit(3)  # a poller that dies mid-processing: no ack, no fail, no clean shutdown
         print("ready", flush=True)
-        sys.stdin.readline()
+        start = float(sys.stdin.readline().split()[1])
+        time.sleep(max(0.0, start - time.time()))
         print(json.dumps(poll(system_id)), flush=True)
 
 

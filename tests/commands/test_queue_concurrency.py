@@ -81,8 +81,9 @@ def test_four_processes_never_share_a_command(app):
     try:
         for process in pollers:
             assert process.stdout.readline().strip() == "ready"
-        for process in pollers:  # release all four at once
-            process.stdin.write("go\n")
+        start = time.time() + 0.5  # all four begin at this instant, whenever each reads the line
+        for process in pollers:
+            process.stdin.write(f"go {start}\n")
             process.stdin.flush()
         deliveries = [json.loads(process.communicate(timeout=60)[0]) for process in pollers]
     finally:
