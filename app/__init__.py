@@ -6,15 +6,16 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from flask_migrate import Migrate
 from flask_openapi3 import Info, OpenAPI
 from werkzeug.routing import IntegerConverter
 
 from app import db as database
-from app import extensions
+from app import extensions, schema
 from app.auth import DashboardOnlySessions
 from app.config import SETTINGS_KEY
 from app.logs import configure_logging
-from app.settings import Settings, ensure_secret_key, load_settings
+from app.settings import Settings, ensure_secret_key, load_settings, masked_url
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
             SETTINGS_KEY: settings,
             "SECRET_KEY": ensure_secret_key(settings),
             "SQLALCHEMY_DATABASE_URI": settings.database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(settings.database_url),
+            "SQLALCHEMY_ENGINE_OPTIONS": database.engine_options(settings),
             "MAX_CONTENT_LENGTH": 1024 * 1024,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
@@ -68,16 +69,19 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
     extensions.htmx.init_app(app)
     with app.app_context():
         database.configure_engine(extensions.db.engine)
-        database.create_schema()
+        database.check_connection()
+        log.info("database %s (%s): %s", masked_url(settings.database_url), database.server_version(),
+                 schema.upgrade_database())
 
     security.init_app(app)
     api.init_app(app)
     dashboard.init_app(app)
     health.init_app(app)
     app.extensions.setdefault("chronos.health_details", []).append(_sync_health_details)
+    app.extensions["migrate"] = Migrate(app, extensions.db, directory=str(schema.MIGRATIONS))
     _load_plugins(app)
     cli.init_app(app)
-    log.info("Chronos Engine %s starting (SQLite library %s)", VERSION, database.sqlite_library_version())
+    log.info("Chronos Engine %s starting", VERSION)
     return app
 
 
@@ -87,12 +91,6 @@ class SQLiteIntConverter(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**63 - 1)
         super().__init__(url_map, *args, **kwargs)
-
-
-def _engine_options(url: str) -> dict[str, Any]:
-    if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 10, "check_same_thread": False}}
-    return {"pool_pre_ping": True}
 
 
 def _load_plugins(app: OpenAPI) -> None:

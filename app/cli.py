@@ -9,6 +9,7 @@ from flask import Flask
 
 from app import sync_cli
 from app.config import current_settings
+from app.settings import masked_url
 
 
 def init_app(app: Flask) -> None:
@@ -19,11 +20,11 @@ def init_app(app: Flask) -> None:
 
 @click.command("init-db")
 def init_db_command() -> None:
-    """Create the database tables and search index (safe to run again)."""
-    from app.db import create_schema
+    """Create the database, or upgrade it to the newest schema revision (safe to run again)."""
+    from app.schema import upgrade_database
 
-    create_schema()
-    click.echo(f"Database ready at {current_settings().database.url}")
+    outcome = upgrade_database()
+    click.echo(f"Database ready at {masked_url(current_settings().database.url)} ({outcome})")
 
 
 @click.command("check-config")

@@ -6,7 +6,6 @@ import contextvars
 import logging
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -15,45 +14,17 @@ from typing import Any
 from sqlalchemy import Executable, Table, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.settings import ConfigError, Settings, masked_url
 
 log = logging.getLogger(__name__)
 
 # How long a connection waits for another's write lock before SQLite answers "database is locked".
 BUSY_TIMEOUT_MS = 10_000
 _immediate = contextvars.ContextVar("chronos_begin_immediate", default=False)
-
-# External-content FTS5 table over events, kept in step by triggers inside the writing transaction. The
-# prefix indexes serve search-as-you-type (the last word is matched as a prefix) without merging every term.
-FTS_PREFIX_LENGTHS = (2, 3)
-FTS_SCHEMA = [
-    f"""CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
-        title, description, location,
-        content='events', content_rowid='id', tokenize='unicode61 remove_diacritics 2',
-        prefix='{" ".join(map(str, FTS_PREFIX_LENGTHS))}')""",
-    # The index's terms in order, one row per occurrence: a search expands a long prefix into the terms it
-    # stands for by reading the first term at or after a bound (app.services.search.prefix_terms).
-    "CREATE VIRTUAL TABLE IF NOT EXISTS events_fts_terms USING fts5vocab(events_fts, instance)",
-    """CREATE TRIGGER IF NOT EXISTS events_fts_insert AFTER INSERT ON events BEGIN
-        INSERT INTO events_fts(rowid, title, description, location)
-        VALUES (new.id, new.title, coalesce(new.description, ''), coalesce(new.location, ''));
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS events_fts_delete AFTER DELETE ON events BEGIN
-        INSERT INTO events_fts(events_fts, rowid, title, description, location)
-        VALUES ('delete', old.id, old.title, coalesce(old.description, ''), coalesce(old.location, ''));
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS events_fts_update AFTER UPDATE OF title, description, location ON events
-    BEGIN
-        INSERT INTO events_fts(events_fts, rowid, title, description, location)
-        VALUES ('delete', old.id, old.title, coalesce(old.description, ''), coalesce(old.location, ''));
-        INSERT INTO events_fts(rowid, title, description, location)
-        VALUES (new.id, new.title, coalesce(new.description, ''), coalesce(new.location, ''));
-    END""",
-]
-
 
 def configure_engine(engine: Engine) -> None:
     """Attach the per-connection pragmas and IMMEDIATE write transactions to a SQLite engine."""
@@ -79,6 +50,16 @@ def configure_engine(engine: Engine) -> None:
 
 
 @contextmanager
+def begin_immediate() -> Iterator[None]:
+    """Transactions begun on this thread inside the block take SQLite's write lock up front."""
+    token = _immediate.set(True)
+    try:
+        yield
+    finally:
+        _immediate.reset(token)
+
+
+@contextmanager
 def write_transaction(session: Session | None = None) -> Iterator[Session]:
     """Run a block in one write transaction that takes SQLite's write lock up front.
 
@@ -92,12 +73,8 @@ def write_transaction(session: Session | None = None) -> Iterator[Session]:
     if session.in_transaction():
         # End a read snapshot first: upgrading it to a writer could fail with SQLITE_BUSY at once.
         session.commit()
-    token = _immediate.set(True)
-    try:
-        with session.begin():
-            yield session
-    finally:
-        _immediate.reset(token)
+    with begin_immediate(), session.begin():
+        yield session
 
 
 def in_write_transaction(session: Session | None = None) -> bool:
@@ -174,77 +151,48 @@ def upsert(table: Table, key_columns: list[str], changed_columns: list[str]):
         index_elements=key_columns, set_={name: statement.excluded[name] for name in changed_columns})
 
 
-# Indexes an earlier version created and a later one replaced; dropped when an existing database is opened.
-RETIRED_INDEXES = ["ix_commands_claim"]
-
-
-# How long start-up waits for another process that holds the write lock while it prepares the database (a
-# search index rebuild after an upgrade takes about 9 s per million events), beyond SQLite's busy timeout.
-SCHEMA_LOCK_PATIENCE_SECONDS = 600.0
-
-
-def create_schema() -> None:
-    """Create every table and the FTS index; safe to run again on an existing database.
-
-    The web process and the daemon start together and take turns (one IMMEDIATE transaction each). When the
-    other one holds the lock for longer than the busy timeout, this one keeps waiting, and says so.
-    """
-    deadline = time.monotonic() + SCHEMA_LOCK_PATIENCE_SECONDS
-    while True:
-        try:
-            _create_schema_once()
-            return
-        except (OperationalError, sqlite3.OperationalError) as error:  # BEGIN runs on the driver itself
-            if "database is locked" not in str(error) or time.monotonic() > deadline:
-                raise
-            log.info("another process is preparing the database; waiting for it")
-
-
-def _create_schema_once() -> None:
-    import app.models  # noqa: F401  (registers every table on the metadata)
-
-    engine = db.engine
-    token = _immediate.set(True)
-    try:
-        with engine.begin() as connection:
-            db.metadata.create_all(connection)
-            for name in RETIRED_INDEXES:
-                connection.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
-            if engine.dialect.name == "sqlite":
-                stored = _fts_definition(connection)
-                rebuild = stored != _fts_definition_wanted()
-                if rebuild and stored is not None:
-                    log.warning("rebuilding the events search index (its definition changed); on a large "
-                                "database this takes a while, once")
-                    connection.exec_driver_sql("DROP TABLE events_fts")
-                for statement in FTS_SCHEMA:
-                    connection.exec_driver_sql(statement)
-                if rebuild:  # also indexes the events of a database that had no search index
-                    connection.exec_driver_sql("INSERT INTO events_fts(events_fts) VALUES ('rebuild')")
-    finally:
-        _immediate.reset(token)
-
-
-def _fts_definition(connection) -> str | None:
-    """The stored definition of the FTS table, whitespace normalised; None when there is none."""
-    stored = connection.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'events_fts'").scalar()
-    return None if stored is None else " ".join(stored.split())
-
-
-def _fts_definition_wanted() -> str:
-    return " ".join(FTS_SCHEMA[0].replace("IF NOT EXISTS ", "").split())
-
-
 def fts_available() -> bool:
-    """True when the events FTS index exists (SQLite) or is not needed (other databases)."""
+    """True when the events full-text index exists: the FTS5 table on SQLite, the GIN index on PostgreSQL."""
     engine = db.engine
-    if engine.dialect.name != "sqlite":
-        return True
-    return inspect(engine).has_table("events_fts")
+    if engine.dialect.name == "sqlite":
+        return inspect(engine).has_table("events_fts")
+    return "ix_events_search" in {index["name"] for index in inspect(engine).get_indexes("events")}
 
 
-def sqlite_library_version() -> str:
-    return sqlite3.sqlite_version
+def engine_options(settings: Settings) -> dict[str, Any]:
+    """Connection settings per backend: SQLite shares one file between threads; PostgreSQL keeps a pool."""
+    if settings.database_url.startswith("sqlite"):
+        return {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}}
+    return {
+        "pool_size": settings.database.pool_size,
+        "max_overflow": settings.database.max_overflow,
+        "pool_pre_ping": True,  # a connection the server closed (restart, idle timeout) is replaced, not used
+        "pool_recycle": 1800,
+        "connect_args": {"connect_timeout": 10, "application_name": "chronos"},
+    }
+
+
+class DatabaseUnavailable(ConfigError):
+    """The database cannot be reached or opened at start-up; the message is one line naming it."""
+
+
+def check_connection() -> None:
+    """Open one connection now, so that a wrong URL or a server that is down stops start-up clearly."""
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except (OperationalError, DBAPIError) as error:
+        reason = str(getattr(error, "orig", error) or error).strip().splitlines()
+        raise DatabaseUnavailable(f"database error: cannot use {masked_url(str(db.engine.url))}: "
+                                  f"{reason[0] if reason else type(error).__name__}") from None
+
+
+def server_version() -> str:
+    """The database library or server this process runs on, for the start-up log line."""
+    if db.engine.dialect.name == "sqlite":
+        return f"SQLite {sqlite3.sqlite_version}"
+    info = db.engine.dialect.server_version_info or ()
+    return "PostgreSQL " + ".".join(map(str, info))
 
 
 def database_ok() -> bool:

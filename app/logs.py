@@ -13,6 +13,8 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.setLevel(settings.logging.level)
+    # Alembic narrates every context it opens; app.schema logs one line saying what the migration did.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     if not any(getattr(handler, "_chronos", False) for handler in root.handlers):
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter(FORMAT))

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = PROJECT_ROOT / "config" / "chronos.yaml"
@@ -68,6 +70,21 @@ class ApiSection(_Section):
 
 class DatabaseSection(_Section):
     url: str = ""
+    # Connections each process keeps open to PostgreSQL (waitress runs 8 threads; the daemon needs few).
+    pool_size: Annotated[int, Field(ge=1, le=100)] = 10
+    # Extra connections opened under a burst, closed again when returned.
+    max_overflow: Annotated[int, Field(ge=0, le=100)] = 10
+
+    @field_validator("url")
+    @classmethod
+    def _supported_url(cls, value: str) -> str:
+        """SQLite or PostgreSQL; a plain postgresql:// URL means the psycopg 3 driver."""
+        if not value or value.startswith(("sqlite:///", "postgresql+psycopg://")) or value == "sqlite://":
+            return value
+        for prefix in ("postgresql://", "postgres://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value.removeprefix(prefix)
+        raise ValueError("expected sqlite:///path/to/file.db or postgresql://user:password@host:port/database")
 
 
 class LoggingSection(_Section):
@@ -199,8 +216,16 @@ class Settings(_Section):
         data = self.model_dump(mode="json")
         data["api"]["api_key"] = _mask(data["api"]["api_key"])
         data["app"]["secret_key"] = _mask(data["app"]["secret_key"])
-        data["database"]["url"] = re.sub(r"://([^:/@]+):[^@]+@", r"://\1:****@", data["database"]["url"])
+        data["database"]["url"] = masked_url(data["database"]["url"])
         return data
+
+
+def masked_url(url: str) -> str:
+    """A database URL fit to print: the password replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return re.sub(r"://([^:/@]+):[^@]+@", r"://\1:***@", url)
 
 
 def _mask(secret: str) -> str:

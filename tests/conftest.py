@@ -11,8 +11,42 @@ from typing import Any
 import pytest
 
 from app import create_app
+from tests import databases
 
 TEST_KEY = "test-key-0123456789"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--database", default="sqlite", choices=databases.BACKENDS,
+                     help="the database backend every test runs on (a private PostgreSQL server is started)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    backend = config.getoption("--database")
+    if backend == "postgresql" and databases.postgres_bin_dir() is None:
+        if os.environ.get("CI") == "true":
+            raise pytest.UsageError("PostgreSQL's server programs are missing (apt-get install postgresql)")
+        pytest.exit("PostgreSQL is not installed here: the PostgreSQL pass is skipped "
+                    "(install Debian's postgresql package to run it)", returncode=0)
+    databases.current = databases.Databases(backend).start()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests of one backend's own mechanics run only on that backend."""
+    backend = config.getoption("--database")
+    for item in items:
+        for marker, only in (("sqlite_only", "sqlite"), ("postgresql_only", "postgresql")):
+            if item.get_closest_marker(marker) and backend != only:
+                item.add_marker(pytest.mark.skip(reason=f"checks {only}'s own mechanics; this run is on {backend}"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if databases.current is not None:
+        databases.current.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"database backend: {config.getoption('--database')}"
 
 
 @pytest.fixture(autouse=True)
@@ -23,11 +57,12 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name, raising=False)
 
 
-def base_overrides(instance: Path) -> dict[str, Any]:
+def base_overrides(instance: Path, database_url: str = "") -> dict[str, Any]:
     return {
         "app": {"env": "test", "instance_path": str(instance)},
         "api": {"api_key": TEST_KEY},
         "calendar": {"source": "demo"},
+        "database": {"url": database_url},
     }
 
 
@@ -42,11 +77,25 @@ def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path) -> Callable[..., Any]:
+def database_url(tmp_path: Path):
+    """A new, empty-of-rows database of the backend under test, dropped afterwards."""
+    url = databases.active().new(tmp_path / "instance")
+    yield url
+    databases.active().drop(url)
+
+
+@pytest.fixture
+def postgresql() -> bool:
+    """Whether this run's backend is PostgreSQL (for the few checks that differ by backend)."""
+    return databases.active().postgresql
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, database_url: str) -> Callable[..., Any]:
     """Build an app with extra settings on top of the test defaults."""
 
     def build(overrides: dict[str, Any] | None = None):
-        return create_app(deep_merge(base_overrides(tmp_path / "instance"), overrides or {}))
+        return create_app(deep_merge(base_overrides(tmp_path / "instance", database_url), overrides or {}))
 
     return build
 

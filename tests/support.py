@@ -11,6 +11,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests import databases
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -45,13 +47,20 @@ def wait_for_http(url: str, timeout: float = 30.0) -> None:
 
 
 class LiveServer:
-    """A waitress web process (and optionally the daemon) on a temporary instance folder."""
+    """A waitress web process (and optionally the daemon) on a temporary instance folder.
 
-    def __init__(self, instance: Path, api_key: str, with_daemon: bool = True, **env: str):
+    The database is the one given, or a new one of the backend under test (dropped again on stop).
+    """
+
+    def __init__(self, instance: Path, api_key: str, with_daemon: bool = True, database_url: str | None = None,
+                 **env: str):
         self.instance = instance
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = process_env(instance, api_key, PORT=str(self.port), **env)
+        self.own_database = database_url is None
+        self.database_url = databases.active().new(instance) if database_url is None else database_url
+        self.env = process_env(instance, api_key, PORT=str(self.port), CHRONOS_DATABASE_URL=self.database_url,
+                               **env)
         self.processes: list[subprocess.Popen] = []
         self.with_daemon = with_daemon
 
@@ -73,3 +82,5 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        if self.own_database:
+            databases.active().drop(self.database_url)

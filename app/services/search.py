@@ -7,10 +7,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, TextClause, column, func, literal_column, select, table, text
 
-from app.db import FTS_PREFIX_LENGTHS
 from app.extensions import db
 from app.models import Event
 
+# The FTS5 table's prefix indexes (prefix='2 3' in migrations/versions/0001_baseline.py).
+FTS_PREFIX_LENGTHS = (2, 3)
 # bm25 column weights for (title, description, location): a title hit outranks a description hit.
 TITLE_WEIGHT = 10.0
 DESCRIPTION_WEIGHT = 3.0

@@ -18,8 +18,9 @@ EXAMPLE = ROOT / "examples" / "command_consumer.py"
 
 
 @pytest.fixture
-def live(app):
-    server = LiveServer(app.config["CHRONOS_SETTINGS"].instance_path, TEST_KEY, with_daemon=False).start()
+def live(app, database_url):
+    server = LiveServer(app.config["CHRONOS_SETTINGS"].instance_path, TEST_KEY, with_daemon=False,
+                        database_url=database_url).start()
     yield server
     server.stop()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.db import FTS_SCHEMA
 from app.extensions import db
+from app.schema import revision_module
 from app.services import search as search_service
 from app.services.search import match_expression, prefix_terms
 
@@ -186,7 +186,7 @@ def test_expanded_prefixes_match_exactly_what_fts5_prefix_search_matches():
     def check(stored, deleted, data):
         connection = sqlite3.connect(":memory:")
         connection.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, title, description, location)")
-        for statement in FTS_SCHEMA:
+        for statement in revision_module("0001").SQLITE_SEARCH:
             connection.execute(statement)
         connection.executemany("INSERT INTO events (title, description, location) VALUES (?, '', '')",
                                [(title,) for title in stored])

@@ -7,10 +7,12 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, text
 
 from app import db as app_db
-from app.db import create_schema, driver_write_transaction, scalar_beside, write_transaction
+from app import schema
+from app.db import driver_write_transaction, scalar_beside, write_transaction
 from app.extensions import db
 from app.models import Event
 from app.timeutil import utcnow
@@ -18,6 +20,7 @@ from app.timeutil import utcnow
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.sqlite_only
 def test_pragmas_are_in_effect_on_a_fresh_connection(app):
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -26,6 +29,7 @@ def test_pragmas_are_in_effect_on_a_fresh_connection(app):
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
 
 
+@pytest.mark.sqlite_only
 def test_write_transaction_takes_the_write_lock_up_front(app):
     """Before any write statement runs, another connection already cannot start writing."""
     import sqlite3
@@ -45,6 +49,7 @@ def test_write_transaction_takes_the_write_lock_up_front(app):
     other.close()
 
 
+@pytest.mark.sqlite_only
 def test_plain_reads_do_not_take_the_write_lock(app):
     import sqlite3
 
@@ -70,6 +75,7 @@ def test_nested_write_transactions_join_the_outer_one(app):
     assert db.session.execute(select(func.count(Event.id))).scalar_one() == 0
 
 
+@pytest.mark.sqlite_only
 def test_driver_write_transaction_commits_or_rolls_back_and_holds_the_lock(app):
     import sqlite3
 
@@ -94,6 +100,7 @@ def test_driver_write_transaction_commits_or_rolls_back_and_holds_the_lock(app):
     assert db.session.execute(select(Event.title)).scalars().all() == ["kept"]
 
 
+@pytest.mark.sqlite_only
 def test_driver_write_transaction_refuses_to_run_inside_a_write_transaction(app):
     import pytest
 
@@ -102,15 +109,23 @@ def test_driver_write_transaction_refuses_to_run_inside_a_write_transaction(app)
         pass
 
 
+def as_release_0_1(connection) -> None:
+    """Make the database look like one made by release 0.1.0: the same tables, no migration history."""
+    connection.exec_driver_sql("DROP TABLE alembic_version")
+
+
+@pytest.mark.sqlite_only
 def test_opening_an_older_database_replaces_retired_indexes(app):
     with db.engine.begin() as connection:
         connection.exec_driver_sql("CREATE INDEX ix_commands_claim ON commands (system_id, status, available_at, id)")
-    create_schema()
+        as_release_0_1(connection)
+    schema.upgrade_database()
     with db.engine.connect() as connection:
         names = {row[0] for row in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "ix_commands_claim" not in names and "ix_commands_due" in names
 
 
+@pytest.mark.sqlite_only
 def test_opening_an_older_database_rebuilds_a_search_index_of_another_definition(app):
     start = utcnow()
     with write_transaction() as session:
@@ -119,13 +134,15 @@ def test_opening_an_older_database_rebuilds_a_search_index_of_another_definition
         connection.exec_driver_sql("DROP TABLE events_fts")
         connection.exec_driver_sql("CREATE VIRTUAL TABLE events_fts USING fts5(title, description, location, "
                                    "content='events', content_rowid='id')")
-    create_schema()
+        as_release_0_1(connection)
+    schema.upgrade_database()
     with db.engine.connect() as connection:
         definition = connection.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'events_fts'").scalar()
         found = connection.exec_driver_sql("SELECT count(*) FROM events_fts WHERE events_fts MATCH 'quar*'").scalar()
     assert "prefix=" in definition and found == 1
 
 
+@pytest.mark.sqlite_only
 def test_fts_index_follows_inserts_updates_and_deletes(app):
     start = utcnow()
     with write_transaction() as session:
@@ -144,8 +161,8 @@ def test_fts_index_follows_inserts_updates_and_deletes(app):
 
 
 def test_init_db_is_idempotent(app):
-    create_schema()
-    create_schema()
+    schema.upgrade_database()
+    schema.upgrade_database()
     runner = app.test_cli_runner()
     first = runner.invoke(args=["init-db"])
     second = runner.invoke(args=["init-db"])
@@ -153,12 +170,12 @@ def test_init_db_is_idempotent(app):
     assert "Database ready" in second.output
 
 
-def test_two_processes_write_concurrently_without_locking_errors(app, tmp_path):
+def test_two_processes_write_concurrently_without_locking_errors(app, tmp_path, database_url, postgresql):
     instance = Path(app.instance_path)
     count = 2000
     writers = [
-        subprocess.Popen([sys.executable, "-m", "tests.foundation.writer_process", str(instance), label,
-                          str(count), "1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen([sys.executable, "-m", "tests.foundation.writer_process", str(instance), database_url,
+                          label, str(count), "1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for label in ("alpha", "beta")
     ]
     for writer in writers:
@@ -169,8 +186,9 @@ def test_two_processes_write_concurrently_without_locking_errors(app, tmp_path):
     for label in ("alpha", "beta"):
         stored = db.session.execute(select(func.count(Event.id)).where(Event.calendar_id == label)).scalar_one()
         assert stored == count
-    indexed = db.session.execute(text("SELECT count(*) FROM events_fts WHERE events_fts MATCH 'alpha OR beta'"))
-    assert indexed.scalar_one() == 2 * count
+    if not postgresql:
+        indexed = db.session.execute(text("SELECT count(*) FROM events_fts WHERE events_fts MATCH 'alpha OR beta'"))
+        assert indexed.scalar_one() == 2 * count
 
 
 def _threads_running(statement_text):
@@ -194,6 +212,7 @@ def _add_event(session, title):
     session.add(Event(title=title, start_time=start, end_time=start + timedelta(hours=1)))
 
 
+@pytest.mark.sqlite_only
 def test_scalar_beside_runs_on_a_worker_connection_and_returns_the_value(app):
     with write_transaction() as session:
         _add_event(session, "One")
@@ -206,6 +225,7 @@ def test_scalar_beside_runs_on_a_worker_connection_and_returns_the_value(app):
     assert names and names[0].startswith("chronos-read-beside")
 
 
+@pytest.mark.sqlite_only
 def test_scalar_beside_runs_inline_where_another_connection_would_read_other_data(app):
     """Inside a write transaction the caller's uncommitted rows count; with every worker busy it runs now."""
     names, stop = _threads_running("count(events.id)")
@@ -225,6 +245,7 @@ def test_scalar_beside_runs_inline_where_another_connection_would_read_other_dat
     assert names == ["MainThread", "MainThread"]
 
 
+@pytest.mark.sqlite_only
 def test_start_up_waits_for_another_process_preparing_the_database(app, monkeypatch, caplog):
     """A schema step longer than the busy timeout (an index rebuild) makes the other process wait, not fail."""
     import sqlite3
@@ -233,20 +254,24 @@ def test_start_up_waits_for_another_process_preparing_the_database(app, monkeypa
     import pytest
     from sqlalchemy.exc import OperationalError
 
+    with db.engine.begin() as connection:
+        as_release_0_1(connection)  # so that start-up has a migration to do
     monkeypatch.setattr(app_db, "BUSY_TIMEOUT_MS", 50)
     db.engine.dispose()  # new connections take the short timeout
     holder = sqlite3.connect(db.engine.url.database, isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")
     threading.Timer(0.6, lambda: holder.execute("COMMIT")).start()
-    with caplog.at_level("INFO", logger="app.db"):
-        create_schema()
-    assert "another process is preparing the database" in caplog.text
+    with caplog.at_level("INFO", logger="app.schema"):
+        schema.upgrade_database()
+    assert "another process is migrating the database" in caplog.text
 
+    with db.engine.begin() as connection:
+        as_release_0_1(connection)
     holder.execute("BEGIN IMMEDIATE")
-    monkeypatch.setattr(app_db, "SCHEMA_LOCK_PATIENCE_SECONDS", 0.2)
+    monkeypatch.setattr(schema, "LOCK_PATIENCE_SECONDS", 0.2)
     try:
         with pytest.raises((OperationalError, sqlite3.OperationalError), match="locked"):
-            create_schema()
+            schema.upgrade_database()
     finally:
         holder.execute("COMMIT")
         holder.close()

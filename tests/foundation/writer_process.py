@@ -13,8 +13,8 @@ from app.timeutil import utcnow
 from tests.conftest import base_overrides
 
 
-def main(instance: str, label: str, count: int, per_transaction: int) -> None:
-    app = create_app(base_overrides(Path(instance)))
+def main(instance: str, database_url: str, label: str, count: int, per_transaction: int) -> None:
+    app = create_app(base_overrides(Path(instance), database_url))
     start = utcnow()
     with app.app_context():
         for first in range(0, count, per_transaction):
@@ -27,4 +27,4 @@ def main(instance: str, label: str, count: int, per_transaction: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    main(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
