@@ -22,7 +22,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app, has_app_context
-from sqlalchemy import Float, inspect, text
+from sqlalchemy import Float, MetaData, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
@@ -174,9 +174,9 @@ def compare_column_type(context, inspected_column, metadata_column, inspected_ty
 AUTOGENERATE_OPTIONS = {"compare_type": compare_column_type, "include_object": include_in_comparison}
 
 
-def schema_differences(connection: Connection) -> list:
+def schema_differences(connection: Connection, metadata: MetaData | None = None) -> list:
     """What Alembic autogenerate would change to make the database match the models (empty: they agree)."""
     import app.models  # noqa: F401  (registers every table on the metadata)
 
     context = MigrationContext.configure(connection, opts=AUTOGENERATE_OPTIONS)
-    return compare_metadata(context, db.metadata)
+    return compare_metadata(context, db.metadata if metadata is None else metadata)
