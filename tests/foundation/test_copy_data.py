@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from app.data_copy import normalised_url
+from app.data_copy import copy_database, normalised_url
 from app.extensions import db
 from tests import databases
 from tests.databases import PostgresCluster, postgres_bin_dir
@@ -177,6 +177,19 @@ def test_postgresql_to_sqlite_copies_back_with_a_complete_search_index(copied, t
         match = connection.execute("SELECT rowid FROM events_fts WHERE events_fts MATCH 'atlas'").fetchall()
         wanted = connection.execute("SELECT id FROM events WHERE location = 'Room Atlas'").fetchall()
     assert indexed == events and match == wanted
+
+
+def test_tables_are_copied_parent_first_in_many_small_batches(tmp_path):
+    source = upgraded_release_0_1(tmp_path / "source")
+    target = f"sqlite:///{tmp_path / 'target' / 'chronos.db'}"
+    (tmp_path / "target").mkdir()
+    order: list[str] = []
+    counts = copy_database(source, target, progress=lambda table, rows: order.append(table), batch_rows=7)
+    assert order == [table.name for table in db.metadata.sorted_tables]
+    assert order.index("events") < order.index("event_analytics")
+    assert order.index("templates") < order.index("template_usage")
+    assert counts["events"] > 7 * 10
+    assert stored_rows(target) == stored_rows(source)
 
 
 def test_a_target_that_holds_events_is_refused_and_left_alone(tmp_path):
