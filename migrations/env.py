@@ -26,11 +26,12 @@ def run_migrations_online() -> None:
 def _run(connection: Connection) -> None:
     # The same comparison rules as the suite's models-versus-migrations check, so that `flask db migrate`
     # proposes exactly the changes that check would report.
-    from app.schema import AUTOGENERATE_OPTIONS
+    from app.schema import AUTOGENERATE_OPTIONS, expected_comparison_warnings_silenced
 
     context.configure(connection=connection, target_metadata=db.metadata, render_as_batch=True,
                       **AUTOGENERATE_OPTIONS)
-    context.run_migrations()
+    with expected_comparison_warnings_silenced():
+        context.run_migrations()
 
 
 if context.is_offline_mode():
