@@ -78,7 +78,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
     dashboard.init_app(app)
     health.init_app(app)
     app.extensions.setdefault("chronos.health_details", []).append(_sync_health_details)
-    app.extensions["migrate"] = Migrate(app, extensions.db, directory=str(schema.MIGRATIONS))
+    Migrate(app, extensions.db, directory=str(schema.MIGRATIONS))  # `flask db ...`; registers itself
     _load_plugins(app)
     cli.init_app(app)
     log.info("Chronos Engine %s starting", VERSION)

@@ -7,6 +7,7 @@ lock, or a PostgreSQL advisory lock); `flask db ...` commands from Flask-Migrate
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy.engine import Connection
 
 from app.extensions import db
 
@@ -22,9 +23,15 @@ def run_migrations_online() -> None:
         _run(connection)
 
 
-def _run(connection) -> None:
-    context.configure(connection=connection, target_metadata=db.metadata, render_as_batch=True, compare_type=True)
-    context.run_migrations()
+def _run(connection: Connection) -> None:
+    # The same comparison rules as the suite's models-versus-migrations check, so that `flask db migrate`
+    # proposes exactly the changes that check would report.
+    from app.schema import AUTOGENERATE_OPTIONS, expected_comparison_warnings_silenced
+
+    context.configure(connection=connection, target_metadata=db.metadata, render_as_batch=True,
+                      **AUTOGENERATE_OPTIONS)
+    with expected_comparison_warnings_silenced():
+        context.run_migrations()
 
 
 if context.is_offline_mode():

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app import db as app_db
-from app import schema
 from app.db import driver_write_transaction, scalar_beside, write_transaction
 from app.extensions import db
 from app.models import Event
@@ -109,39 +108,6 @@ def test_driver_write_transaction_refuses_to_run_inside_a_write_transaction(app)
         pass
 
 
-def as_release_0_1(connection) -> None:
-    """Make the database look like one made by release 0.1.0: the same tables, no migration history."""
-    connection.exec_driver_sql("DROP TABLE alembic_version")
-
-
-@pytest.mark.sqlite_only
-def test_opening_an_older_database_replaces_retired_indexes(app):
-    with db.engine.begin() as connection:
-        connection.exec_driver_sql("CREATE INDEX ix_commands_claim ON commands (system_id, status, available_at, id)")
-        as_release_0_1(connection)
-    schema.upgrade_database()
-    with db.engine.connect() as connection:
-        names = {row[0] for row in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert "ix_commands_claim" not in names and "ix_commands_due" in names
-
-
-@pytest.mark.sqlite_only
-def test_opening_an_older_database_rebuilds_a_search_index_of_another_definition(app):
-    start = utcnow()
-    with write_transaction() as session:
-        session.add(Event(title="Quarterly planning", start_time=start, end_time=start + timedelta(hours=1)))
-    with db.engine.begin() as connection:  # the index as an earlier version defined it: no prefix indexes
-        connection.exec_driver_sql("DROP TABLE events_fts")
-        connection.exec_driver_sql("CREATE VIRTUAL TABLE events_fts USING fts5(title, description, location, "
-                                   "content='events', content_rowid='id')")
-        as_release_0_1(connection)
-    schema.upgrade_database()
-    with db.engine.connect() as connection:
-        definition = connection.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'events_fts'").scalar()
-        found = connection.exec_driver_sql("SELECT count(*) FROM events_fts WHERE events_fts MATCH 'quar*'").scalar()
-    assert "prefix=" in definition and found == 1
-
-
 @pytest.mark.sqlite_only
 def test_fts_index_follows_inserts_updates_and_deletes(app):
     start = utcnow()
@@ -158,16 +124,6 @@ def test_fts_index_follows_inserts_updates_and_deletes(app):
     with write_transaction() as session:
         session.delete(event)
     assert db.session.execute(match, {"q": "retrospective"}).scalars().all() == []
-
-
-def test_init_db_is_idempotent(app):
-    schema.upgrade_database()
-    schema.upgrade_database()
-    runner = app.test_cli_runner()
-    first = runner.invoke(args=["init-db"])
-    second = runner.invoke(args=["init-db"])
-    assert first.exit_code == 0 and second.exit_code == 0, second.output
-    assert "Database ready" in second.output
 
 
 def test_two_processes_write_concurrently_without_locking_errors(app, tmp_path, database_url, postgresql):
@@ -243,36 +199,3 @@ def test_scalar_beside_runs_inline_where_another_connection_would_read_other_dat
     finally:
         stop()
     assert names == ["MainThread", "MainThread"]
-
-
-@pytest.mark.sqlite_only
-def test_start_up_waits_for_another_process_preparing_the_database(app, monkeypatch, caplog):
-    """A schema step longer than the busy timeout (an index rebuild) makes the other process wait, not fail."""
-    import sqlite3
-    import threading
-
-    import pytest
-    from sqlalchemy.exc import OperationalError
-
-    with db.engine.begin() as connection:
-        as_release_0_1(connection)  # so that start-up has a migration to do
-    monkeypatch.setattr(app_db, "BUSY_TIMEOUT_MS", 50)
-    db.engine.dispose()  # new connections take the short timeout
-    holder = sqlite3.connect(db.engine.url.database, isolation_level=None, check_same_thread=False)
-    holder.execute("BEGIN IMMEDIATE")
-    threading.Timer(0.6, lambda: holder.execute("COMMIT")).start()
-    with caplog.at_level("INFO", logger="app.schema"):
-        schema.upgrade_database()
-    assert "another process is migrating the database" in caplog.text
-
-    with db.engine.begin() as connection:
-        as_release_0_1(connection)
-    holder.execute("BEGIN IMMEDIATE")
-    monkeypatch.setattr(schema, "LOCK_PATIENCE_SECONDS", 0.2)
-    try:
-        with pytest.raises((OperationalError, sqlite3.OperationalError), match="locked"):
-            schema.upgrade_database()
-    finally:
-        holder.execute("COMMIT")
-        holder.close()
-        db.engine.dispose()
