@@ -153,6 +153,7 @@ class PostgresQueue:
 
 
 def _naive(moment: datetime) -> datetime:
+    """The naive UTC form a `timestamp` column holds."""
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
