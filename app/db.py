@@ -106,6 +106,29 @@ def driver_write_transaction() -> Iterator[sqlite3.Connection]:
         pooled.close()
 
 
+@contextmanager
+def autocommit_driver() -> Iterator[Any]:
+    """A pooled psycopg connection in autocommit mode, for the few PostgreSQL hot paths.
+
+    Each statement is then its own transaction, with no BEGIN and COMMIT round trips: right for work that is
+    one atomic statement (the command queue's claims and acks). The connection goes back to the pool in the
+    driver's usual transactional mode, or is discarded when the server dropped it.
+    """
+    if db.engine.dialect.name != "postgresql" or in_write_transaction():
+        raise RuntimeError("autocommit_driver needs PostgreSQL and no open write_transaction")
+    pooled = db.engine.raw_connection()
+    driver = pooled.driver_connection
+    try:
+        driver.autocommit = True
+        yield driver
+    finally:
+        if driver.broken or driver.closed:
+            pooled.invalidate()
+        else:
+            driver.autocommit = False
+        pooled.close()
+
+
 # Workers that run one long read statement beside the request's own (see scalar_beside); as many as cores
 # are useful, and a busy pool means the caller runs the statement itself.
 _BESIDE_WORKERS = 2

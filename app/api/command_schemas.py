@@ -9,10 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api.schemas import Page, PageNumber, ResourceId, StrictModel
 
 CommandStatus = Literal["pending", "processing", "completed", "failed", "cancelled"]
+# PostgreSQL text cannot hold NUL: refused here (422) on every backend, so both answer the same.
+NO_NUL = r"^[^\x00]*$"
 
 
 class SystemPath(StrictModel):
-    system_id: Annotated[str, Field(min_length=1, max_length=200, description="The polling system's name.")]
+    system_id: Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL,
+                                    description="The polling system's name.")]
 
 
 class CommandPath(StrictModel):
@@ -25,7 +28,7 @@ class ClaimQuery(StrictModel):
 
 class ListQuery(StrictModel):
     status: CommandStatus | None = None
-    system_id: Annotated[str | None, Field(max_length=200)] = None
+    system_id: Annotated[str | None, Field(max_length=200, pattern=NO_NUL)] = None
     page: PageNumber = 1
     page_size: Annotated[int, Field(ge=1, le=500)] = 50
 
@@ -37,7 +40,7 @@ class CompleteBody(BaseModel):
 
 
 class FailBody(StrictModel):
-    error: Annotated[str, Field(min_length=1, max_length=4000, description="What went wrong.")]
+    error: Annotated[str, Field(min_length=1, max_length=4000, pattern=NO_NUL, description="What went wrong.")]
     retry: bool = Field(False, description="Put the command back in the queue while attempts are left.")
     retry_after: Annotated[float, Field(ge=0, le=7 * 86400, description="Seconds until due again.")] = 0
 

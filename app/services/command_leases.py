@@ -1,9 +1,16 @@
 """The queue's hot path: reaping expired leases, claiming due commands, and completing them.
 
-Pollers call these many times a second, so the session and the ORM stay out of the way. On SQLite the
-statements run straight on a driver connection (QueueSql below); elsewhere, or inside a caller's write
-transaction, the same statements built once as Core statements run on the session's connection (QueueCore).
-The service functions are written once, against either.
+Pollers call these many times a second, so the session and the ORM stay out of the way: each backend runs its
+own SQL straight on a pooled driver connection, in one class per backend below (SqliteQueue, PostgresQueue).
+The service functions at the end are written once, against either.
+
+- SQLite has one writer at a time: the reap and the claim run in one BEGIN IMMEDIATE transaction.
+- PostgreSQL has many: each step is one autocommit statement that locks the rows it takes with
+  FOR UPDATE SKIP LOCKED, so concurrent pollers (in any number of processes) pass each other's rows by
+  instead of waiting for them or taking them twice.
+
+The hot path never joins a caller's write transaction (nothing needs it, and on SQLite it would wait for its
+own lock): called inside one, it raises RuntimeError.
 """
 
 from __future__ import annotations
@@ -12,56 +19,20 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
-from functools import cache
-from types import SimpleNamespace
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import JSON, and_, bindparam, case, select
-from sqlalchemy.engine import Connection
+from psycopg.types.json import Json
 
 from app.config import current_settings
-from app.db import driver_write_transaction, in_write_transaction, write_transaction
+from app.db import autocommit_driver, driver_write_transaction
 from app.errors import ConflictError, InvalidInputError, NotFoundError
 from app.extensions import db
-from app.models import Command, UTCDateTime
 from app.models.types import from_stored_text, stored_text
 from app.timeutil import format_utc, utcnow
 
 LEASE_EXPIRED = "lease expired"
 MAX_CLAIM = 100
-
-
-@cache
-def _statements() -> SimpleNamespace:
-    """The prepared statements of the hot path (built on first use, never at import time)."""
-    table = Command.__table__
-    c = table.c
-    now = bindparam("now", type_=UTCDateTime())
-    exhausted = c.attempts >= c.max_attempts
-    reap = (table.update()
-            .where(c.status == "processing", c.lease_expires_at <= now)
-            .values(status=case((exhausted, "failed"), else_="pending"),
-                    error=case((exhausted, LEASE_EXPIRED), else_=c.error),
-                    failed_at=case((exhausted, now), else_=c.failed_at),
-                    lease_expires_at=None, updated_at=now)
-            .returning(c.id))
-    due = (select(c.id)
-           .where(c.system_id == bindparam("for_system"), c.status == "pending",
-                  c.available_at <= now)
-           .order_by(c.id).limit(bindparam("limit")))
-    claim = (table.update()
-             .where(c.id.in_(due.scalar_subquery()))
-             .values(status="processing", attempts=c.attempts + 1, processed_at=now,
-                     lease_expires_at=bindparam("lease_until", type_=UTCDateTime()), updated_at=now)
-             .returning(c.id, c.command, c.parameters, c.status, c.attempts, c.created_at, c.processed_at,
-                        c.lease_expires_at))
-    complete = (table.update()
-                .where(and_(c.id == bindparam("command_id"), c.status == "processing"))
-                .values(status="completed", completed_at=now, result=bindparam("result_value", type_=JSON()),
-                        lease_expires_at=None, updated_at=now))
-    state = select(c.status, c.completed_at).where(c.id == bindparam("command_id"))
-    return SimpleNamespace(reap=reap, claim=claim, complete=complete, state=state)
 
 
 class Claimed(NamedTuple):
@@ -78,7 +49,7 @@ class Claimed(NamedTuple):
 
 
 class QueueStatements(Protocol):
-    """The hot path's four statements, run inside one write transaction."""
+    """The hot path's four steps on one driver connection."""
 
     def reap(self, now: datetime) -> int: ...
 
@@ -89,31 +60,8 @@ class QueueStatements(Protocol):
     def state(self, command_id: int) -> tuple[str, datetime | None] | None: ...
 
 
-class QueueCore:
-    """The statements as prebuilt SQLAlchemy Core statements on the session's connection (any database)."""
-
-    def __init__(self, connection: Connection) -> None:
-        self.connection, self.statements = connection, _statements()
-
-    def reap(self, now: datetime) -> int:
-        return len(self.connection.execute(self.statements.reap, {"now": now}).all())
-
-    def claim(self, system_id: str, now: datetime, limit: int, lease_until: datetime) -> list[Claimed]:
-        rows = self.connection.execute(self.statements.claim, {"for_system": system_id, "now": now,
-                                                               "limit": limit, "lease_until": lease_until})
-        return [Claimed(*row) for row in rows]
-
-    def complete(self, command_id: int, now: datetime, result: dict[str, Any]) -> bool:
-        return self.connection.execute(self.statements.complete, {"command_id": command_id, "now": now,
-                                                                  "result_value": result}).rowcount == 1
-
-    def state(self, command_id: int) -> tuple[str, datetime | None] | None:
-        row = self.connection.execute(self.statements.state, {"command_id": command_id}).one_or_none()
-        return None if row is None else (row.status, row.completed_at)
-
-
-class QueueSql:
-    """The same statements in SQLite's SQL on a driver connection; values stored as SQLAlchemy stores them."""
+class SqliteQueue:
+    """SQLite's statements, run inside one BEGIN IMMEDIATE transaction; values stored as SQLAlchemy stores them."""
 
     REAP = ("UPDATE commands SET"
             " status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,"
@@ -121,6 +69,7 @@ class QueueSql:
             " failed_at = CASE WHEN attempts >= max_attempts THEN :now ELSE failed_at END,"
             " lease_expires_at = NULL, updated_at = :now"
             " WHERE status = 'processing' AND lease_expires_at <= :now")
+    # The write lock is held: the subquery's rows cannot change before the UPDATE takes them.
     CLAIM = ("UPDATE commands SET status = 'processing', attempts = attempts + 1, processed_at = :now,"
              " lease_expires_at = :lease_until, updated_at = :now"
              " WHERE id IN (SELECT id FROM commands WHERE system_id = :system_id AND status = 'pending'"
@@ -151,20 +100,77 @@ class QueueSql:
         return None if row is None else (row[0], from_stored_text(row[1]) if row[1] else None)
 
 
+class PostgresQueue:
+    """PostgreSQL's statements on an autocommit psycopg connection: each one is its own atomic transaction.
+
+    Times are bound and read as naive UTC, the form UTCDateTime keeps in `timestamp` columns (an aware value
+    would be bound as timestamptz and shifted by the session's time zone).
+    """
+
+    # Rows another transaction holds (a poller acking late, another reaper) are skipped, not waited for; the
+    # lock re-reads each row, so one completed in the meantime is no longer expired and stays as it is.
+    REAP = ("UPDATE commands AS c SET"
+            " status = CASE WHEN c.attempts >= c.max_attempts THEN 'failed' ELSE 'pending' END,"
+            " error = CASE WHEN c.attempts >= c.max_attempts THEN %(expired)s ELSE c.error END,"
+            " failed_at = CASE WHEN c.attempts >= c.max_attempts THEN %(now)s ELSE c.failed_at END,"
+            " lease_expires_at = NULL, updated_at = %(now)s"
+            " FROM (SELECT id FROM commands WHERE status = 'processing' AND lease_expires_at <= %(now)s"
+            " FOR UPDATE SKIP LOCKED) AS expired"
+            " WHERE c.id = expired.id")
+    # LIMIT applies after the locks: rows being claimed by a concurrent poll are passed by and the next due ones
+    # taken, so a poll comes back empty only when nothing due is left unclaimed. MATERIALIZED keeps the locking
+    # SELECT a single step that runs once.
+    CLAIM = ("WITH due AS MATERIALIZED ("
+             " SELECT id FROM commands WHERE system_id = %(system_id)s AND status = 'pending'"
+             " AND available_at <= %(now)s ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
+             " UPDATE commands AS c SET status = 'processing', attempts = c.attempts + 1, processed_at = %(now)s,"
+             " lease_expires_at = %(lease_until)s, updated_at = %(now)s"
+             " FROM due WHERE c.id = due.id"
+             " RETURNING c.id, c.command, c.parameters, c.status, c.attempts, c.created_at, c.processed_at,"
+             " c.lease_expires_at")
+    COMPLETE = ("UPDATE commands SET status = 'completed', completed_at = %(now)s, result = %(result)s,"
+                " lease_expires_at = NULL, updated_at = %(now)s WHERE id = %(command_id)s AND status = 'processing'")
+    STATE = "SELECT status, completed_at FROM commands WHERE id = %s"
+
+    def __init__(self, driver: Any) -> None:
+        self.driver = driver
+
+    def reap(self, now: datetime) -> int:
+        return self.driver.execute(self.REAP, {"now": _naive(now), "expired": LEASE_EXPIRED}).rowcount
+
+    def claim(self, system_id: str, now: datetime, limit: int, lease_until: datetime) -> list[Claimed]:
+        rows = self.driver.execute(self.CLAIM, {"now": _naive(now), "lease_until": _naive(lease_until),
+                                                "system_id": system_id, "limit": limit}).fetchall()
+        return [Claimed(*row[:5], *(moment.replace(tzinfo=UTC) for moment in row[5:])) for row in rows]
+
+    def complete(self, command_id: int, now: datetime, result: dict[str, Any]) -> bool:
+        return self.driver.execute(self.COMPLETE, {"now": _naive(now), "result": Json(result),
+                                                   "command_id": command_id}).rowcount == 1
+
+    def state(self, command_id: int) -> tuple[str, datetime | None] | None:
+        row = self.driver.execute(self.STATE, (command_id,)).fetchone()
+        return None if row is None else (row[0], row[1].replace(tzinfo=UTC) if row[1] else None)
+
+
+def _naive(moment: datetime) -> datetime:
+    """The naive UTC form a `timestamp` column holds."""
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
 @contextmanager
-def queue_transaction() -> Iterator[QueueStatements]:
-    """One write transaction for the hot path: on the driver where that is possible, else the session's."""
-    if db.engine.dialect.name == "sqlite" and not in_write_transaction():
+def queue_session() -> Iterator[QueueStatements]:
+    """The backend's statements on a pooled driver connection: on SQLite inside one IMMEDIATE transaction."""
+    if db.engine.dialect.name == "sqlite":
         with driver_write_transaction() as driver:
-            yield QueueSql(driver)
+            yield SqliteQueue(driver)
     else:
-        with write_transaction() as session:
-            yield QueueCore(session.connection())
+        with autocommit_driver() as driver:
+            yield PostgresQueue(driver)
 
 
 def reap_expired_leases(now: datetime | None = None) -> int:
     """Return expired leases to pending, or to failed once attempts are used up; returns how many changed."""
-    with queue_transaction() as queue:
+    with queue_session() as queue:
         return queue.reap(now or utcnow())
 
 
@@ -174,19 +180,19 @@ def reap_job() -> bool:
 
 
 def claim_commands(system_id: str, limit: int = 10) -> dict[str, Any]:
-    """Atomically lease up to ``limit`` due pending commands of one system, oldest first.
+    """Lease up to ``limit`` due pending commands of one system, oldest first, after reaping expired leases.
 
-    One IMMEDIATE transaction: expired leases are reaped first, then one UPDATE ... RETURNING claims,
-    so two pollers (threads or processes) can never receive the same command.
+    Two pollers (threads or processes) never receive the same command: SQLite serialises the reap and the
+    claim in one IMMEDIATE transaction; on PostgreSQL each is one statement that skips rows others hold.
     """
     if not 1 <= limit <= MAX_CLAIM:
         raise InvalidInputError("limit", f"must be between 1 and {MAX_CLAIM}")
     lease = timedelta(seconds=current_settings().commands.lease_seconds)
-    with queue_transaction() as queue:
+    with queue_session() as queue:
         now = utcnow()
         queue.reap(now)
         rows = queue.claim(system_id, now, limit, now + lease)
-    # RETURNING order is unspecified in SQLite; the contract promises oldest first.
+    # RETURNING order is unspecified on both backends; the contract promises oldest first.
     commands = [_claimed_json(row) for row in sorted(rows, key=lambda row: row.id)]
     return {"system_id": system_id, "commands": commands, "count": len(commands),
             "retrieved_at": format_utc(now)}
@@ -201,7 +207,7 @@ def _claimed_json(row: Claimed) -> dict[str, Any]:
 
 def complete_command(command_id: int, result: dict[str, Any] | None = None) -> dict[str, Any]:
     """processing → completed with the poller's result; repeating it answers the same, unchanged."""
-    with queue_transaction() as queue:
+    with queue_session() as queue:
         done = utcnow()
         if not queue.complete(command_id, done, result or {}):
             state = queue.state(command_id)

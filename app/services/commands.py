@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, false, func, literal, select, update
 
 from app.config import current_settings
 from app.db import write_transaction
 from app.errors import InvalidInputError, NotFoundError
 from app.extensions import db
-from app.models import COMMAND_STATUSES, Command
+from app.models import COMMAND_STATUSES, Command, UTCDateTime
 from app.services.command_leases import (
     LEASE_EXPIRED,
     MAX_CLAIM,
@@ -84,48 +84,54 @@ def _cancel_pending(condition: Any, reason: str) -> int:
 
 
 def fail_command(command_id: int, error: str, retry: bool = False, retry_after: float = 0) -> dict[str, Any]:
-    """processing → pending (retry with attempts left, due after retry_after s) or failed, the dead letter."""
-    with write_transaction() as session:
-        cmd = _get_for_update(session, command_id)
-        if cmd.status != "processing":
-            raise wrong_state(command_id, cmd.status, "fail", "processing")
-        now = utcnow()
-        cmd.error = error
-        cmd.lease_expires_at = None
-        cmd.updated_at = now
-        if retry and cmd.attempts < cmd.max_attempts:
-            cmd.status = "pending"
-            cmd.available_at = now + timedelta(seconds=retry_after)
-        else:
-            cmd.status = "failed"
-            cmd.failed_at = now
-        body = {"command_id": cmd.id, "status": cmd.status, "error": cmd.error,
-                "failed_at": format_utc(cmd.failed_at), "attempts": cmd.attempts}
-        if cmd.status == "pending":
-            body["available_at"] = format_utc(cmd.available_at)
+    """processing → pending (retry with attempts left, due after retry_after s) or failed, the dead letter.
+
+    One guarded UPDATE: of a fail racing a complete (or a second fail), exactly one changes the command.
+    """
+    now = utcnow()
+    requeue = Command.attempts < Command.max_attempts if retry else false()
+    changed = _transition(
+        command_id, "processing", "fail",
+        status=case((requeue, "pending"), else_="failed"),
+        available_at=case((requeue, literal(now + timedelta(seconds=retry_after), UTCDateTime())),
+                          else_=Command.available_at),
+        failed_at=case((requeue, Command.failed_at), else_=literal(now, UTCDateTime())),
+        error=error, lease_expires_at=None, updated_at=now)
+    body = {"command_id": changed.id, "status": changed.status, "error": changed.error,
+            "failed_at": format_utc(changed.failed_at), "attempts": changed.attempts}
+    if changed.status == "pending":
+        body["available_at"] = format_utc(changed.available_at)
     return body
 
 
 def retry_command(command_id: int) -> Command:
     """failed → pending, due now, with its attempts reset (a person decided to try again)."""
-    with write_transaction() as session:
-        cmd = _get_for_update(session, command_id)
-        if cmd.status != "failed":
-            raise wrong_state(command_id, cmd.status, "retry", "failed")
-        now = utcnow()
-        cmd.status, cmd.attempts, cmd.available_at, cmd.updated_at = "pending", 0, now, now
-        cmd.failed_at = cmd.lease_expires_at = cmd.error = None
-    return cmd
+    now = utcnow()
+    return _transition(command_id, "failed", "retry", status="pending", attempts=0, available_at=now,
+                       updated_at=now, failed_at=None, lease_expires_at=None, error=None)
 
 
 def cancel_command(command_id: int, reason: str = "cancelled by a user") -> Command:
     """pending → cancelled; a delivered command cannot be called back."""
+    return _transition(command_id, "pending", "cancel", status="cancelled", error=reason, updated_at=utcnow())
+
+
+def _transition(command_id: int, allowed: str, action: str, **values: Any) -> Command:
+    """Move one command out of ``allowed`` in a single UPDATE ... WHERE status = allowed RETURNING.
+
+    The status check and the change are one statement, so two callers racing (on any backend, in any number of
+    processes) cannot both succeed: PostgreSQL re-checks the condition on the row it locks. 404 or 409 otherwise.
+    """
     with write_transaction() as session:
-        cmd = _get_for_update(session, command_id)
-        if cmd.status != "pending":
-            raise wrong_state(command_id, cmd.status, "cancel", "pending")
-        cmd.status, cmd.error, cmd.updated_at = "cancelled", reason, utcnow()
-    return cmd
+        changed = session.execute(
+            update(Command).where(Command.id == command_id, Command.status == allowed).values(**values)
+            .returning(Command).execution_options(populate_existing=True, synchronize_session=False)
+        ).scalar_one_or_none()
+        if changed is None:
+            status = session.execute(select(Command.status).where(Command.id == command_id)).scalar_one_or_none()
+            _require_found(status, command_id)
+            raise wrong_state(command_id, status, action, allowed)
+    return changed
 
 
 def get_command(command_id: int) -> Command:
@@ -171,13 +177,6 @@ def command_json(cmd: Command) -> dict[str, Any]:
         "source": {"calendar_id": cmd.calendar_id, "external_id": cmd.external_id,
                    "event_title": cmd.event_title},
     }
-
-
-def _get_for_update(session: Any, command_id: int) -> Command:
-    # populate_existing: the identity map may hold a copy read before this write transaction began.
-    cmd = session.execute(select(Command).where(Command.id == command_id)
-                          .execution_options(populate_existing=True)).scalar_one_or_none()
-    return _require_found(cmd, command_id)
 
 
 def _require_found(value: Any, command_id: int) -> Any:

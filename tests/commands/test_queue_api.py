@@ -166,3 +166,23 @@ def test_openapi_documents_every_command_route(client):
     assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 100)
     assert "409" in paths[f"{BASE}/{{command_id}}/fail"]["post"]["responses"]
     assert "FailBody" in document["components"]["schemas"]
+
+
+@pytest.mark.parametrize("method, path, body, field", [
+    ("get", f"{BASE}/a%00b", None, "system_id"),
+    ("get", f"{BASE}?system_id=a%00b", None, "system_id"),
+    ("post", f"{BASE}/1/fail", {"error": "disk\x00full"}, "error"),
+])
+def test_nul_in_text_is_422_on_every_backend(client, auth, method, path, body, field):
+    [cid] = seed(1)
+    client.get(f"{BASE}/hub", headers=auth)
+    error = assert_error(getattr(client, method)(path, headers=auth, json=body), 422, "validation_error")
+    assert error["details"]["field"] == field
+    assert fetch(cid).status == "processing"
+
+
+def test_a_result_holding_an_escaped_nul_is_stored(client, auth):
+    [cid] = seed(1)
+    client.get(f"{BASE}/hub", headers=auth)
+    assert client.post(f"{BASE}/{cid}/complete", headers=auth, json={"log": "a\x00b"}).status_code == 200
+    assert fetch(cid).result == {"log": "a\x00b"}
