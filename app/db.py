@@ -6,6 +6,7 @@ import contextvars
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from typing import Any
 from sqlalchemy import Executable, Table, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -26,9 +27,15 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 10_000
 _immediate = contextvars.ContextVar("chronos_begin_immediate", default=False)
 
+# A pooled PostgreSQL connection idle for longer than this is checked before it is used again (a server restart
+# or an idle timeout may have closed it); busy connections skip the round trip a check on every checkout costs.
+IDLE_CHECK_SECONDS = 30.0
+
+
 def configure_engine(engine: Engine) -> None:
-    """Attach the per-connection pragmas and IMMEDIATE write transactions to a SQLite engine."""
-    if engine.dialect.name != "sqlite":
+    """SQLite: per-connection pragmas and IMMEDIATE write transactions. PostgreSQL: idle connections checked."""
+    if engine.dialect.name == "postgresql":
+        _check_idle_connections(engine)
         return
 
     @event.listens_for(engine, "connect")
@@ -47,6 +54,25 @@ def configure_engine(engine: Engine) -> None:
         # Straight on the driver: this runs for every transaction, and SQLAlchemy's statement path costs more
         # than the BEGIN itself.
         connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+def _check_idle_connections(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_CHECK_SECONDS:
+            return
+        try:
+            dbapi_connection.execute("SELECT 1")
+            if not dbapi_connection.autocommit:
+                dbapi_connection.rollback()
+        except Exception as error:  # any driver failure here means the connection is gone
+            # The pool discards this connection and hands out a new one instead.
+            raise DisconnectionError(str(error)) from error
 
 
 @contextmanager
@@ -189,7 +215,6 @@ def engine_options(settings: Settings) -> dict[str, Any]:
     return {
         "pool_size": settings.database.pool_size,
         "max_overflow": settings.database.max_overflow,
-        "pool_pre_ping": True,  # a connection the server closed (restart, idle timeout) is replaced, not used
         "pool_recycle": 1800,
         "connect_args": {"connect_timeout": 10, "application_name": "chronos"},
     }
