@@ -56,10 +56,10 @@ def _due(started: datetime | None, finished: datetime | None, every_seconds: flo
     return unfinished and not any(row.started_at <= started for row in heartbeat.alive_daemons())
 
 
-def finish(name: str) -> None:
+def finish(name: str, now: datetime | None = None) -> None:
     """Mark the job's run as finished (a run that never finishes is redone once its daemon is gone)."""
     with write_transaction() as session:
-        session.execute(update(JobRecord).where(JobRecord.name == name).values(last_finished_at=utcnow()))
+        session.execute(update(JobRecord).where(JobRecord.name == name).values(last_finished_at=now or utcnow()))
 
 
 def once_per_interval(name: str, every_seconds: float, func: Callable[[], object]) -> Callable[[], object]:
