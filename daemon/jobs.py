@@ -14,20 +14,27 @@ from app.services import heartbeat as heartbeats
 from app.services import maintenance, planning_jobs, sync, sync_jobs
 from app.settings import Settings
 from app.timeutil import utcnow
+from daemon import intervals
 
 log = logging.getLogger("chronos.daemon")
 
 
-def default_jobs(settings: Settings) -> list[tuple[float, Callable[[], None], str]]:
-    """(every seconds, function, name) for each scheduled job."""
+def default_jobs(settings: Settings) -> list[tuple[float, Callable[[], object], str]]:
+    """(every seconds, function, name) for each scheduled job.
+
+    The scheduled sync and the planning runs happen once per interval across all daemons; the other jobs are
+    safe to run in every daemon (claims, leases and locks keep their work apart).
+    """
+    every_sync = settings.scheduler.sync_interval_minutes * 60
+    once = [(every_sync, sync_jobs.run_scheduled_sync, "scheduled_sync"),
+            *planning_jobs.scheduled_jobs(settings)]  # only the planning jobs enabled in settings.planning
     return [
         (settings.scheduler.job_poll_seconds, sync_jobs.run_next_queued_job, "sync_requests"),
-        (settings.scheduler.sync_interval_minutes * 60, sync_jobs.run_scheduled_sync, "scheduled_sync"),
+        *[(every, intervals.once_per_interval(name, every, func), name) for every, func, name in once],
         (settings.scheduler.lease_reap_seconds, command_queue.reap_job, "command_lease_reaper"),
         (60, sync.retry_upstream_job, "upstream_outbox"),
-        (30, sync.fail_interrupted_jobs, "interrupted_sync_jobs"),
+        (30, sync_jobs.fail_interrupted_jobs, "interrupted_sync_jobs"),
         (300, maintenance.checkpoint_wal, "wal_checkpoint"),
-        *planning_jobs.scheduled_jobs(settings),  # only the planning jobs enabled in settings.planning
     ]
 
 

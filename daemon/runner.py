@@ -60,6 +60,10 @@ class Daemon:
         return self.loop()
 
     def loop(self) -> int:
+        # The first beat lands before any job runs, so other daemons see this one alive before it claims work.
+        with self.app.app_context():
+            jobs.run_recorded("heartbeat", lambda: jobs.heartbeat(self.started_at,
+                                                                  self.settings.scheduler.heartbeat_seconds))
         beat = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
         beat.start()
         log.info("daemon started (pid %s); jobs: %s", os.getpid(),

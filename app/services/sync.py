@@ -11,15 +11,15 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.config import current_settings
 from app.db import write_transaction
 from app.errors import UnavailableError
 from app.extensions import db
-from app.models import Heartbeat, SyncJob, SyncState
+from app.models import SyncJob, SyncState
 from app.services import sync_jobs, sync_lock, sync_outbox
-from app.services.heartbeat import DAEMON, daemon_is_fresh, scheduler_status
+from app.services.heartbeat import daemon_is_fresh, scheduler_status
 from app.services.sync_store import SyncCounts, apply_page, reconcile
 from app.sources import registry
 from app.sources.base import AuthorizationLost, CalendarSource, SourceError, SyncTokenExpired, SyncWindow
@@ -31,8 +31,11 @@ COUNT_FIELDS = ("events_processed", "events_created", "events_updated", "events_
 
 
 def run_sync(days_ahead: int = 7, force_refresh: bool = False, calendar_id: str | None = None, *,
-             source: CalendarSource | None = None) -> dict[str, Any]:
-    """Sync every configured calendar (or one); the counts of the run, plus "error" when a calendar failed."""
+             source: CalendarSource | None = None, lock_wait: float = 0) -> dict[str, Any]:
+    """Sync every configured calendar (or one); the counts of the run, plus "error" when a calendar failed.
+
+    `lock_wait`: how long to wait for a calendar that another daemon is syncing (0: skip it with an error).
+    """
     settings = current_settings()
     totals: dict[str, Any] = dict.fromkeys(COUNT_FIELDS, 0)
     try:
@@ -50,7 +53,7 @@ def run_sync(days_ahead: int = 7, force_refresh: bool = False, calendar_id: str 
     errors, per_calendar = [], {}
     sync_outbox.flush_due(source)
     for calendar in [calendar_id] if calendar_id else calendars:
-        counts, error = sync_calendar(source, calendar, window, force_refresh)
+        counts, error = sync_calendar(source, calendar, window, force_refresh, lock_wait)
         per_calendar[calendar] = {**counts.as_dict(), "error": error}
         for name in COUNT_FIELDS:
             totals[name] += getattr(counts, name)
@@ -71,37 +74,39 @@ def sync_window(days_ahead: int, past_days: int) -> SyncWindow:
     return SyncWindow(start=now - timedelta(days=past_days), end=now + timedelta(days=days_ahead))
 
 
-def sync_calendar(source: CalendarSource, calendar_id: str, window: SyncWindow,
-                  force_refresh: bool = False) -> tuple[SyncCounts, str | None]:
-    """One calendar under its lock: incremental when a token is stored, else a full listing that reconciles."""
+def sync_calendar(source: CalendarSource, calendar_id: str, window: SyncWindow, force_refresh: bool = False,
+                  lock_wait: float = 0) -> tuple[SyncCounts, str | None]:
+    """One calendar under its lock: incremental when a token is stored, else a full listing that reconciles.
+
+    With another daemon syncing the calendar, wait up to `lock_wait` seconds for it, then give up.
+    """
     counts = SyncCounts()
-    owner = sync_lock.new_owner()
     token = _prepare_state(calendar_id, source.name)
-    if not sync_lock.acquire(calendar_id, owner):
-        return counts, f"another sync of calendar {calendar_id!r} is running"
-    status, error, new_token = "ok", None, None
-    try:
+    with sync_lock.calendar_lock(calendar_id, lock_wait) as lock:
+        if lock is None:
+            return counts, f"another sync of calendar {calendar_id!r} is running"
+        status, error, new_token = "ok", None, None
         try:
-            new_token = _consume(source, calendar_id, None if force_refresh else token, window, counts, owner)
-        except SyncTokenExpired:
-            log.info("sync token of %s expired: full resync", calendar_id)
-            _finish_state(calendar_id, source.name, None, None, None, keep_token=False)
-            new_token = _consume(source, calendar_id, None, window, counts, owner)
-    except AuthorizationLost as exc:
-        status, error = "disconnected", str(exc)
-    except SourceError as exc:
-        status, error = "error", str(exc)
-    except Exception as exc:  # recorded on the calendar; the daemon job wrapper logs the traceback
-        log.exception("sync of calendar %s failed", calendar_id)
-        db.session.rollback()
-        status, error = "error", f"{type(exc).__name__}: {exc}"
-    _finish_state(calendar_id, source.name, status, error, counts, keep_token=status != "ok", token=new_token,
-                  owner=owner)
+            try:
+                new_token = _consume(source, calendar_id, None if force_refresh else token, window, counts, lock)
+            except SyncTokenExpired:
+                log.info("sync token of %s expired: full resync", calendar_id)
+                _finish_state(calendar_id, source.name, None, None, None, keep_token=False)
+                new_token = _consume(source, calendar_id, None, window, counts, lock)
+        except AuthorizationLost as exc:
+            status, error = "disconnected", str(exc)
+        except SourceError as exc:
+            status, error = "error", str(exc)
+        except Exception as exc:  # recorded on the calendar; the daemon job wrapper logs the traceback
+            log.exception("sync of calendar %s failed", calendar_id)
+            db.session.rollback()
+            status, error = "error", f"{type(exc).__name__}: {exc}"
+        _finish_state(calendar_id, source.name, status, error, counts, keep_token=status != "ok", token=new_token)
     return counts, error
 
 
 def _consume(source: CalendarSource, calendar_id: str, token: str | None, window: SyncWindow,
-             counts: SyncCounts, owner: str) -> str | None:
+             counts: SyncCounts, lock: sync_lock.CalendarLock) -> str | None:
     """Store every page; the last one also reconciles a full listing and saves the new token."""
     for page in source.list_changes(calendar_id, token, window):
         with write_transaction() as session:
@@ -112,7 +117,7 @@ def _consume(source: CalendarSource, calendar_id: str, token: str | None, window
                     reconcile(session, calendar_id, source.name, scope, counts)
                 state = session.get(SyncState, calendar_id)
                 state.sync_token = page.next_sync_token
-            sync_lock.renew(session, calendar_id, owner)
+            lock.renew(session)
         if page.last:
             return page.next_sync_token
     return None
@@ -131,9 +136,8 @@ def _prepare_state(calendar_id: str, source: str) -> str | None:
 
 
 def _finish_state(calendar_id: str, source: str, status: str | None, error: str | None,
-                  counts: SyncCounts | None, *, keep_token: bool, token: str | None = None,
-                  owner: str | None = None) -> None:
-    """Record how the run went (status None only drops the token) and release the lock we hold."""
+                  counts: SyncCounts | None, *, keep_token: bool, token: str | None = None) -> None:
+    """Record how the run went (status None only drops the token)."""
     with write_transaction() as session:
         state = session.get(SyncState, calendar_id)
         if state is None:
@@ -146,8 +150,6 @@ def _finish_state(calendar_id: str, source: str, status: str | None, error: str 
             state.last_sync_at = utcnow()
             if counts is not None:
                 state.last_counts = counts.as_dict()
-        if owner is not None and state.lock_owner == owner:
-            state.lock_owner, state.lock_expires_at = None, None
 
 
 def mark_disconnected(source: str, message: str) -> None:
@@ -236,20 +238,3 @@ def sync_health() -> dict[str, Any]:
     healthy = scheduler.is_running and not problems
     return {"status": "healthy" if healthy else "degraded", "scheduler": scheduler.as_json(),
             "timestamp": format_utc(utcnow()), "calendars": problems}
-
-
-def fail_interrupted_jobs() -> bool:
-    """Daemon job: sync jobs left "running" by an earlier daemon process (killed mid-sync) are failed.
-
-    Their work is not lost: the next sync repeats whatever the interrupted one had not stored.
-    """
-    beat = db.session.get(Heartbeat, DAEMON)
-    if beat is None:
-        return False
-    with write_transaction() as session:
-        stale = session.execute(
-            update(SyncJob).where(SyncJob.status == "running", SyncJob.started_at < beat.started_at)
-            .values(status="failed", finished_at=utcnow(),
-                    error="interrupted: the daemon stopped during this sync; the next sync completes it")
-            .returning(SyncJob.id)).scalars().all()
-    return bool(stale)

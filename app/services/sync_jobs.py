@@ -11,6 +11,7 @@ from app.db import write_transaction
 from app.errors import NotFoundError
 from app.extensions import db
 from app.models import SyncJob
+from app.services import heartbeat, sync
 from app.timeutil import format_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,10 @@ RESULT_FIELDS = (
     "events_processed", "events_created", "events_updated", "events_deleted", "events_consumed",
     "pending_upstream",
 )
+# The result key naming the daemon that runs a job, while it runs.
+RUNNER = "daemon"
+# A requested sync waits this long for a calendar that another daemon is syncing before it reports it busy.
+LOCK_WAIT_SECONDS = 60
 
 
 def request_sync(days_ahead: int = 7, force_refresh: bool = False, calendar_id: str | None = None,
@@ -37,24 +42,30 @@ def get_job(job_id: int) -> SyncJob:
     return job
 
 
-def claim_next_job() -> SyncJob | None:
-    """Atomically move the oldest queued job to running; None when there is nothing to do."""
+def claim_next_job(runner: str | None = None) -> SyncJob | None:
+    """Atomically move the oldest queued job to running for this daemon; None when there is nothing to do.
+
+    One statement on both backends. PostgreSQL: FOR UPDATE SKIP LOCKED lets concurrent daemons each take a
+    different job instead of queueing behind one row. SQLite renders no FOR UPDATE: the IMMEDIATE write
+    transaction already lets one claimer in at a time. The claimer's heartbeat name is kept in `result`, so
+    a job whose daemon died can be told from one that is still running (fail_interrupted_jobs).
+    """
+    runner = runner or heartbeat.process_name()
+    oldest = (select(SyncJob.id).where(SyncJob.status == "queued").order_by(SyncJob.id).limit(1)
+              .with_for_update(skip_locked=True).scalar_subquery())
     with write_transaction() as session:
-        oldest = select(SyncJob.id).where(SyncJob.status == "queued").order_by(SyncJob.id).limit(1)
         job_id = session.execute(
-            update(SyncJob).where(SyncJob.id == oldest.scalar_subquery(), SyncJob.status == "queued")
-            .values(status="running", started_at=utcnow()).returning(SyncJob.id)
+            update(SyncJob).where(SyncJob.id == oldest, SyncJob.status == "queued")
+            .values(status="running", started_at=utcnow(), result={RUNNER: runner}).returning(SyncJob.id)
         ).scalar_one_or_none()
     return db.session.get(SyncJob, job_id) if job_id is not None else None
 
 
 def finish_job(job: SyncJob, result: dict[str, Any], error: str | None) -> None:
+    """Record the outcome (also over an "interrupted" verdict given while this daemon's beat looked stale)."""
     with write_transaction() as session:
-        job = session.merge(job)
-        job.status = "failed" if error else "succeeded"
-        job.result = result
-        job.error = error
-        job.finished_at = utcnow()
+        session.execute(update(SyncJob).where(SyncJob.id == job.id).values(
+            status="failed" if error else "succeeded", result=result, error=error, finished_at=utcnow()))
 
 
 def run_next_queued_job() -> bool:
@@ -63,7 +74,8 @@ def run_next_queued_job() -> bool:
     if job is None:
         return False
     try:
-        result = _perform(job)
+        result = sync.run_sync(days_ahead=job.days_ahead, force_refresh=job.force_refresh,
+                               calendar_id=job.calendar_id, lock_wait=LOCK_WAIT_SECONDS)
         finish_job(job, result, result.get("error"))
     except Exception as exc:
         db.session.rollback()
@@ -74,26 +86,27 @@ def run_next_queued_job() -> bool:
 
 def run_scheduled_sync() -> bool:
     """Daemon job: the periodic sync of every configured calendar."""
-    runner = _sync_runner()
-    if runner is None:
-        return False
-    runner()
+    sync.run_sync()
     return True
 
 
-def _sync_runner():
-    try:
-        from app.services import sync
-    except ImportError:
-        return None
-    return getattr(sync, "run_sync", None)
+def fail_interrupted_jobs() -> bool:
+    """Daemon job: jobs left "running" by a daemon that no longer beats (killed mid-sync) are failed.
 
-
-def _perform(job: SyncJob) -> dict[str, Any]:
-    runner = _sync_runner()
-    if runner is None:
-        return {"error": "no calendar source is configured in this build yet"}
-    return runner(days_ahead=job.days_ahead, force_refresh=job.force_refresh, calendar_id=job.calendar_id)
+    Their work is not lost: the next sync repeats whatever the interrupted one had not stored.
+    """
+    alive = {row.name for row in heartbeat.alive_daemons()}
+    running = db.session.execute(select(SyncJob.id, SyncJob.result).where(SyncJob.status == "running")).all()
+    orphans = [job_id for job_id, result in running if (result or {}).get(RUNNER) not in alive]
+    db.session.commit()
+    if not orphans:
+        return False
+    with write_transaction() as session:
+        session.execute(
+            update(SyncJob).where(SyncJob.id.in_(orphans), SyncJob.status == "running")
+            .values(status="failed", finished_at=utcnow(),
+                    error="interrupted: the daemon stopped during this sync; the next sync completes it"))
+    return True
 
 
 def job_json(job: SyncJob) -> dict[str, Any]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.db import write_transaction
 from app.extensions import db
@@ -19,6 +20,10 @@ from app.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 BATCH = 100
+# Rows claimed per round trip: few, so a slow provider cannot keep a claim past its lease.
+CLAIM = 10
+# How long a claimed row waits before another daemon may take it (its holder was killed or hangs).
+LEASE_SECONDS = 600
 MAX_DELAY_SECONDS = 3600
 
 
@@ -48,25 +53,57 @@ def removed_by_us(calendar_id: str, external_ids: list[str]) -> set[str]:
 
 
 def flush_due(source: CalendarSource, now: datetime | None = None, limit: int = BATCH) -> tuple[int, int]:
-    """Carry out due deletes and patches of this source; (done, failed). Network calls run outside
-    transactions."""
-    now = now or utcnow()
-    due = db.session.execute(
-        select(PendingUpstreamOp.id, PendingUpstreamOp.calendar_id, PendingUpstreamOp.external_id,
-               PendingUpstreamOp.op, PendingUpstreamOp.payload)
-        .where(PendingUpstreamOp.source == source.name, PendingUpstreamOp.next_attempt_at <= now)
-        .order_by(PendingUpstreamOp.next_attempt_at, PendingUpstreamOp.id).limit(limit)
-    ).all()
-    db.session.commit()  # end the read snapshot before the slow part
+    """Carry out due deletes and patches of this source; (done, failed).
+
+    Rows are claimed a few at a time before the network calls (which run outside transactions), so two
+    daemons never send the same change; a claim is a lease, so a killed daemon's rows are retried later.
+    """
     done = failed = 0
-    for op_id, calendar_id, external_id, op, payload in due:
-        error = _carry_out(source, op, calendar_id, external_id, payload or {})
-        _record(op_id, error)
-        if error:
-            failed += 1
-        else:
-            done += 1
+    while done + failed < limit:
+        claimed = claim_due(source.name, min(CLAIM, limit - done - failed), now)
+        if not claimed:
+            break
+        for op in claimed:
+            error = _carry_out(source, op.op, op.calendar_id, op.external_id, op.payload or {})
+            _record(op, error)
+            if error:
+                failed += 1
+            else:
+                done += 1
     return done, failed
+
+
+@dataclass(frozen=True)
+class ClaimedOp:
+    """An outbox row taken by this daemon until `lease_until` (the row's next_attempt_at while claimed)."""
+
+    id: int
+    calendar_id: str
+    external_id: str
+    op: str
+    payload: dict[str, Any]
+    lease_until: datetime
+
+
+def claim_due(source: str, limit: int, now: datetime | None = None) -> list[ClaimedOp]:
+    """Take up to `limit` due rows of a source by pushing their next attempt a lease ahead, in one statement.
+
+    PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent daemons take different rows without waiting. SQLite
+    renders no FOR UPDATE: the IMMEDIATE write transaction lets one claimer in at a time.
+    """
+    now = now or utcnow()
+    lease_until = utcnow() + timedelta(seconds=LEASE_SECONDS)
+    due = (select(PendingUpstreamOp.id)
+           .where(PendingUpstreamOp.source == source, PendingUpstreamOp.next_attempt_at <= now)
+           .order_by(PendingUpstreamOp.next_attempt_at, PendingUpstreamOp.id).limit(limit)
+           .with_for_update(skip_locked=True))
+    with write_transaction() as session:
+        rows = session.execute(
+            update(PendingUpstreamOp).where(PendingUpstreamOp.id.in_(due.scalar_subquery()))
+            .values(next_attempt_at=lease_until)
+            .returning(PendingUpstreamOp.id, PendingUpstreamOp.calendar_id, PendingUpstreamOp.external_id,
+                       PendingUpstreamOp.op, PendingUpstreamOp.payload)).all()
+    return sorted((ClaimedOp(*row, lease_until=lease_until) for row in rows), key=lambda op: op.id)
 
 
 def _carry_out(source: CalendarSource, op: str, calendar_id: str, external_id: str,
@@ -88,10 +125,12 @@ def _carry_out(source: CalendarSource, op: str, calendar_id: str, external_id: s
     return None
 
 
-def _record(op_id: int, error: str | None) -> None:
+def _record(op: ClaimedOp, error: str | None) -> None:
+    """Drop a done row, or schedule its retry; a row whose lease ran out and was claimed again is left to its
+    new holder."""
     with write_transaction() as session:
-        row = session.get(PendingUpstreamOp, op_id)
-        if row is None:
+        row = session.get(PendingUpstreamOp, op.id)
+        if row is None or row.next_attempt_at != op.lease_until:
             return
         if error is None:
             if row.op == "delete":

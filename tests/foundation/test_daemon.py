@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -21,8 +22,10 @@ from tests.conftest import TEST_KEY
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def daemon_env(instance: Path) -> dict[str, str]:
+def daemon_env(instance: Path, database_url: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHRONOS")}
+    if database_url:
+        env["CHRONOS_DATABASE_URL"] = database_url
     env.update({
         "CHRONOS_INSTANCE_PATH": str(instance),
         "CHRONOS_API_KEY": TEST_KEY,
@@ -43,26 +46,28 @@ def wait_for(predicate, timeout: float = 15.0, step: float = 0.1):
     raise AssertionError("condition not met in time")
 
 
-def start_daemon(instance: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "daemon"], cwd=ROOT, env=daemon_env(instance),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def start_daemon(app) -> subprocess.Popen:
+    env = daemon_env(Path(app.instance_path), app.config["CHRONOS_SETTINGS"].database_url)
+    return subprocess.Popen([sys.executable, "-m", "daemon"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def daemon_rows() -> list[Heartbeat]:
+    db.session.rollback()
+    return list(db.session.execute(select(Heartbeat).where(Heartbeat.name.startswith("daemon:"))).scalars())
 
 
 def test_daemon_process_beats_reports_healthy_and_stops_on_sigterm(app, client):
-    instance = Path(app.instance_path)
-    process = start_daemon(instance)
+    process = start_daemon(app)
     try:
-        def heartbeat_row():
-            db.session.rollback()
-            return db.session.get(Heartbeat, "daemon")
-
-        row = wait_for(heartbeat_row)
-        assert row.pid == process.pid
+        [row] = wait_for(daemon_rows)
+        assert row.pid == process.pid and row.name.startswith(f"daemon:{socket.gethostname()}:{process.pid}:")
 
         health = wait_for(lambda: client.get("/health").json["scheduler"]["is_running"] and client.get("/health"))
         assert health.status_code == 200
         assert health.json["status"] == "healthy"
         assert health.json["scheduler"]["last_heartbeat"].endswith("Z")
+        assert health.json["scheduler"]["daemons"] == 1
 
         job = request_sync(days_ahead=3)
 
@@ -80,9 +85,9 @@ def test_daemon_process_beats_reports_healthy_and_stops_on_sigterm(app, client):
         if process.poll() is None:
             process.kill()
             process.wait()
-    db.session.rollback()
-    assert db.session.get(Heartbeat, "daemon") is None  # a clean stop clears the heartbeat
+    assert daemon_rows() == []  # a clean stop clears the heartbeat
     assert client.get("/health").status_code == 503
+    assert client.get("/health").json["scheduler"]["daemons"] == 0
 
 
 def test_stale_heartbeat_makes_health_degraded(app, client):
@@ -93,11 +98,44 @@ def test_stale_heartbeat_makes_health_degraded(app, client):
 
     with write_transaction() as session:
         old = utcnow() - timedelta(seconds=60)
-        session.add(Heartbeat(name="daemon", pid=1, started_at=old, beat_at=old, interval_seconds=5))
+        session.add(Heartbeat(name="daemon:elsewhere:1:a", pid=1, started_at=old, beat_at=old, interval_seconds=5))
     response = client.get("/health")
     assert response.status_code == 503
     assert response.json["status"] == "degraded"
     assert response.json["scheduler"]["status"] == "stale"
+    assert response.json["scheduler"]["daemons"] == 0
+
+
+def test_health_counts_the_daemons_beating_now_and_stays_healthy_while_one_does(app, client):
+    from datetime import timedelta
+
+    from app.db import write_transaction
+    from app.services.heartbeat import beat
+    from app.timeutil import format_utc, utcnow
+
+    now = utcnow()
+    with write_transaction() as session:  # daemons on other hosts: only their beats tell whether they live
+        session.add(Heartbeat(name="daemon:host-a:7:x", pid=7, started_at=now, beat_at=now - timedelta(seconds=2),
+                              interval_seconds=5))
+        session.add(Heartbeat(name="daemon:host-b:7:y", pid=7, started_at=now, beat_at=now - timedelta(seconds=14),
+                              interval_seconds=5))  # within 3 beats
+        session.add(Heartbeat(name="daemon:host-c:7:z", pid=7, started_at=now, beat_at=now - timedelta(seconds=16),
+                              interval_seconds=5))  # stale
+        session.add(Heartbeat(name="daemon:host-d:7:w", pid=7, started_at=now, beat_at=now - timedelta(hours=2),
+                              interval_seconds=5))  # long dead
+        session.add(Heartbeat(name="web-cache", pid=7, started_at=now, beat_at=now, interval_seconds=5))
+
+    scheduler = client.get("/health").json["scheduler"]
+    assert (scheduler["status"], scheduler["is_running"], scheduler["daemons"]) == ("running", True, 2)
+    assert scheduler["last_heartbeat"] == format_utc(now - timedelta(seconds=2))  # the newest beat
+    assert client.get("/api/v1/sync/health").json["scheduler"]["daemons"] == 2
+    assert client.get("/health").status_code == 200
+
+    beat(now, 5)  # this process beats too, and prunes the long-dead daemon's row
+    db.session.rollback()
+    names = set(db.session.execute(select(Heartbeat.name)).scalars())
+    assert "daemon:host-d:7:w" not in names and {"daemon:host-c:7:z", "web-cache"} <= names
+    assert client.get("/health").json["scheduler"]["daemons"] == 3
 
 
 def test_a_job_that_raises_does_not_stop_the_loop(app):

@@ -28,3 +28,17 @@ def stored(calendar_id: str = "primary") -> dict[str, Event]:
     db.session.rollback()
     rows = db.session.execute(select(Event).where(Event.calendar_id == calendar_id)).scalars()
     return {row.external_id: row for row in rows}
+
+
+def daemon_env(app, **extra: str) -> dict[str, str]:
+    """The environment of a daemon process on the test app's instance folder and database."""
+    import os
+
+    from tests.conftest import TEST_KEY
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHRONOS")}
+    env.update({"CHRONOS_INSTANCE_PATH": str(app.instance_path), "CHRONOS_API_KEY": TEST_KEY,
+                "CHRONOS_DATABASE_URL": app.config["CHRONOS_SETTINGS"].database_url,
+                "CHRONOS_CALENDAR_SOURCE": "demo", "CHRONOS__SCHEDULER__HEARTBEAT_SECONDS": "0.5",
+                "CHRONOS__SCHEDULER__JOB_POLL_SECONDS": "0.2", **extra})
+    return env

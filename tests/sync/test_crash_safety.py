@@ -8,26 +8,29 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 
+import psycopg
+import pytest
 from sqlalchemy import func, select
 
 from app.db import write_transaction
 from app.extensions import db
-from app.models import Command, Event, SyncState
+from app.models import Command, Event, Heartbeat, SyncState
 from app.services import sync_lock
 from app.services.sync import run_sync
 from app.timeutil import utcnow
-from tests.conftest import TEST_KEY
 from tests.fakes.google_calendar import FakeGoogle
-from tests.sync.helpers import soon, timed
+from tests.sync.helpers import daemon_env, soon, timed
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_a_calendar_locked_by_a_live_process_is_skipped_and_a_dead_holder_is_replaced(app):
+@pytest.mark.sqlite_only
+def test_a_calendar_leased_by_a_live_process_is_skipped_and_a_dead_holder_is_replaced(app):
     run_sync(calendar_id="primary")
     with write_transaction() as session:  # held by a live process (this one) with a long lease
         state = session.get(SyncState, "primary")
@@ -46,6 +49,50 @@ def test_a_calendar_locked_by_a_live_process_is_skipped_and_a_dead_holder_is_rep
     assert sync_lock.holder_is_dead(f"{socket.gethostname()}:{os.getpid()}:me") is False
 
 
+@pytest.mark.postgresql_only
+def test_a_calendar_locked_by_another_session_is_skipped_until_that_session_ends(app, database_url):
+    other = psycopg.connect(database_url, autocommit=True)
+    try:  # another daemon syncing "primary": its advisory lock, on its own connection
+        assert other.execute("SELECT pg_try_advisory_lock(%s)", (sync_lock.advisory_key("primary"),)).fetchone()[0]
+        busy = run_sync(calendar_id="primary")
+        assert "another sync" in busy["error"]
+        assert run_sync(calendar_id="personal").get("error") is None  # other calendars are not held up
+    finally:
+        other.close()  # what a killed daemon's connection does: the server drops its locks
+    assert run_sync(calendar_id="primary").get("error") is None
+    db.session.rollback()
+    assert db.session.get(SyncState, "primary").lock_owner is None  # the lease columns are SQLite's
+    # Released after the sync: this session can take the lock, and nobody else holds it.
+    probe = psycopg.connect(database_url, autocommit=True)
+    try:
+        assert probe.execute("SELECT pg_try_advisory_lock(%s)", (sync_lock.advisory_key("primary"),)).fetchone()[0]
+    finally:
+        probe.close()
+
+
+def test_a_requested_sync_waits_for_the_calendar_held_by_another_daemon(app):
+    """A sync request is not refused because another daemon is syncing the calendar right now."""
+    held, release = threading.Event(), threading.Event()
+
+    def other_daemon():
+        with app.app_context(), sync_lock.calendar_lock("primary") as lock:
+            assert lock is not None
+            held.set()
+            release.wait(10)
+
+    run_sync(calendar_id="primary")  # the calendar's state row exists
+    thread = threading.Thread(target=other_daemon)
+    thread.start()
+    try:
+        assert held.wait(10)
+        assert "another sync" in run_sync(calendar_id="primary")["error"]  # no wait: skipped at once
+        threading.Timer(0.5, release.set).start()
+        assert run_sync(calendar_id="primary", lock_wait=20).get("error") is None
+    finally:
+        release.set()
+        thread.join()
+
+
 def count(model) -> int:
     db.session.rollback()
     return db.session.execute(select(func.count(model.id))).scalar_one()
@@ -60,13 +107,10 @@ def test_daemon_killed_mid_sync_and_restarted_loses_and_duplicates_nothing(app, 
             fake.add_event(**timed(title, soon(1 + n % 300)))
         token_file = tmp_path / "token.json"
         token_file.write_text(json.dumps(fake.token_info()))
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CHRONOS")}
-        env.update({"CHRONOS_INSTANCE_PATH": app.instance_path, "CHRONOS_API_KEY": TEST_KEY,
-                    "CHRONOS_CALENDAR_SOURCE": "google", "CHRONOS__CALENDAR__TOKEN_FILE": str(token_file),
-                    "CHRONOS__CALENDAR__GOOGLE__API_ENDPOINT": fake.api_endpoint,
-                    "CHRONOS__CALENDAR__GOOGLE__TOKEN_URI": fake.token_uri,
-                    "CHRONOS__SCHEDULER__SYNC_INTERVAL_MINUTES": "1",
-                    "CHRONOS__SCHEDULER__HEARTBEAT_SECONDS": "0.5"})
+        env = daemon_env(app, CHRONOS_CALENDAR_SOURCE="google", CHRONOS__CALENDAR__TOKEN_FILE=str(token_file),
+                         CHRONOS__CALENDAR__GOOGLE__API_ENDPOINT=fake.api_endpoint,
+                         CHRONOS__CALENDAR__GOOGLE__TOKEN_URI=fake.token_uri,
+                         CHRONOS__SCHEDULER__SYNC_INTERVAL_MINUTES="1")
 
         def start():
             return subprocess.Popen([sys.executable, "-m", "daemon"], cwd=ROOT, env=env,
@@ -108,25 +152,33 @@ def test_daemon_killed_mid_sync_and_restarted_loses_and_duplicates_nothing(app, 
         fake.stop()
 
 
-def test_jobs_left_running_by_an_earlier_daemon_are_failed(app):
+def test_jobs_left_running_by_a_daemon_that_no_longer_beats_are_failed(app):
     from app.models import SyncJob
     from app.services.heartbeat import beat
-    from app.services.sync import fail_interrupted_jobs
+    from app.services.sync_jobs import claim_next_job, fail_interrupted_jobs, request_sync
 
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True).stdout)
+    live_name = f"daemon:elsewhere:{dead}:live"  # on another host: only its beats tell
+    dead_name = f"daemon:{socket.gethostname()}:{dead}:dead"  # beat a moment ago, then SIGKILLed
+    beat(utcnow() - timedelta(minutes=5), 5, name=live_name)
     with write_transaction() as session:
-        old = SyncJob(status="running", started_at=utcnow() - timedelta(minutes=5))
-        session.add(old)
-    beat(utcnow() - timedelta(minutes=1), 5)  # a daemon started after the job began
-    with write_transaction() as session:
-        current = SyncJob(status="running", started_at=utcnow())
-        session.add(current)
+        now, old = utcnow(), utcnow() - timedelta(minutes=1)
+        session.add(Heartbeat(name=dead_name, pid=dead, started_at=old, beat_at=now, interval_seconds=5))
+        session.add(Heartbeat(name="daemon:elsewhere:1:stale", pid=1, started_at=old, beat_at=old,
+                              interval_seconds=5))
+    jobs = {}
+    for runner in (live_name, dead_name, "daemon:elsewhere:1:stale", "daemon:never:1:beat"):
+        request_sync()
+        jobs[runner] = claim_next_job(runner).id
 
     assert fail_interrupted_jobs() is True
+    assert fail_interrupted_jobs() is False
 
     db.session.rollback()
-    assert db.session.get(SyncJob, old.id).status == "failed"
-    assert "interrupted" in db.session.get(SyncJob, old.id).error
-    assert db.session.get(SyncJob, current.id).status == "running"
+    status = {runner: db.session.get(SyncJob, job_id) for runner, job_id in jobs.items()}
+    assert status.pop(live_name).status == "running"
+    assert [(job.status, "interrupted" in job.error) for job in status.values()] == [("failed", True)] * 3
 
 
 def test_daemon_keeps_running_when_google_refuses_the_grant(app, tmp_path: Path):
@@ -135,12 +187,9 @@ def test_daemon_keeps_running_when_google_refuses_the_grant(app, tmp_path: Path)
         token_file = tmp_path / "token.json"
         token_file.write_text(json.dumps(fake.token_info(access_token="stale", expired=True)))
         fake.refresh_tokens.clear()  # revoked
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CHRONOS")}
-        env.update({"CHRONOS_INSTANCE_PATH": app.instance_path, "CHRONOS_API_KEY": TEST_KEY,
-                    "CHRONOS_CALENDAR_SOURCE": "google", "CHRONOS__CALENDAR__TOKEN_FILE": str(token_file),
-                    "CHRONOS__CALENDAR__GOOGLE__API_ENDPOINT": fake.api_endpoint,
-                    "CHRONOS__CALENDAR__GOOGLE__TOKEN_URI": fake.token_uri,
-                    "CHRONOS__SCHEDULER__HEARTBEAT_SECONDS": "0.5"})
+        env = daemon_env(app, CHRONOS_CALENDAR_SOURCE="google", CHRONOS__CALENDAR__TOKEN_FILE=str(token_file),
+                         CHRONOS__CALENDAR__GOOGLE__API_ENDPOINT=fake.api_endpoint,
+                         CHRONOS__CALENDAR__GOOGLE__TOKEN_URI=fake.token_uri)
         process = subprocess.Popen([sys.executable, "-m", "daemon"], cwd=ROOT, env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from app.extensions import db
 from app.models import SyncJob
 from app.services.heartbeat import beat
 from app.timeutil import utcnow
-from tests.conftest import TEST_KEY
+from tests.sync.helpers import daemon_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,12 +85,7 @@ def test_wait_returns_the_finished_job_when_a_daemon_works_it(app, client, auth)
 
 
 def test_real_daemon_process_finishes_a_request_made_through_the_api(app, client, auth):
-    instance = Path(app.instance_path)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHRONOS")}
-    env.update({"CHRONOS_INSTANCE_PATH": str(instance), "CHRONOS_API_KEY": TEST_KEY,
-                "CHRONOS_CALENDAR_SOURCE": "demo", "CHRONOS__SCHEDULER__HEARTBEAT_SECONDS": "0.5",
-                "CHRONOS__SCHEDULER__JOB_POLL_SECONDS": "0.2"})
-    process = subprocess.Popen([sys.executable, "-m", "daemon"], cwd=ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "daemon"], cwd=ROOT, env=daemon_env(app),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 20
