@@ -1,32 +1,29 @@
-"""Full-text search over events: user text to a safe FTS5 query, ranked with bm25 within a bounded set."""
+"""Event search on SQLite: words to a safe FTS5 query, and the statements of the bounded ranking (bm25)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, TextClause, column, func, literal_column, select, table, text
+from sqlalchemy import Select, TextClause, column, func, literal_column, select, table, text
 
 from app.extensions import db
 from app.models import Event
+from app.services.search import search_words
 
 # The FTS5 table's prefix indexes (prefix='2 3' in migrations/versions/0001_baseline.py).
 FTS_PREFIX_LENGTHS = (2, 3)
-# bm25 column weights for (title, description, location): a title hit outranks a description hit.
+# bm25 column weights for (title, description, location): a title hit outranks a location hit, which
+# outranks a description hit.
 TITLE_WEIGHT = 10.0
-DESCRIPTION_WEIGHT = 3.0
-LOCATION_WEIGHT = 1.0
-MAX_WORDS = 16
+LOCATION_WEIGHT = 4.0
+DESCRIPTION_WEIGHT = 1.0
 # A longer prefix is searched as the terms it stands for, up to this many (see prefix_terms).
 MAX_EXPANSION = 16
 # The first term of the index in [low, high): the vocabulary table reads the index's term list in order.
 NEXT_TERM_SQL = "SELECT term FROM events_fts_terms WHERE term >= :low AND term < :high LIMIT 1"
 NEXT_TERM = text(NEXT_TERM_SQL)
 NextTerm = Callable[[str, str], "str | None"]
-# Relevance is computed for at most this many matches: the most recently stored ones (highest id). bm25 costs
-# about a microsecond per match, so a search for common words (100,000+ matches) would otherwise take
-# hundreds of milliseconds. Below the limit every match is ranked.
-RANK_LIMIT = 2000
 
 FTS = table("events_fts", column("rowid"))
 RANK = literal_column(f"bm25(events_fts, {TITLE_WEIGHT}, {DESCRIPTION_WEIGHT}, {LOCATION_WEIGHT})")
@@ -40,8 +37,7 @@ def match_expression(query: str | None, next_term: NextTerm | None = None) -> st
     break the query. With `next_term` (a lookup in the index's vocabulary, see prefix_terms) a long prefix
     becomes the terms it stands for. None when nothing searchable is left.
     """
-    # Words without a letter or digit are dropped: the tokenizer would ignore them anyway.
-    words = [word for word in (query or "").split() if any(char.isalnum() for char in word)][:MAX_WORDS]
+    words = search_words(query)
     if not words:
         return None
     phrases = [_quoted(word) for word in words[:-1]]
@@ -77,6 +73,11 @@ def prefix_terms(word: str, next_term: NextTerm) -> list[str] | None:
     return terms or None
 
 
+def expression(words: list[str]) -> str | None:
+    """The MATCH string of a search's words, long prefixes expanded through the current session."""
+    return match_expression(" ".join(words), session_next_term)
+
+
 def session_next_term(low: str, high: str) -> str | None:
     """next_term for prefix_terms, read through the current session."""
     return db.session.execute(NEXT_TERM, {"low": low, "high": high}).scalar()
@@ -98,20 +99,19 @@ def matching_ids(expression: str, conditions: list[Any]) -> Select:
     return query
 
 
-def newest_matches(expression: str, conditions: list[Any]) -> Select:
-    """(how many, lowest id) of the RANK_LIMIT highest-id matches: FTS5 reads them newest first and stops."""
-    newest = matching_ids(expression, conditions).order_by(FTS.c.rowid.desc()).limit(RANK_LIMIT).subquery()
+def newest_matches(expression: str, conditions: list[Any], limit: int) -> Select:
+    """(how many, lowest id) of the `limit` highest-id matches: FTS5 reads them newest first and stops."""
+    newest = matching_ids(expression, conditions).order_by(FTS.c.rowid.desc()).limit(limit).subquery()
     return select(func.count(), func.min(newest.c.id))
 
 
-def ranked_events(expression: str, conditions: list[Any], lowest_id: int, order: list[ColumnElement[Any]]
-                  ) -> Select:
-    """Events matching the expression with id >= lowest_id, best bm25 first, ties by `order`."""
+def ranked_events(expression: str, conditions: list[Any], lowest_id: int) -> Select:
+    """Events matching the expression with id >= lowest_id, best bm25 first (lowest), ties newest stored first."""
     return (
         select(Event)
         .join(FTS, FTS.c.rowid == Event.id)
         .where(_match(expression), FTS.c.rowid >= lowest_id, *conditions)
-        .order_by(RANK, *order)
+        .order_by(RANK, Event.id.desc())
     )
 
 

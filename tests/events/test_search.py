@@ -6,8 +6,8 @@ import pytest
 
 from app.extensions import db
 from app.schema import revision_module
-from app.services import search as search_service
-from app.services.search import match_expression, prefix_terms
+from app.services import search_sqlite as search_service
+from app.services.search_sqlite import match_expression, prefix_terms
 
 BASE = "/api/v1/events"
 WIDE = {"anchor": "2030-05-10", "range": -1, "direction": "all"}
