@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select, text
+from sqlalchemy import Select, and_, bindparam, func, or_, select, text, union_all
 
 from app.config import current_settings
 from app.errors import InvalidInputError
@@ -131,11 +131,18 @@ def _window_plan(has_low: bool, has_high: bool, scoped: bool, descending: bool, 
 def _page_query(shape: tuple[bool, ...], present: tuple[bool, ...]) -> Select:
     """The statement reading one page: each present set's slice (limit_N/offset_N) from its index."""
     plan = _window_plan(*shape)
-    slices = [Event.id.in_(select(Event.id).where(*conditions).order_by(*plan.order)
-                           .limit(bindparam(f"limit_{number}")).offset(bindparam(f"offset_{number}")))
+    slices = [select(Event.id).where(*conditions).order_by(*plan.order)
+              .limit(bindparam(f"limit_{number}")).offset(bindparam(f"offset_{number}"))
               for number, conditions in enumerate(plan.sets) if present[number]]
+    sqlite = shape[-1]
+    if sqlite or len(slices) == 1:
+        wanted = or_(*[Event.id.in_(part) for part in slices])
+    else:
+        # PostgreSQL answers "id IN (a) OR id IN (b)" by testing every row of the table against both; the
+        # union of the slices is read as one small set.
+        wanted = Event.id.in_(union_all(*slices))
     # At most a page is sorted.
-    return lean(select(Event).where(or_(*slices)).order_by(*plan.order))
+    return lean(select(Event).where(wanted).order_by(*plan.order))
 
 
 def _concatenated_page(shape: tuple[bool, ...], page: int, page_size: int, params: dict[str, Any]
