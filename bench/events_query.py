@@ -213,11 +213,11 @@ class SQLiteRaw:
 PG_COLUMNS = ", ".join(column.name for column in Event.__table__.c)
 PG_CARRIED = ("SELECT id FROM events WHERE start_time < %(lo)s AND end_time > %(lo)s AND start_time >= "
               "%(lo)s - (SELECT max(end_time - start_time) FROM events)")
-PG_COUNTS = (f"SELECT (SELECT count(*) FROM events WHERE id IN ({PG_CARRIED})), "  # noqa: S608
+PG_COUNTS = (f"SELECT ({PG_CARRIED.replace('SELECT id', 'SELECT count(*)')}), "  # noqa: S608
              "(SELECT count(*) FROM events WHERE start_time >= %(lo)s AND start_time < %(hi)s)")
 PG_PAGE = f"""
 SELECT {PG_COLUMNS} FROM events WHERE id IN (
-(SELECT id FROM events WHERE id IN ({PG_CARRIED}) ORDER BY start_time, id LIMIT %(carried)s)
+({PG_CARRIED} ORDER BY start_time, id LIMIT %(carried)s)
 UNION ALL
 (SELECT id FROM events WHERE start_time >= %(lo)s AND start_time < %(hi)s ORDER BY start_time, id LIMIT %(starters)s))
 ORDER BY start_time, id"""  # noqa: S608

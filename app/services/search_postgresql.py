@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, bindparam, column, func, literal, literal_column, select
-from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR
+from sqlalchemy import ColumnElement, Select, bindparam, column, func, literal_column, select
+from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 
 from app.models import Event
 
@@ -22,6 +22,7 @@ CONFIGURATION = "chronos_search"
 RANK_WEIGHTS = literal_column("'{0, 0.1, 0.4, 1.0}'::float4[]")
 
 SEARCH_VECTOR: ColumnElement[Any] = column("search_vector", TSVECTOR)
+_CONFIGURATION = literal_column(f"'{CONFIGURATION}'::regconfig")
 
 
 class Expression(NamedTuple):
@@ -51,7 +52,7 @@ def _literal(word: str) -> str:
 
 def _tsquery(text: str, name: str) -> ColumnElement[Any]:
     # to_tsquery(regconfig, text) is immutable: planned with the value, it is evaluated once per statement.
-    return func.to_tsquery(literal(CONFIGURATION, REGCONFIG), bindparam(name, text), type_=TSQUERY)
+    return func.to_tsquery(_CONFIGURATION, bindparam(name, text), type_=TSQUERY)
 
 
 def _match(search: Expression) -> ColumnElement[Any]:
