@@ -235,8 +235,9 @@ class PostgresRaw:
     """The service's statements through psycopg; a search's count runs on a second connection, as there."""
 
     def __init__(self, url: str) -> None:
-        self.raw = psycopg.connect(url, autocommit=True)
-        self.beside = psycopg.connect(url, autocommit=True)
+        # Without server-side prepared statements, as the app's connections (app.db.engine_options).
+        self.raw = psycopg.connect(url, autocommit=True, prepare_threshold=None)
+        self.beside = psycopg.connect(url, autocommit=True, prepare_threshold=None)
 
     def one(self, statement: str, params: dict[str, object] | tuple[object, ...] = ()) -> tuple[object, ...]:
         return self.raw.execute(statement.replace("?", "%s"), params).fetchone()
