@@ -167,8 +167,7 @@ OR id IN (SELECT id FROM events WHERE start_time >= :lo AND start_time < :hi ORD
 ORDER BY start_time, id"""  # noqa: S608
 # The statements of a search page: the newest RANK_LIMIT matches, a full count only when there are more,
 # bm25 over the newest ones, and (when the page runs past them) older matches newest first.
-RAW_NEWEST = """SELECT count(*), min(id) FROM (SELECT rowid AS id FROM events_fts WHERE events_fts MATCH :match
-ORDER BY rowid DESC LIMIT :limit)"""
+RAW_NEWEST = "SELECT rowid FROM events_fts WHERE events_fts MATCH :match ORDER BY rowid DESC LIMIT :limit"
 RAW_COUNT = "SELECT count(*) FROM events_fts WHERE events_fts MATCH :match"
 RAW_RANKED = f"""
 SELECT e.* FROM events e JOIN events_fts ON events_fts.rowid = e.id WHERE events_fts MATCH :match
@@ -199,12 +198,12 @@ class SQLiteRaw:
             row = self.raw.execute(search_sqlite.NEXT_TERM_SQL, {"low": low, "high": high}).fetchone()
             return row[0] if row else None
         match = search_sqlite.match_expression(text, next_term)
-        ranked, lowest = self.raw.execute(RAW_NEWEST, {"match": match, "limit": search.RANK_LIMIT}).fetchone()
+        newest = [row[0] for row in self.raw.execute(RAW_NEWEST, {"match": match, "limit": search.RANK_LIMIT})]
         count = COUNTER.submit(lambda: self.beside.execute(RAW_COUNT, {"match": match}).fetchone()[0]) \
-            if ranked >= search.RANK_LIMIT else None
+            if len(newest) >= search.RANK_LIMIT else None
         # Page 1 of 100 rows always fits in the ranked set (RANK_LIMIT >= 100), as in the service.
-        rows = self.raw.execute(RAW_RANKED, {"match": match, "lowest": lowest}).fetchall() if ranked else []
-        return rows, count.result() if count else ranked
+        rows = self.raw.execute(RAW_RANKED, {"match": match, "lowest": newest[-1]}).fetchall() if newest else []
+        return rows, count.result() if count else len(newest)
 
 
 # The same statements on PostgreSQL: the carried-over events' start is bounded by the longest span (an
@@ -222,11 +221,10 @@ UNION ALL
 (SELECT id FROM events WHERE start_time >= %(lo)s AND start_time < %(hi)s ORDER BY start_time, id LIMIT %(starters)s))
 ORDER BY start_time, id"""  # noqa: S608
 PG_QUERY = f"to_tsquery('{search_postgresql.CONFIGURATION}', %(required)s)"
-PG_NEWEST = (f"SELECT count(*), min(id) FROM (SELECT id FROM events WHERE search_vector @@ {PG_QUERY} "  # noqa: S608
-             "ORDER BY id DESC LIMIT %(limit)s) AS newest")
+PG_NEWEST = f"SELECT id FROM events WHERE search_vector @@ {PG_QUERY} ORDER BY id DESC LIMIT %(limit)s"  # noqa: S608
 PG_COUNT = f"SELECT count(*) FROM events WHERE search_vector @@ {PG_QUERY}"  # noqa: S608
 PG_RANKED = f"""
-SELECT {PG_COLUMNS} FROM events WHERE search_vector @@ {PG_QUERY} AND id >= %(lowest)s
+SELECT {PG_COLUMNS} FROM events WHERE id = ANY(%(newest)s)
 ORDER BY ts_rank('{{0, 0.1, 0.4, 1.0}}', search_vector, to_tsquery('{search_postgresql.CONFIGURATION}',
 %(ranking)s)) DESC, id DESC LIMIT 100"""  # noqa: S608
 
@@ -253,11 +251,11 @@ class PostgresRaw:
     def search(self, text: str) -> object:
         required, ranking = search_postgresql.expression(search_words(text))
         params = {"required": required, "ranking": ranking, "limit": search.RANK_LIMIT}
-        ranked, lowest = self.raw.execute(PG_NEWEST, params).fetchone()
+        newest = [row[0] for row in self.raw.execute(PG_NEWEST, params)]
         count = COUNTER.submit(lambda: self.beside.execute(PG_COUNT, params).fetchone()[0]) \
-            if ranked >= search.RANK_LIMIT else None
-        rows = self.raw.execute(PG_RANKED, {**params, "lowest": lowest}).fetchall() if ranked else []
-        return rows, count.result() if count else ranked
+            if len(newest) >= search.RANK_LIMIT else None
+        rows = self.raw.execute(PG_RANKED, {**params, "newest": newest}).fetchall() if newest else []
+        return rows, count.result() if count else len(newest)
 
 
 def postgres_database(server_url: str, count: int) -> str:

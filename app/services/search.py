@@ -34,7 +34,7 @@ class Backend(Protocol):
     def expression(self, words: list[str]) -> Any: ...
     def newest_matches(self, expression: Any, conditions: list[Any], limit: int) -> Select: ...
     def matching_ids(self, expression: Any, conditions: list[Any]) -> Select: ...
-    def ranked_events(self, expression: Any, conditions: list[Any], lowest_id: int) -> Select: ...
+    def ranked_events(self, expression: Any, conditions: list[Any], newest_ids: list[int]) -> Select: ...
     def unranked_events(self, expression: Any, conditions: list[Any], below_id: int) -> Select: ...
 
 
@@ -63,9 +63,10 @@ def search_page(q: str, conditions: list[Any], page: int, page_size: int, params
     if expression is None:
         return [], 0
     newest = statements.newest_matches(expression, conditions, RANK_LIMIT)
-    ranked, lowest_id = db.session.execute(newest, params).one()
-    if ranked == 0:
+    newest_ids = list(db.session.execute(newest, params).scalars())
+    if not newest_ids:
         return [], 0
+    ranked, lowest_id = len(newest_ids), newest_ids[-1]
     count: Callable[[], int] | None = None
     if ranked >= RANK_LIMIT:
         # Only now is a full count needed; below the limit the bounded read above saw every match. The count
@@ -74,7 +75,7 @@ def search_page(q: str, conditions: list[Any], page: int, page_size: int, params
         count = scalar_beside(select(func.count()).select_from(every), params)
     offset, rows = (page - 1) * page_size, []
     if offset < ranked:
-        query = statements.ranked_events(expression, conditions, lowest_id).limit(page_size).offset(offset)
+        query = statements.ranked_events(expression, conditions, newest_ids).limit(page_size).offset(offset)
         rows.extend(db.session.execute(lean(query), params).scalars().all())
     wanted = page_size - len(rows)
     if wanted > 0 and count:

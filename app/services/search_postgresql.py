@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, bindparam, column, func, literal_column, select
-from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
+from sqlalchemy import ColumnElement, Integer, Select, any_, bindparam, column, func, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 
 from app.models import Event
 
@@ -65,15 +65,15 @@ def matching_ids(search: Expression, conditions: list[Any]) -> Select:
 
 
 def newest_matches(search: Expression, conditions: list[Any], limit: int) -> Select:
-    """(how many, lowest id) of the `limit` highest-id matches."""
-    newest = matching_ids(search, conditions).order_by(Event.id.desc()).limit(limit).subquery()
-    return select(func.count(), func.min(newest.c.id))
+    """Ids of the `limit` highest-id matches, highest first."""
+    return matching_ids(search, conditions).order_by(Event.id.desc()).limit(limit)
 
 
-def ranked_events(search: Expression, conditions: list[Any], lowest_id: int) -> Select:
-    """Events matching the search with id >= lowest_id, best ts_rank first, ties newest stored first."""
+def ranked_events(search: Expression, conditions: list[Any], newest_ids: list[int]) -> Select:
+    """The events of newest_ids, best ts_rank first, ties newest stored first. They are read by id: matching
+    them again would test every row of their id range against the search."""
     rank = func.ts_rank(RANK_WEIGHTS, SEARCH_VECTOR, _tsquery(search.ranking, "search_ranking"))
-    return select(Event).where(_match(search), Event.id >= lowest_id, *conditions).order_by(
+    return select(Event).where(Event.id == any_(bindparam("newest_ids", newest_ids, ARRAY(Integer)))).order_by(
         rank.desc(), Event.id.desc())
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Select, TextClause, column, func, literal_column, select, table, text
+from sqlalchemy import Select, TextClause, column, literal_column, select, table, text
 
 from app.extensions import db
 from app.models import Event
@@ -100,17 +100,17 @@ def matching_ids(expression: str, conditions: list[Any]) -> Select:
 
 
 def newest_matches(expression: str, conditions: list[Any], limit: int) -> Select:
-    """(how many, lowest id) of the `limit` highest-id matches: FTS5 reads them newest first and stops."""
-    newest = matching_ids(expression, conditions).order_by(FTS.c.rowid.desc()).limit(limit).subquery()
-    return select(func.count(), func.min(newest.c.id))
+    """Ids of the `limit` highest-id matches, highest first: FTS5 reads them newest first and stops."""
+    return matching_ids(expression, conditions).order_by(FTS.c.rowid.desc()).limit(limit)
 
 
-def ranked_events(expression: str, conditions: list[Any], lowest_id: int) -> Select:
-    """Events matching the expression with id >= lowest_id, best bm25 first (lowest), ties newest stored first."""
+def ranked_events(expression: str, conditions: list[Any], newest_ids: list[int]) -> Select:
+    """The events of newest_ids (all matches from the lowest of them up), best bm25 first (lowest), ties newest
+    stored first. bm25 needs the MATCH, which also reads them straight from the doclists."""
     return (
         select(Event)
         .join(FTS, FTS.c.rowid == Event.id)
-        .where(_match(expression), FTS.c.rowid >= lowest_id, *conditions)
+        .where(_match(expression), FTS.c.rowid >= newest_ids[-1], *conditions)
         .order_by(RANK, Event.id.desc())
     )
 

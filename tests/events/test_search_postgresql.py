@@ -40,8 +40,9 @@ def test_any_text_makes_a_valid_tsquery(app):
     def check(typed):
         words = search_words(typed)
         if words:
-            statement = search_postgresql.ranked_events(search_postgresql.expression(words), [], 0)
-            db.session.execute(statement).all()
+            search = search_postgresql.expression(words)
+            db.session.execute(search_postgresql.matching_ids(search, [])).all()
+            db.session.execute(search_postgresql.ranked_events(search, [], [1])).all()
 
     check()
     db.session.rollback()
