@@ -6,7 +6,7 @@ creates and keeps its own, `bench_search_<fingerprint>`).
 SQLite: the database is generated once (executemany in 50,000-row transactions, FTS index rebuilt in one
 pass) and cached at --db (default under /tmp); a cached file is reused when it holds enough events and every
 index. PostgreSQL: the same events are loaded with COPY in one transaction (indexes built afterwards) into a
-database named by a fingerprint of the event count, the generator and the schema revision, which later runs
+database named by a fingerprint of the event count, the generator and the migrations' text, which later runs
 reuse.
 
 Each measurement alternates a service call (`list_events`, then the session is removed as at the end of an
@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Event  # noqa: E402
-from app.schema import head_revision, revision_module  # noqa: E402
+from app.schema import MIGRATIONS, revision_module  # noqa: E402
 from app.services import events as event_service  # noqa: E402
 from app.services import search, search_postgresql, search_sqlite  # noqa: E402
 from app.services.search import search_words  # noqa: E402
@@ -260,7 +260,8 @@ class PostgresRaw:
 
 def postgres_database(server_url: str, count: int) -> str:
     """The URL of the bench's database on that server, named by what it holds; created when missing."""
-    fingerprint = hashlib.sha256(f"{count}/{GENERATOR}/{head_revision()}".encode()).hexdigest()[:12]
+    schema = b"".join(path.read_bytes() for path in sorted((MIGRATIONS / "versions").glob("*.py")))
+    fingerprint = hashlib.sha256(f"{count}/{GENERATOR}/".encode() + schema).hexdigest()[:12]
     name = f"bench_search_{fingerprint}"
     with psycopg.connect(server_url, autocommit=True) as connection:
         if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:

@@ -16,6 +16,9 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 from app.models import Event
 
 CONFIGURATION = "chronos_search"
+# Read as spaces in stored text (migration 0003) and in search words alike, so words split as on SQLite.
+SEPARATORS = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+_AS_SPACES = str.maketrans(SEPARATORS, " " * len(SEPARATORS))
 # ts_rank weights of the classes {D, C, B, A}: description C, location B, title A. One title hit outweighs
 # any number of hits of one word in the location (ts_rank's repeats add at most about 0.64x of the first),
 # and one location hit any number in the description.
@@ -36,10 +39,11 @@ class Expression(NamedTuple):
 def expression(words: list[str]) -> Expression:
     """The tsquery texts of a search's words.
 
-    Each word becomes a quoted tsquery literal (backslashes and quotes escaped), so tsquery syntax in user
-    input (`&`, `|`, `!`, `<->`, `:*`, parentheses) is searched as text. PostgreSQL's parser then splits a
-    literal into its words as it does stored text: 'kick-off' becomes a phrase of its parts, and a literal
-    with no word in it (say an emoji) drops out of the query.
+    Punctuation in a word is read as spaces, as in stored text; the rest becomes a quoted tsquery literal
+    (backslashes and quotes escaped all the same), so tsquery syntax in user input (`&`, `|`, `!`, `<->`,
+    `:*`, parentheses) is never syntax. PostgreSQL's parser splits a literal into its words as it does stored
+    text: 'kick-off' becomes the phrase 'kick' <-> 'off', and a literal with no word in it (say an emoji)
+    drops out of the query.
     """
     literals = [_literal(word) for word in words]
     literals[-1] += ":*"
@@ -47,7 +51,7 @@ def expression(words: list[str]) -> Expression:
 
 
 def _literal(word: str) -> str:
-    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+    return "'" + word.translate(_AS_SPACES).replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def _tsquery(text: str, name: str) -> ColumnElement[Any]:

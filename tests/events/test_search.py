@@ -174,6 +174,16 @@ def test_query_syntax_in_input_is_searched_as_text(client, auth):
     assert search(client, auth, "sync | pipe") == ([], 0)
 
 
+def test_words_joined_by_punctuation_are_found_one_by_one(client, auth):
+    add(client, auth, "<script>alert(1)</script> plan")
+    add(client, auth, "Mail", "write to ana@example.com", location="docs/plan_b.md")
+    assert search(client, auth, "script") == (["<script>alert(1)</script> plan"], 1)
+    assert search(client, auth, "example") == (["Mail"], 1)
+    assert search(client, auth, "ana@exa") == (["Mail"], 1)
+    assert search(client, auth, "plan_b") == (["Mail"], 1)
+    assert sorted(search(client, auth, "plan")[0]) == ["<script>alert(1)</script> plan", "Mail"]
+
+
 def test_nul_separates_words(client, auth, corpus):
     assert search(client, auth, "dentist\x00card") == (["Dentist"], 1)
 

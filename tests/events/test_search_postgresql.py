@@ -3,6 +3,7 @@ statements can use (the plans are forced off sequential scans, as a small test t
 
 from __future__ import annotations
 
+import string
 from datetime import UTC, datetime
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Event
+from app.schema import revision_module
 from app.services import event_listing, search_postgresql
 from app.services.search import search_words
 
@@ -48,9 +50,13 @@ def test_any_text_makes_a_valid_tsquery(app):
     db.session.rollback()
 
 
-def test_user_syntax_is_quoted_into_literals():
-    assert search_postgresql.expression(["it's", "a\\b", "x:*&!"]) == search_postgresql.Expression(
-        "'it''s' & 'a\\\\b' & 'x:*&!':*", "'it''s' | 'a\\\\b' | 'x:*&!':*")
+def test_user_syntax_is_quoted_into_literals_and_punctuation_read_as_spaces():
+    assert search_postgresql.expression(["it's", "a\\b", "x:*&!", "Zür"]) == search_postgresql.Expression(
+        "'it s' & 'a b' & 'x    ' & 'Zür':*", "'it s' | 'a b' | 'x    ' | 'Zür':*")
+
+
+def test_search_words_and_stored_text_read_the_same_punctuation_as_spaces():
+    assert revision_module("0003").SEPARATORS == search_postgresql.SEPARATORS == string.punctuation
 
 
 def test_search_reads_the_gin_index(app):
