@@ -216,7 +216,9 @@ def engine_options(settings: Settings) -> dict[str, Any]:
         "pool_size": settings.database.pool_size,
         "max_overflow": settings.database.max_overflow,
         "pool_recycle": 1800,
-        "connect_args": {"connect_timeout": 10, "application_name": "chronos"},
+        # No server-side prepared statements: a prepared search would soon run a generic plan, chosen without
+        # the search's words (seconds for a rare word); and poolers in transaction mode cannot keep them.
+        "connect_args": {"connect_timeout": 10, "application_name": "chronos", "prepare_threshold": None},
     }
 
 

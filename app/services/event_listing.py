@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select, text
+from sqlalchemy import Select, and_, bindparam, func, or_, select, text, union_all
 
 from app.config import current_settings
-from app.db import scalar_beside
 from app.errors import InvalidInputError
 from app.extensions import db
 from app.models import Event
@@ -44,19 +42,22 @@ def window_bounds(anchor: date, range_days: int, direction: str, zone: Any
 
 def _carried_floor() -> Any:
     """SQL for the earliest start an event still running at the window's low bound can have: that bound minus
-    the longest stored event (an index lookup on SQLite) minus a second; None on other databases.
+    the longest stored event, read from each backend's expression index on the span in O(log n).
 
-    Computed inside the statement, so a window costs no separate round trip for it. Stored times are text
-    ('YYYY-MM-DD HH:MM:SS.ffffff'); strftime's shorter '...SS.SSS' sorts at or before the same instant.
+    Computed inside the statement, so a window costs no separate round trip for it. On an empty table it is
+    NULL, which selects nothing, rightly.
     """
+    low = bindparam("window_low", type_=UTCDateTime)
     if db.engine.dialect.name != "sqlite":
-        return None
+        # PostgreSQL stores timestamps: the span is an interval, exact to the microsecond.
+        return low - select(func.max(Event.end_time - Event.start_time)).scalar_subquery()
+    # Stored times are text ('YYYY-MM-DD HH:MM:SS.ffffff'); strftime's shorter '...SS.SSS' sorts at or before
+    # the same instant, and a second of slack covers julianday's rounding.
     longest = text(f"(SELECT max{SPAN_SQL} FROM events)")  # noqa: S608 - constant
-    start = func.julianday(bindparam("window_low", type_=UTCDateTime))
-    return func.strftime("%Y-%m-%d %H:%M:%f", start - longest - 1.0 / 86400)
+    return func.strftime("%Y-%m-%d %H:%M:%f", func.julianday(low) - longest - 1.0 / 86400)
 
 
-def _parts(has_low: bool, has_high: bool) -> tuple[list[Any] | None, list[Any]]:
+def _parts(has_low: bool, has_high: bool, sqlite: bool) -> tuple[list[Any] | None, list[Any]]:
     """The window as two disjoint sets: events begun before `window_low` still running at it, and events
     starting inside [window_low, window_high). Together they are exactly the overlapping events (an instant at
     the low bound included). The bounds are bind parameters, so built statements can be reused.
@@ -73,11 +74,13 @@ def _parts(has_low: bool, has_high: bool) -> tuple[list[Any] | None, list[Any]]:
     if not has_low:
         return None, starters
     carried = [Event.start_time < low, Event.end_time > low]
-    floor = _carried_floor()
-    if floor is not None:
-        # No event is longer than the longest, so the index scan for carried-over events can start here.
-        carried.append(Event.start_time >= floor)
-    # Selecting ids only lets SQLite answer from the (start_time, end_time) index without table reads.
+    # No event is longer than the longest, so the index scan for carried-over events can start here.
+    carried.append(Event.start_time >= _carried_floor())
+    if not sqlite:
+        # PostgreSQL counts them from the (start_time, end_time) index alone (an index-only scan).
+        return carried, starters
+    # SQLite's indexes hold the rowid: selecting ids only answers from the (start_time, end_time) index
+    # without table reads.
     return [Event.id.in_(select(Event.id).where(*carried))], starters
 
 
@@ -95,8 +98,7 @@ def list_events(*, calendars: list[str] | None = None, anchor: date | None = Non
     shape = (low is not None, high is not None, bool(calendars), direction == "past",
              db.engine.dialect.name == "sqlite")
     if q is not None and q.strip():
-        plan = _window_plan(*shape)
-        return _search_page(q, plan.window, plan.order, page, page_size, params)
+        return search.search_page(q, _window_plan(*shape).window, page, page_size, params)
     return _concatenated_page(shape, page, page_size, params)
 
 
@@ -118,14 +120,16 @@ class WindowPlan(NamedTuple):
 def _window_plan(has_low: bool, has_high: bool, scoped: bool, descending: bool, sqlite: bool) -> WindowPlan:
     """The plan of one shape of window, built once (the values are bind parameters), which spares building
     and cache-keying the statements on every call."""
-    carried, starters = _parts(has_low, has_high)
+    carried, starters = _parts(has_low, has_high, sqlite)
     scope = _scope(scoped)
     order = [Event.start_time.desc(), Event.id.desc()] if descending else [Event.start_time, Event.id]
     sets = [[*scope, *starters]] if carried is None else [[*scope, *carried], [*scope, *starters]]
     window = [*scope, or_(and_(*carried), and_(*starters))] if carried else [*scope, *starters]
     if descending:
         sets.reverse()
-    counts = select(*[select(func.count(Event.id)).where(*conditions).scalar_subquery() for conditions in sets])
+    # count(*), not count(id): PostgreSQL then counts from an index that does not hold the id.
+    counts = select(*[select(func.count()).select_from(Event).where(*conditions).scalar_subquery()
+                      for conditions in sets])
     return WindowPlan(sets, order, counts, window)
 
 
@@ -133,11 +137,18 @@ def _window_plan(has_low: bool, has_high: bool, scoped: bool, descending: bool, 
 def _page_query(shape: tuple[bool, ...], present: tuple[bool, ...]) -> Select:
     """The statement reading one page: each present set's slice (limit_N/offset_N) from its index."""
     plan = _window_plan(*shape)
-    slices = [Event.id.in_(select(Event.id).where(*conditions).order_by(*plan.order)
-                           .limit(bindparam(f"limit_{number}")).offset(bindparam(f"offset_{number}")))
+    slices = [select(Event.id).where(*conditions).order_by(*plan.order)
+              .limit(bindparam(f"limit_{number}")).offset(bindparam(f"offset_{number}"))
               for number, conditions in enumerate(plan.sets) if present[number]]
+    sqlite = shape[-1]
+    if sqlite or len(slices) == 1:
+        wanted = or_(*[Event.id.in_(part) for part in slices])
+    else:
+        # PostgreSQL answers "id IN (a) OR id IN (b)" by testing every row of the table against both; the
+        # union of the slices is read as one small set.
+        wanted = Event.id.in_(union_all(*slices))
     # At most a page is sorted.
-    return lean(select(Event).where(or_(*slices)).order_by(*plan.order))
+    return lean(select(Event).where(wanted).order_by(*plan.order))
 
 
 def _concatenated_page(shape: tuple[bool, ...], page: int, page_size: int, params: dict[str, Any]
@@ -157,41 +168,3 @@ def _concatenated_page(shape: tuple[bool, ...], page: int, page_size: int, param
         return [], sum(counts)
     query = _page_query(shape, tuple(present))
     return list(db.session.execute(query, params).scalars().all()), sum(counts)
-
-
-def _search_page(q: str, conditions: list[Any], order: list[Any], page: int, page_size: int,
-                 params: dict[str, Any]) -> tuple[list[Event], int]:
-    """Events matching q inside the window, best match first, and their total.
-
-    bm25 ranks at most search.RANK_LIMIT matches, the most recently stored ones; any further matches follow
-    them, newest stored first. So a search for common words costs a count, not a score for every match.
-    """
-    if db.engine.dialect.name != "sqlite":
-        query: Select = select(Event).where(*conditions)
-        for word in q.split():
-            query = query.where(or_(Event.title.ilike(f"%{word}%"), Event.description.ilike(f"%{word}%")))
-        total = db.session.execute(select(func.count()).select_from(query.subquery()), params).scalar_one()
-        rows = db.session.execute(query.order_by(*order).limit(page_size).offset((page - 1) * page_size), params)
-        return list(rows.scalars().all()), total
-    expression = search.match_expression(q, search.session_next_term)
-    if expression is None:
-        return [], 0
-    ranked, lowest_id = db.session.execute(search.newest_matches(expression, conditions), params).one()
-    if ranked == 0:
-        return [], 0
-    count: Callable[[], int] | None = None
-    if ranked >= search.RANK_LIMIT:
-        # Only now is a full count needed; below the limit the bounded read above saw every match. The count
-        # walks every match and bm25 every phrase, so the count runs beside the ranking, on another core.
-        every = search.matching_ids(expression, conditions).subquery()
-        count = scalar_beside(select(func.count()).select_from(every), params)
-    offset, rows = (page - 1) * page_size, []
-    if offset < ranked:
-        query = search.ranked_events(expression, conditions, lowest_id, order).limit(page_size).offset(offset)
-        rows.extend(db.session.execute(lean(query), params).scalars().all())
-    wanted = page_size - len(rows)
-    if wanted > 0 and count:
-        query = search.unranked_events(expression, conditions, lowest_id).limit(wanted).offset(
-            max(0, offset - ranked))
-        rows.extend(db.session.execute(lean(query), params).scalars().all())
-    return rows, count() if count else ranked

@@ -9,7 +9,7 @@ the model's own converter, so the objects are the same Event instances with the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -35,7 +35,8 @@ class _LeanReader(TypeDecorator):
 
 
 class _LeanUTC(_LeanReader):
-    """Reads a UTCDateTime column: 'YYYY-MM-DD HH:MM:SS.ffffff' straight to an aware UTC datetime."""
+    """Reads a UTCDateTime column: SQLite's 'YYYY-MM-DD HH:MM:SS.ffffff' or PostgreSQL's naive datetime straight
+    to an aware UTC datetime."""
 
     cache_ok = True  # SQLAlchemy reads this from each class itself, not from the base
 
@@ -46,6 +47,8 @@ class _LeanUTC(_LeanReader):
         def process(value: Any) -> Any:
             if value is None:
                 return None
+            if type(value) is datetime:  # PostgreSQL's driver already made one (naive UTC)
+                return value.replace(tzinfo=UTC)
             try:
                 return parse(value + "+00:00")
             except (TypeError, ValueError):

@@ -1,125 +1,85 @@
-"""Full-text search over events: user text to a safe FTS5 query, ranked with bm25 within a bounded set."""
+"""Full-text search over events: the bounded-ranking rule, shared by both backends' statements.
+
+Each backend builds its own statements in its own module (search_sqlite: FTS5 and bm25; search_postgresql:
+a weighted tsvector, GIN and ts_rank); this module turns user text into words and pages through the matches
+with the same rule on both: relevance is computed for at most RANK_LIMIT matches, the most recently stored
+ones (highest id), best first and ties newest stored first; any further matches follow, newest stored first.
+So a search for common words costs a count, not a score for every match. total_count is always exact.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from types import ModuleType
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, TextClause, column, func, literal_column, select, table, text
+from sqlalchemy import Select, func, select
 
+from app.db import scalar_beside
 from app.extensions import db
 from app.models import Event
+from app.services.event_rows import lean
 
-# The FTS5 table's prefix indexes (prefix='2 3' in migrations/versions/0001_baseline.py).
-FTS_PREFIX_LENGTHS = (2, 3)
-# bm25 column weights for (title, description, location): a title hit outranks a description hit.
-TITLE_WEIGHT = 10.0
-DESCRIPTION_WEIGHT = 3.0
-LOCATION_WEIGHT = 1.0
-MAX_WORDS = 16
-# A longer prefix is searched as the terms it stands for, up to this many (see prefix_terms).
-MAX_EXPANSION = 16
-# The first term of the index in [low, high): the vocabulary table reads the index's term list in order.
-NEXT_TERM_SQL = "SELECT term FROM events_fts_terms WHERE term >= :low AND term < :high LIMIT 1"
-NEXT_TERM = text(NEXT_TERM_SQL)
-NextTerm = Callable[[str, str], "str | None"]
-# Relevance is computed for at most this many matches: the most recently stored ones (highest id). bm25 costs
-# about a microsecond per match, so a search for common words (100,000+ matches) would otherwise take
-# hundreds of milliseconds. Below the limit every match is ranked.
+# Relevance is computed for at most this many matches. Ranking costs about a microsecond or more per match,
+# so a search for common words (100,000+ matches) would otherwise take hundreds of milliseconds. Below the
+# limit every match is ranked. Read at call time (tests lower it).
 RANK_LIMIT = 2000
-
-FTS = table("events_fts", column("rowid"))
-RANK = literal_column(f"bm25(events_fts, {TITLE_WEIGHT}, {DESCRIPTION_WEIGHT}, {LOCATION_WEIGHT})")
-
-
-def match_expression(query: str | None, next_term: NextTerm | None = None) -> str | None:
-    """An FTS5 MATCH string where every word is required and the last one is a prefix.
-
-    Each word is written as a quoted FTS5 string (inner quotes doubled), so operators and syntax in user
-    input (quotes, *, -, OR, NEAR, parentheses, column filters) are searched as plain text and never
-    break the query. With `next_term` (a lookup in the index's vocabulary, see prefix_terms) a long prefix
-    becomes the terms it stands for. None when nothing searchable is left.
-    """
-    # Words without a letter or digit are dropped: the tokenizer would ignore them anyway.
-    words = [word for word in (query or "").split() if any(char.isalnum() for char in word)][:MAX_WORDS]
-    if not words:
-        return None
-    phrases = [_quoted(word) for word in words[:-1]]
-    terms = prefix_terms(words[-1], next_term) if next_term is not None else None
-    phrases.append("(" + " OR ".join(map(_quoted, terms)) + ")" if terms else _quoted(words[-1]) + "*")
-    return " AND ".join(phrases)
+# Words beyond this many are ignored: more cannot narrow a calendar search usefully, and each costs a lookup.
+MAX_WORDS = 16
 
 
-def prefix_terms(word: str, next_term: NextTerm) -> list[str] | None:
-    """The index's terms that start with `word`, when reading them beats FTS5's own prefix search; else None.
+class Backend(Protocol):
+    """What a backend's search module offers: statements over one search, `expression` its compiled form."""
 
-    FTS5 answers a prefix without a prefix index of its length by merging the whole doclist of every term
-    with that prefix into memory, in every statement that uses it: tens of milliseconds for a common word on
-    a million events. The same terms as exact words are read lazily (and skipped through with the doclist
-    index), so a search for a rare word beside a common prefix stays cheap. Shorter prefixes have their own
-    index (app.db.FTS_PREFIX_LENGTHS) and need no expansion.
-
-    Only plain ASCII words are expanded: for them the tokenizer's term is exactly the lower-cased word. Any
-    other word, a prefix of no term, or one of more than MAX_EXPANSION terms keeps FTS5's prefix search.
-    `next_term(low, high)` answers the first term in [low, high), or None.
-    """
-    if not (word.isascii() and word.isalnum()) or len(word) <= max(FTS_PREFIX_LENGTHS):
-        return None
-    prefix = word.lower()
-    past_prefix = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    terms: list[str] = []
-    low = prefix
-    while (term := next_term(low, past_prefix)) is not None:
-        if len(terms) == MAX_EXPANSION:
-            return None
-        terms.append(term)
-        low = term + "\x01"  # the first string after `term`: terms hold no control characters
-    return terms or None
+    def expression(self, words: list[str]) -> Any: ...
+    def newest_matches(self, expression: Any, conditions: list[Any], limit: int) -> Select: ...
+    def matching_ids(self, expression: Any, conditions: list[Any]) -> Select: ...
+    def ranked_events(self, expression: Any, conditions: list[Any], newest_ids: list[int]) -> Select: ...
+    def unranked_events(self, expression: Any, conditions: list[Any], below_id: int) -> Select: ...
 
 
-def session_next_term(low: str, high: str) -> str | None:
-    """next_term for prefix_terms, read through the current session."""
-    return db.session.execute(NEXT_TERM, {"low": low, "high": high}).scalar()
+def search_words(query: str | None) -> list[str]:
+    """The words of a search as typed, at most MAX_WORDS; words without a letter or digit are dropped (no
+    tokenizer keeps anything of them). NUL, which PostgreSQL refuses in text, separates words."""
+    words = (query or "").replace("\x00", " ").split()
+    return [word for word in words if any(char.isalnum() for char in word)][:MAX_WORDS]
 
 
-def _quoted(word: str) -> str:
-    return '"' + word.replace('"', '""') + '"'
+def backend() -> ModuleType:
+    """The search module of the database in use."""
+    if db.engine.dialect.name == "sqlite":
+        from app.services import search_sqlite
+        return search_sqlite
+    from app.services import search_postgresql
+    return search_postgresql
 
 
-def _match(expression: str) -> TextClause:
-    return text("events_fts MATCH :fts_match").bindparams(fts_match=expression)
-
-
-def matching_ids(expression: str, conditions: list[Any]) -> Select:
-    """Ids of the events matching the expression and the conditions, in the index's own order (no ranking)."""
-    query = select(FTS.c.rowid.label("id")).where(_match(expression))
-    if conditions:
-        query = query.join(Event, Event.id == FTS.c.rowid).where(*conditions)
-    return query
-
-
-def newest_matches(expression: str, conditions: list[Any]) -> Select:
-    """(how many, lowest id) of the RANK_LIMIT highest-id matches: FTS5 reads them newest first and stops."""
-    newest = matching_ids(expression, conditions).order_by(FTS.c.rowid.desc()).limit(RANK_LIMIT).subquery()
-    return select(func.count(), func.min(newest.c.id))
-
-
-def ranked_events(expression: str, conditions: list[Any], lowest_id: int, order: list[ColumnElement[Any]]
-                  ) -> Select:
-    """Events matching the expression with id >= lowest_id, best bm25 first, ties by `order`."""
-    return (
-        select(Event)
-        .join(FTS, FTS.c.rowid == Event.id)
-        .where(_match(expression), FTS.c.rowid >= lowest_id, *conditions)
-        .order_by(RANK, *order)
-    )
-
-
-def unranked_events(expression: str, conditions: list[Any], below_id: int) -> Select:
-    """Matches beyond the ranked set (id < below_id), newest stored first as FTS5 reads them."""
-    return (
-        select(Event)
-        .join(FTS, FTS.c.rowid == Event.id)
-        .where(_match(expression), FTS.c.rowid < below_id, *conditions)
-        .order_by(FTS.c.rowid.desc())
-    )
+def search_page(q: str, conditions: list[Any], page: int, page_size: int, params: dict[str, Any]
+                ) -> tuple[list[Event], int]:
+    """One page of the events matching q and the conditions (the window, bound by `params`), and their total."""
+    statements: Backend = backend()  # type: ignore[assignment]
+    words = search_words(q)
+    expression = statements.expression(words) if words else None
+    if expression is None:
+        return [], 0
+    newest = statements.newest_matches(expression, conditions, RANK_LIMIT)
+    newest_ids = list(db.session.execute(newest, params).scalars())
+    if not newest_ids:
+        return [], 0
+    ranked, lowest_id = len(newest_ids), newest_ids[-1]
+    count: Callable[[], int] | None = None
+    if ranked >= RANK_LIMIT:
+        # Only now is a full count needed; below the limit the bounded read above saw every match. The count
+        # walks every match, so it runs beside the ranking, on another connection and core.
+        every = statements.matching_ids(expression, conditions).subquery()
+        count = scalar_beside(select(func.count()).select_from(every), params)
+    offset, rows = (page - 1) * page_size, []
+    if offset < ranked:
+        query = statements.ranked_events(expression, conditions, newest_ids).limit(page_size).offset(offset)
+        rows.extend(db.session.execute(lean(query), params).scalars().all())
+    wanted = page_size - len(rows)
+    if wanted > 0 and count:
+        query = statements.unranked_events(expression, conditions, lowest_id).limit(wanted).offset(
+            max(0, offset - ranked))
+        rows.extend(db.session.execute(lean(query), params).scalars().all())
+    return rows, count() if count else ranked
