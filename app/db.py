@@ -43,8 +43,8 @@ def configure_engine(engine: Engine) -> None:
         # The driver's own transaction handling is switched off so that we choose how BEGIN is issued.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        switch_to_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -54,6 +54,24 @@ def configure_engine(engine: Engine) -> None:
         # Straight on the driver: this runs for every transaction, and SQLAlchemy's statement path costs more
         # than the BEGIN itself.
         connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+def switch_to_wal(cursor: sqlite3.Cursor) -> None:
+    """PRAGMA journal_mode=WAL, waiting while another connection holds the lock it needs.
+
+    The switch is made once per database file, by its first connection; SQLite answers "database is locked" at
+    once, without its busy handler, when processes opening a new file at the same moment get in each other's way
+    (seen with four `init-db` processes started together). A file already in WAL mode answers at once.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL").fetchall()
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _check_idle_connections(engine: Engine) -> None:

@@ -199,3 +199,44 @@ def test_scalar_beside_runs_inline_where_another_connection_would_read_other_dat
     finally:
         stop()
     assert names == ["MainThread", "MainThread"]
+
+
+def _open_new_file_at(path: str, start: float, outcomes) -> None:
+    """One process opening a database file as the app does (busy timeout, then WAL), at a shared instant."""
+    import sqlite3
+    import time
+
+    while time.time() < start:
+        pass
+    try:
+        connection = sqlite3.connect(path, timeout=10, isolation_level=None)
+        cursor = connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={app_db.BUSY_TIMEOUT_MS}")
+        app_db.switch_to_wal(cursor)
+        cursor.close()
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("CREATE TABLE IF NOT EXISTS t (x)")
+        connection.execute("COMMIT")
+        outcomes.put("ok")
+    except Exception as error:  # reported to the test, which names it
+        outcomes.put(repr(error))
+
+
+@pytest.mark.sqlite_only
+def test_processes_opening_a_new_database_file_at_once_all_switch_it_to_wal(tmp_path):
+    """SQLite refuses a concurrent switch to WAL at once ("database is locked", no busy handler): the app waits."""
+    import multiprocessing
+    import time
+
+    context = multiprocessing.get_context("fork")
+    outcomes = context.Queue()
+    for round_number in range(40):
+        start = time.time() + 0.05
+        processes = [context.Process(target=_open_new_file_at, args=(str(tmp_path / f"{round_number}.db"), start,
+                                                                      outcomes)) for _ in range(4)]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join(timeout=30)
+    results = [outcomes.get(timeout=5) for _ in range(160)]
+    assert [result for result in results if result != "ok"] == []
