@@ -32,12 +32,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests of one backend's own mechanics run only on that backend."""
+    """Tests of one backend's own mechanics are deselected on the other backend (not skipped: nothing is
+    missing, they have nothing to check there)."""
     backend = config.getoption("--database")
-    for item in items:
-        for marker, only in (("sqlite_only", "sqlite"), ("postgresql_only", "postgresql")):
-            if item.get_closest_marker(marker) and backend != only:
-                item.add_marker(pytest.mark.skip(reason=f"checks {only}'s own mechanics; this run is on {backend}"))
+    other = {"sqlite": "postgresql_only", "postgresql": "sqlite_only"}[backend]
+    deselected = [item for item in items if item.get_closest_marker(other)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker(other)]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

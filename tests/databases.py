@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 import psycopg
+from sqlalchemy import create_engine, func, select
 
 BACKENDS = ("sqlite", "postgresql")
 TEMPLATE = "chronos_template"
@@ -125,23 +126,37 @@ class Databases:
 
     def new(self, instance: Path) -> str:
         """The URL of a new, migrated database (SQLite: a file in the instance folder, made at first start)."""
-        if self.cluster is None:
-            return f"sqlite:///{instance / 'chronos.db'}"
-        name = f"test_{os.getpid()}_{next(self._numbers)}"
-        self.cluster.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
-        return self.cluster.url(name)
+        return self._create(instance, "test", f" TEMPLATE {TEMPLATE}")
 
     def empty(self, instance: Path) -> str:
         """The URL of a new database without any tables (for migration tests)."""
+        return self._create(instance, "empty", "")
+
+    def _create(self, instance: Path, prefix: str, options: str) -> str:
         if self.cluster is None:
             return f"sqlite:///{instance / 'chronos.db'}"
-        name = f"empty_{os.getpid()}_{next(self._numbers)}"
-        self.cluster.execute(f"CREATE DATABASE {name}")
+        name = f"{prefix}_{os.getpid()}_{next(self._numbers)}"
+        self.cluster.execute(f"CREATE DATABASE {name}{options}")
         return self.cluster.url(name)
 
     def drop(self, url: str) -> None:
         if self.cluster is not None:
             self.cluster.execute(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
+
+
+def row_counts(url: str) -> dict[str, int]:
+    """Rows per table of the models, in any database of either backend."""
+    import app.models  # noqa: F401  (registers every table on the metadata)
+    from app.data_copy import normalised_url
+    from app.extensions import db
+
+    engine = create_engine(normalised_url(url))
+    try:
+        with engine.connect() as connection:
+            return {table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+                    for table in db.metadata.sorted_tables}
+    finally:
+        engine.dispose()
 
 
 # The session's databases, set by tests/conftest.py before any test runs; helpers outside fixtures use it.

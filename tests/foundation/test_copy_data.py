@@ -19,12 +19,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, select, text
 
 from app.data_copy import copy_database, normalised_url
 from app.extensions import db
 from tests import databases
-from tests.databases import PostgresCluster, postgres_bin_dir
+from tests.databases import PostgresCluster, postgres_bin_dir, row_counts
 from tests.support import LiveServer, free_port, process_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,17 +42,6 @@ def error_lines(result: subprocess.CompletedProcess) -> list[str]:
     """stderr without the app's start-up log lines."""
     return [line for line in result.stderr.splitlines() if line.strip() and " INFO " not in line]
 
-
-def row_counts(url: str) -> dict[str, int]:
-    import app.models  # noqa: F401
-
-    engine = create_engine(normalised_url(url))
-    try:
-        with engine.connect() as connection:
-            return {table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-                    for table in db.metadata.sorted_tables}
-    finally:
-        engine.dispose()
 
 
 def get_json(url: str) -> dict:

@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, create_engine, func, select, text
+from sqlalchemy import Column, Integer, MetaData, create_engine, text
 
 from app import db as app_db
 from app import schema
@@ -23,6 +23,7 @@ from app.extensions import db
 from app.models import Event
 from app.timeutil import utcnow
 from tests import databases
+from tests.databases import row_counts
 from tests.support import LiveServer, process_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,18 +35,6 @@ def run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess
     return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
-
-def row_counts(url: str) -> dict[str, int]:
-    """Rows per table of the models, in any database of either backend."""
-    import app.models  # noqa: F401
-
-    engine = create_engine(normalised_url(url))
-    try:
-        with engine.connect() as connection:
-            return {table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-                    for table in db.metadata.sorted_tables}
-    finally:
-        engine.dispose()
 
 
 def differences(url: str) -> list:
