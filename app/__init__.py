@@ -57,6 +57,10 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": settings.app.env == "production",
             "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
+            # Only a response that changed the session sends its cookie: otherwise a slow response to a request
+            # made with the previous cookie (a poll, a static file) could put it back over a newer one, losing
+            # what the newer one carries (a flash message, a sign-in).
+            "SESSION_REFRESH_EACH_REQUEST": False,
             "WTF_CSRF_TIME_LIMIT": None,
             "WTF_CSRF_HEADERS": ["X-CSRFToken"],
             "TESTING": settings.app.env == "test",

@@ -86,3 +86,17 @@ def test_health_badge_partial_and_page(dashboard):
     assert "HX-Request" in partial.headers["Vary"]
     page = dashboard.get("/status/badge")
     assert "<html" in page.text and "Full-text search" in page.text
+
+
+def test_a_response_that_did_not_change_the_session_sends_no_cookie(dashboard):
+    """A slow poll or static file answered with the session it was sent with must not put that older cookie
+    back over a newer one (which may carry a flash message): only a changed session is sent."""
+    dashboard.get("/")  # the first page after sign-in stores the CSRF token: a real change
+    for path in ("/static/app.css", "/status/badge", "/", "/no-such-page"):
+        response = dashboard.get(path, headers={"HX-Request": "true"} if path == "/status/badge" else {})
+        assert response.status_code == (404 if path == "/no-such-page" else 200), path
+        assert "Set-Cookie" not in response.headers, path
+    page = dashboard.get("/sync")
+    changed = dashboard.post("/sync", data={"csrf_token": csrf_token_from(page.text)})
+    assert changed.status_code in (302, 303) and "Set-Cookie" in changed.headers  # the flash travels in it
+    assert "requested" in dashboard.get(changed.location).text
