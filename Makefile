@@ -32,7 +32,7 @@ test: $(BIN)/.installed
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check . || true
+	$(BIN)/ruff format --check .
 
 bench: $(BIN)/.installed
 	@for f in bench/*.py; do $(BIN)/python $$f || exit 1; done

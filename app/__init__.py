@@ -74,8 +74,12 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
     with app.app_context():
         database.configure_engine(extensions.db.engine)
         database.check_connection()
-        log.info("database %s (%s): %s", masked_url(settings.database_url), database.server_version(),
-                 schema.upgrade_database())
+        log.info(
+            "database %s (%s): %s",
+            masked_url(settings.database_url),
+            database.server_version(),
+            schema.upgrade_database(),
+        )
 
     security.init_app(app)
     api.init_app(app)

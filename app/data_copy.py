@@ -36,8 +36,10 @@ def normalised_url(url: str) -> str:
     try:
         return DatabaseSection(url=url).url
     except ValidationError:
-        raise DataCopyError(f"unsupported database URL {masked_url(url)}: expected sqlite:///path/to/file.db "
-                            "or postgresql://user:password@host:port/database") from None
+        raise DataCopyError(
+            f"unsupported database URL {masked_url(url)}: expected sqlite:///path/to/file.db "
+            "or postgresql://user:password@host:port/database"
+        ) from None
 
 
 def open_engine(url: str, must_exist: bool) -> Engine:
@@ -57,8 +59,9 @@ def open_engine(url: str, must_exist: bool) -> Engine:
     return engine
 
 
-def copy_database(source_url: str, target_url: str, progress: Callable[[str, int], None] | None = None,
-                  batch_rows: int = BATCH_ROWS) -> dict[str, int]:
+def copy_database(
+    source_url: str, target_url: str, progress: Callable[[str, int], None] | None = None, batch_rows: int = BATCH_ROWS
+) -> dict[str, int]:
     """Copy every table of the source into the (migrated, empty) target; returns the rows copied per table."""
     import app.models  # noqa: F401  (registers every table on the metadata)
 
@@ -85,20 +88,28 @@ def copy_database(source_url: str, target_url: str, progress: Callable[[str, int
 def _check_source(connection: Connection, url: str) -> None:
     revision = current_revision(connection) if inspect(connection).has_table("alembic_version") else None
     if revision != head_revision():
-        raise DataCopyError(f"source {masked_url(url)} is at schema revision {revision or 'none'}, not "
-                            f"{head_revision()}: run `init-db` with it as CHRONOS_DATABASE_URL first")
+        raise DataCopyError(
+            f"source {masked_url(url)} is at schema revision {revision or 'none'}, not "
+            f"{head_revision()}: run `init-db` with it as CHRONOS_DATABASE_URL first"
+        )
 
 
 def _check_target_empty(connection: Connection, url: str) -> None:
     events = connection.execute(text("SELECT count(*) FROM events")).scalar_one()
     if events:
-        raise DataCopyError(f"target {masked_url(url)} already holds {events} events; copy-data only fills "
-                            "a database without events")
-    filled = [table.name for table in db.metadata.sorted_tables
-              if connection.execute(select(table).limit(1)).first() is not None]
+        raise DataCopyError(
+            f"target {masked_url(url)} already holds {events} events; copy-data only fills a database without events"
+        )
+    filled = [
+        table.name
+        for table in db.metadata.sorted_tables
+        if connection.execute(select(table).limit(1)).first() is not None
+    ]
     if filled:
-        raise DataCopyError(f"target {masked_url(url)} already holds rows in {', '.join(filled)}; copy-data only "
-                            "fills an empty database")
+        raise DataCopyError(
+            f"target {masked_url(url)} already holds rows in {', '.join(filled)}; copy-data only "
+            "fills an empty database"
+        )
 
 
 @contextmanager
@@ -121,11 +132,11 @@ def _write_transaction(engine: Engine) -> Iterator[Connection]:
 def _copy_table(table: Table, reading: Connection, writing: Connection, batch_rows: int) -> int:
     json_columns = [column for column in table.columns if isinstance(column.type, JSON)]
     # JSON columns are read as their text, so that SQL NULL and a JSON null stay apart.
-    selected = [cast(column, Text).label(column.key) if column in json_columns else column
-                for column in table.columns]
+    selected = [cast(column, Text).label(column.key) if column in json_columns else column for column in table.columns]
     order = list(table.primary_key.columns)
     result = reading.execution_options(stream_results=True, yield_per=batch_rows).execute(
-        select(*selected).order_by(*order))
+        select(*selected).order_by(*order)
+    )
     copied = 0
     for rows in result.partitions():
         batch = [_row_values(row._mapping, json_columns) for row in rows]

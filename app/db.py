@@ -191,8 +191,14 @@ def scalar_beside(statement: Executable, params: dict[str, Any]) -> Callable[[],
     session = db.session()
     engine = db.engine
     in_memory = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
-    if in_memory or in_write_transaction(session) or session.new or session.dirty or session.deleted \
-            or not _beside_free.acquire(blocking=False):
+    if (
+        in_memory
+        or in_write_transaction(session)
+        or session.new
+        or session.dirty
+        or session.deleted
+        or not _beside_free.acquire(blocking=False)
+    ):
         value = session.execute(statement, params).scalar_one()
         return lambda: value
 
@@ -215,7 +221,8 @@ def upsert(table: Table, key_columns: list[str], changed_columns: list[str]):
     dialect = sqlite if db.engine.dialect.name == "sqlite" else postgresql
     statement = dialect.insert(table)
     return statement.on_conflict_do_update(
-        index_elements=key_columns, set_={name: statement.excluded[name] for name in changed_columns})
+        index_elements=key_columns, set_={name: statement.excluded[name] for name in changed_columns}
+    )
 
 
 def fts_available() -> bool:
@@ -251,8 +258,10 @@ def check_connection() -> None:
             connection.execute(text("SELECT 1"))
     except (OperationalError, DBAPIError) as error:
         reason = str(getattr(error, "orig", error) or error).strip().splitlines()
-        raise DatabaseUnavailable(f"database error: cannot use {masked_url(str(db.engine.url))}: "
-                                  f"{reason[0] if reason else type(error).__name__}") from None
+        raise DatabaseUnavailable(
+            f"database error: cannot use {masked_url(str(db.engine.url))}: "
+            f"{reason[0] if reason else type(error).__name__}"
+        ) from None
 
 
 def server_version() -> str:

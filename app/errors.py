@@ -35,8 +35,9 @@ class InvalidInputError(DomainError):
     code = "validation_error"
 
     def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}", details={"field": field, "errors": [
-            {"field": field, "message": message}]})
+        super().__init__(
+            f"{field}: {message}", details={"field": field, "errors": [{"field": field, "message": message}]}
+        )
         self.field = field
 
 

@@ -15,14 +15,21 @@ def init_app(app: Flask) -> None:
 
 
 def _summary(result: dict) -> str:
-    counts = ", ".join(f"{name.removeprefix('events_')} {result.get(name, 0)}" for name in (
-        "events_processed", "events_created", "events_updated", "events_deleted", "events_consumed"))
+    counts = ", ".join(
+        f"{name.removeprefix('events_')} {result.get(name, 0)}"
+        for name in ("events_processed", "events_created", "events_updated", "events_deleted", "events_consumed")
+    )
     return f"{counts}; upstream deletes pending {result.get('pending_upstream', 0)}"
 
 
 @click.command("sync")
-@click.option("--days-ahead", type=click.IntRange(1, 365), default=7, show_default=True,
-              help="How far ahead recurrences are expanded (ICS, demo).")
+@click.option(
+    "--days-ahead",
+    type=click.IntRange(1, 365),
+    default=7,
+    show_default=True,
+    help="How far ahead recurrences are expanded (ICS, demo).",
+)
 @click.option("--force-refresh", is_flag=True, help="Ignore stored sync tokens and list everything again.")
 @click.option("--calendar", "calendar_id", default=None, help="Only this calendar id.")
 def sync_command(days_ahead: int, force_refresh: bool, calendar_id: str | None) -> None:
@@ -33,15 +40,20 @@ def sync_command(days_ahead: int, force_refresh: bool, calendar_id: str | None) 
     result = run_sync(days_ahead=days_ahead, force_refresh=force_refresh, calendar_id=calendar_id)
     click.echo(f"Sync from {source_name(current_settings())}: {_summary(result)}")
     for calendar, counts in (result.get("calendars") or {}).items():
-        click.echo(f"  {calendar}: {_summary(counts)}" + (f" — error: {counts['error']}" if counts.get("error")
-                                                          else ""))
+        click.echo(
+            f"  {calendar}: {_summary(counts)}" + (f" — error: {counts['error']}" if counts.get("error") else "")
+        )
     if result.get("error"):
         raise click.ClickException(result["error"])
 
 
 @click.command("google-auth")
-@click.option("--port", type=click.IntRange(1024, 65535), default=None,
-              help="Local port for Google's redirect (default: a free one; never the web port).")
+@click.option(
+    "--port",
+    type=click.IntRange(1024, 65535),
+    default=None,
+    help="Local port for Google's redirect (default: a free one; never the web port).",
+)
 @click.option("--no-browser", is_flag=True, help="Print the sign-in URL instead of opening a browser.")
 def google_auth_command(port: int | None, no_browser: bool) -> None:
     """Connect Google Calendar: sign in in the browser, the token is stored (mode 0600)."""
@@ -67,7 +79,9 @@ def create_demo_data_command(days_ahead: int) -> None:
     settings = current_settings()
     if source_name(settings) != "demo":
         # Demo events in "primary" would mix with the real calendar of the same id.
-        raise click.ClickException(f"calendar.source is {source_name(settings)}; demo data is only created "
-                                   "when the demo source is in use (set calendar.source: demo).")
+        raise click.ClickException(
+            f"calendar.source is {source_name(settings)}; demo data is only created "
+            "when the demo source is in use (set calendar.source: demo)."
+        )
     result = run_sync(days_ahead=days_ahead, source=DemoSource(settings.zone))
     click.echo(f"Demo data: {_summary(result)}")

@@ -47,8 +47,9 @@ BATCH = 10
 HTTP_POLLERS = 8
 HTTP_COMMANDS = 8000
 LOOP_COMMANDS = 2000
-LOOP_ROUNDS = 3  # raw and service rounds alternate and the best of each counts, so a load spike from
-                 # another process on the machine does not decide the ratio
+# Raw and service rounds alternate and the best of each counts, so a load spike from another process on the
+# machine does not decide the ratio.
+LOOP_ROUNDS = 3
 HTTP_TARGET = 1000.0
 SERVICE_FACTOR = 2.0
 
@@ -84,9 +85,16 @@ class Target:
 
 
 def make_bench_app(instance: Path, url: str):
-    return create_app({"app": {"env": "test", "instance_path": str(instance)}, "api": {"api_key": API_KEY},
-                       "calendar": {"source": "demo"}, "plugins": {"enabled": []},
-                       "database": {"url": url}, "logging": {"level": "WARNING"}})
+    return create_app(
+        {
+            "app": {"env": "test", "instance_path": str(instance)},
+            "api": {"api_key": API_KEY},
+            "calendar": {"source": "demo"},
+            "plugins": {"enabled": []},
+            "database": {"url": url},
+            "logging": {"level": "WARNING"},
+        }
+    )
 
 
 def seed(app, count: int, system_id: str = "bench") -> None:
@@ -94,9 +102,22 @@ def seed(app, count: int, system_id: str = "bench") -> None:
     from app.extensions import db
 
     now = utcnow() - timedelta(seconds=1)
-    rows = [{"system_id": system_id, "command": "NOTIFY", "parameters": {"n": n}, "status": "pending",
-             "attempts": 0, "max_attempts": 5, "available_at": now, "source_key": f"bench:{system_id}:{n}",
-             "event_title": "", "created_at": now, "updated_at": now} for n in range(count)]
+    rows = [
+        {
+            "system_id": system_id,
+            "command": "NOTIFY",
+            "parameters": {"n": n},
+            "status": "pending",
+            "attempts": 0,
+            "max_attempts": 5,
+            "available_at": now,
+            "source_key": f"bench:{system_id}:{n}",
+            "event_title": "",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n in range(count)
+    ]
     with app.app_context():
         db.session.execute(insert(Command), rows)
         db.session.commit()
@@ -136,8 +157,10 @@ def raw_sqlite(url: str) -> Iterator[Callable[[Statements], list[tuple]]]:
     def run(statements: Statements) -> list[tuple]:
         connection.execute("BEGIN IMMEDIATE")
         for sql, params in statements:
-            rows = connection.execute(sql, {key: stored_text(value) if isinstance(value, datetime) else value
-                                            for key, value in params.items()}).fetchall()
+            rows = connection.execute(
+                sql,
+                {key: stored_text(value) if isinstance(value, datetime) else value for key, value in params.items()},
+            ).fetchall()
         connection.execute("COMMIT")
         return rows
 
@@ -155,8 +178,13 @@ def raw_postgresql(url: str) -> Iterator[Callable[[Statements], list[tuple]]]:
 
     def run(statements: Statements) -> list[tuple]:
         for sql, params in statements:
-            cursor = connection.execute(sql, {key: value.replace(tzinfo=None) if isinstance(value, datetime)
-                                              else value for key, value in params.items()})
+            cursor = connection.execute(
+                sql,
+                {
+                    key: value.replace(tzinfo=None) if isinstance(value, datetime) else value
+                    for key, value in params.items()
+                },
+            )
         return cursor.fetchall() if cursor.description else []
 
     try:
@@ -175,9 +203,15 @@ def bench_raw(target: Target, name: str) -> float:
         started = time.perf_counter()
         while True:
             now = utcnow()
-            rows = run([(queue.REAP, {"now": now, "expired": LEASE_EXPIRED}),
-                        (queue.CLAIM, {"now": now, "lease_until": now + timedelta(seconds=300),
-                                       "system_id": "bench", "limit": BATCH})])
+            rows = run(
+                [
+                    (queue.REAP, {"now": now, "expired": LEASE_EXPIRED}),
+                    (
+                        queue.CLAIM,
+                        {"now": now, "lease_until": now + timedelta(seconds=300), "system_id": "bench", "limit": BATCH},
+                    ),
+                ]
+            )
             if not rows:
                 break
             for row in sorted(rows):
@@ -222,8 +256,9 @@ def http_poller(port: int, delivered: list[int], errors: list[str]) -> None:
                     errors.append(f"poll answered {response.status}")
                 return
             for command in batch["commands"]:
-                connection.request("POST", f"/api/v1/commands/{command['id']}/complete", body=b'{"ok": true}',
-                                   headers=headers)
+                connection.request(
+                    "POST", f"/api/v1/commands/{command['id']}/complete", body=b'{"ok": true}', headers=headers
+                )
                 response = connection.getresponse()
                 response.read()
                 if response.status != 200:
@@ -237,15 +272,25 @@ def bench_http(target: Target, webs: int) -> float:
     """HTTP_POLLERS pollers spread evenly over ``webs`` waitress processes sharing one database."""
     name = f"http{webs}"
     url, instance = prepared(target, name, HTTP_COMMANDS)
-    servers = [LiveServer(instance.with_name(f"{name}_web{number}"), API_KEY, with_daemon=False, database_url=url,
-                          CHRONOS__LOGGING__LEVEL="WARNING") for number in range(webs)]
+    servers = [
+        LiveServer(
+            instance.with_name(f"{name}_web{number}"),
+            API_KEY,
+            with_daemon=False,
+            database_url=url,
+            CHRONOS__LOGGING__LEVEL="WARNING",
+        )
+        for number in range(webs)
+    ]
     delivered: list[int] = []
     errors: list[str] = []
     try:
         for server in servers:
             server.start()
-        pollers = [threading.Thread(target=http_poller, args=(servers[slot % webs].port, delivered, errors))
-                   for slot in range(HTTP_POLLERS)]
+        pollers = [
+            threading.Thread(target=http_poller, args=(servers[slot % webs].port, delivered, errors))
+            for slot in range(HTTP_POLLERS)
+        ]
         started = time.perf_counter()
         for poller in pollers:
             poller.start()
@@ -266,8 +311,11 @@ def verdict(ok: bool) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", help="a PostgreSQL server to measure, as postgresql://user@host:port/db "
-                                               "(its databases bench_queue_* are made and dropped); default SQLite")
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server to measure, as postgresql://user@host:port/db "
+        "(its databases bench_queue_* are made and dropped); default SQLite",
+    )
     arguments = parser.parse_args()
     server_url = arguments.database_url
     if server_url:
@@ -289,19 +337,28 @@ def run_all(target: Target, backend: str) -> int:
         services.append(bench_service(target, f"service{round_}"))
     raw, service = max(raws), max(services)
     driver = "psycopg" if target.postgresql else "sqlite3"
-    print(f"[{backend}] raw {driver} claim loop: {raw:,.0f} commands/s (best of {LOOP_ROUNDS} x {LOOP_COMMANDS} "
-          f"commands, batches of {BATCH}, reap + claim + complete, 0 duplicates)", flush=True)
+    print(
+        f"[{backend}] raw {driver} claim loop: {raw:,.0f} commands/s (best of {LOOP_ROUNDS} x {LOOP_COMMANDS} "
+        f"commands, batches of {BATCH}, reap + claim + complete, 0 duplicates)",
+        flush=True,
+    )
     ratio = raw / service
     ok = ratio <= SERVICE_FACTOR
-    print(f"[{backend}] service layer: {service:,.0f} commands/s (best of {LOOP_ROUNDS} x {LOOP_COMMANDS} commands, "
-          f"0 duplicates); raw/service = {ratio:.2f}x, target <= {SERVICE_FACTOR:.0f}x: {verdict(ok)}", flush=True)
+    print(
+        f"[{backend}] service layer: {service:,.0f} commands/s (best of {LOOP_ROUNDS} x {LOOP_COMMANDS} commands, "
+        f"0 duplicates); raw/service = {ratio:.2f}x, target <= {SERVICE_FACTOR:.0f}x: {verdict(ok)}",
+        flush=True,
+    )
     for webs in (1, 2):
         over_http = bench_http(target, webs)
         ok_http = over_http >= HTTP_TARGET
         ok = ok and ok_http
-        print(f"[{backend}] HTTP ({webs} waitress process{'es' if webs > 1 else ''}, {HTTP_POLLERS} pollers, "
-              f"batches of {BATCH}): {over_http:,.0f} commands/s ({HTTP_COMMANDS} commands, 0 duplicates); "
-              f"target >= {HTTP_TARGET:,.0f}/s: {verdict(ok_http)}", flush=True)
+        print(
+            f"[{backend}] HTTP ({webs} waitress process{'es' if webs > 1 else ''}, {HTTP_POLLERS} pollers, "
+            f"batches of {BATCH}): {over_http:,.0f} commands/s ({HTTP_COMMANDS} commands, 0 duplicates); "
+            f"target >= {HTTP_TARGET:,.0f}/s: {verdict(ok_http)}",
+            flush=True,
+        )
     return 0 if ok else 1
 
 

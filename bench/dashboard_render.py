@@ -37,11 +37,56 @@ TARGET_MS = 50.0
 KEY = "bench-key-0123456789"
 YEARS = 5
 WORDS = [
-    "planning", "review", "standup", "design", "budget", "hiring", "launch", "retro", "sync", "dentist", "gym",
-    "dinner", "report", "roadmap", "workshop", "interview", "onboarding", "training", "demo", "backlog",
-    "release", "audit", "offsite", "lunch", "call", "customer", "partner", "vendor", "board", "quarterly",
-    "weekly", "monthly", "project", "alpha", "beta", "gamma", "delta", "sprint", "research", "analytics",
-    "marketing", "sales", "support", "security", "infra", "platform", "mobile", "web", "data", "ops",
+    "planning",
+    "review",
+    "standup",
+    "design",
+    "budget",
+    "hiring",
+    "launch",
+    "retro",
+    "sync",
+    "dentist",
+    "gym",
+    "dinner",
+    "report",
+    "roadmap",
+    "workshop",
+    "interview",
+    "onboarding",
+    "training",
+    "demo",
+    "backlog",
+    "release",
+    "audit",
+    "offsite",
+    "lunch",
+    "call",
+    "customer",
+    "partner",
+    "vendor",
+    "board",
+    "quarterly",
+    "weekly",
+    "monthly",
+    "project",
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "sprint",
+    "research",
+    "analytics",
+    "marketing",
+    "sales",
+    "support",
+    "security",
+    "infra",
+    "platform",
+    "mobile",
+    "web",
+    "data",
+    "ops",
 ]
 STAMP = "%Y-%m-%d %H:%M:%S.%f"
 SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
@@ -67,9 +112,11 @@ def insert_events(count: int, seed: int = 6) -> None:
     now = datetime.now(UTC)
     first = (now - timedelta(days=365 * YEARS // 2)).replace(hour=0, minute=0, second=0, microsecond=0)
     stamp = now.strftime(STAMP)
-    sql = ("INSERT INTO events (title, description, location, start_time, end_time, all_day, all_day_date, "
-           "timezone, calendar_id, source, external_id, attendees, tags, priority, event_type, status, problems, "
-           "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+    sql = (
+        "INSERT INTO events (title, description, location, start_time, end_time, all_day, all_day_date, "
+        "timezone, calendar_id, source, external_id, attendees, tags, priority, event_type, status, problems, "
+        "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    )
     connection = db.engine.raw_connection()
     try:
         cursor = connection.cursor()
@@ -79,9 +126,29 @@ def insert_events(count: int, seed: int = 6) -> None:
             length = timedelta(minutes=rng.choice((15, 30, 45, 60, 90, 120)))
             title = " ".join(rng.sample(words, 3) + ([COMMON_WORD] if rng.random() < COMMON_SHARE else []))
             description = " ".join(rng.choices(words, k=rng.randint(0, 10)))
-            batch.append((title, description, rng.choice(("", "Room 1", "Video call")), start.strftime(STAMP),
-                          (start + length).strftime(STAMP), 0, None, "UTC", rng.choice(("primary", "personal")),
-                          "demo", f"bench-{n}", "[]", "[]", "MEDIUM", "meeting", "scheduled", "[]", stamp, stamp))
+            batch.append(
+                (
+                    title,
+                    description,
+                    rng.choice(("", "Room 1", "Video call")),
+                    start.strftime(STAMP),
+                    (start + length).strftime(STAMP),
+                    0,
+                    None,
+                    "UTC",
+                    rng.choice(("primary", "personal")),
+                    "demo",
+                    f"bench-{n}",
+                    "[]",
+                    "[]",
+                    "MEDIUM",
+                    "meeting",
+                    "scheduled",
+                    "[]",
+                    stamp,
+                    stamp,
+                )
+            )
             if len(batch) == 10_000 or n == count - 1:
                 cursor.executemany(sql, batch)
                 connection.commit()
@@ -116,9 +183,14 @@ def main() -> int:
     parser.add_argument("--no-freeze", action="store_true", help="leave the garbage collector as it is")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"app": {"env": "test", "instance_path": str(Path(tmp) / "instance")},
-                          "api": {"api_key": KEY}, "calendar": {"source": "demo"},
-                          "logging": {"level": "WARNING"}})
+        app = create_app(
+            {
+                "app": {"env": "test", "instance_path": str(Path(tmp) / "instance")},
+                "api": {"api_key": KEY},
+                "calendar": {"source": "demo"},
+                "logging": {"level": "WARNING"},
+            }
+        )
         with app.app_context():
             began = time.perf_counter()
             insert_events(args.events)
@@ -135,8 +207,11 @@ def main() -> int:
         searches = [search_line(client, word, args.runs) for word in (TYPICAL_WORD, COMMON_WORD)]
         in_week = re.search(r"(\d+) events? this week", client.get("/calendar/week").text).group(1)
         baseline = timed(app.test_client(), "/login", args.runs, "Sign in")  # signed out: the page renders
-        lines = [(f"week view, full page ({in_week} events)", week, TARGET_MS), *searches,
-                 ("baseline: login page", baseline, None)]
+        lines = [
+            (f"week view, full page ({in_week} events)", week, TARGET_MS),
+            *searches,
+            ("baseline: login page", baseline, None),
+        ]
         for name, samples, target in lines:
             print(summary(name, samples, target))
         return 0 if all(p95(samples) < target for _, samples, target in lines if target) else 1

@@ -59,8 +59,10 @@ WARM_UP = 20
 COUNTER = ThreadPoolExecutor(max_workers=1)
 # Changes whenever generated_rows would make other rows (part of the PostgreSQL database's name).
 GENERATOR = "zipf-5000-v1"
-COLUMNS = ("title, description, location, start_time, end_time, all_day, all_day_date, timezone, calendar_id, "
-           "source, external_id, attendees, tags, priority, event_type, status, problems, created_at, updated_at")
+COLUMNS = (
+    "title, description, location, start_time, end_time, all_day, all_day_date, timezone, calendar_id, "
+    "source, external_id, attendees, tags, priority, event_type, status, problems, created_at, updated_at"
+)
 
 
 def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
@@ -88,9 +90,27 @@ def generated_rows(count: int, seed: int = 7) -> Iterator[tuple[object, ...]]:
         length = timedelta(days=rng.randint(1, 14)) if long else timedelta(minutes=rng.choice((15, 30, 45, 60, 90)))
         title = " ".join(rng.choices(words, cum_weights=weights, k=rng.randint(2, 5)))
         description = " ".join(rng.choices(words, cum_weights=weights, k=rng.randint(0, 12)))
-        yield (title, description, "", start.strftime(STAMP), (start + length).strftime(STAMP), 0, None,
-               "UTC", rng.choice(("primary", "work", "local")), "local", None, "[]", "[]", "MEDIUM",
-               "meeting", "scheduled", "[]", now, now)
+        yield (
+            title,
+            description,
+            "",
+            start.strftime(STAMP),
+            (start + length).strftime(STAMP),
+            0,
+            None,
+            "UTC",
+            rng.choice(("primary", "work", "local")),
+            "local",
+            None,
+            "[]",
+            "[]",
+            "MEDIUM",
+            "meeting",
+            "scheduled",
+            "[]",
+            now,
+            now,
+        )
 
 
 def generate(db_path: Path, count: int) -> None:
@@ -120,6 +140,7 @@ def cached(db_path: Path, count: int) -> bool:
     try:
         names = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         from app.models import Event
+
         wanted = {index.name for index in Event.__table__.indexes}
         # The search index needs no check: opening the app rebuilds one of an earlier definition.
         return wanted <= names and con.execute("SELECT count(*) FROM events").fetchone()[0] == count
@@ -132,13 +153,16 @@ def cached(db_path: Path, count: int) -> bool:
 def percentiles(samples: list[float]) -> tuple[float, float, float]:
     """p50, p99 and p90 of samples in ms."""
     samples = sorted(samples)
+
     def rank(share: float) -> float:
         return samples[min(len(samples) - 1, int(len(samples) * share))]
+
     return statistics.median(samples), rank(0.99), rank(0.90)
 
 
-def interleaved(runs: int, service: Callable[[int], object], raw: Callable[[int], object]
-                ) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+def interleaved(
+    runs: int, service: Callable[[int], object], raw: Callable[[int], object]
+) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
     """p50/p99 in ms of the service and of raw SQL, called in alternating order after a warm-up."""
     for n in range(WARM_UP):
         service(n)
@@ -155,11 +179,15 @@ def interleaved(runs: int, service: Callable[[int], object], raw: Callable[[int]
 # The statements the service issues for a window page on SQLite: the counts of events carried over from before
 # the window (their start bounded below by the longest event) and of events starting inside it, then one read
 # of the page, each set's slice taken in index order.
-RAW_FLOOR = ("strftime('%Y-%m-%d %H:%M:%f', julianday(:lo) - "
-             "(SELECT max(julianday(end_time) - julianday(start_time)) FROM events) - 1.0 / 86400)")
+RAW_FLOOR = (
+    "strftime('%Y-%m-%d %H:%M:%f', julianday(:lo) - "
+    "(SELECT max(julianday(end_time) - julianday(start_time)) FROM events) - 1.0 / 86400)"
+)
 RAW_CARRIED = f"SELECT id FROM events WHERE start_time < :lo AND end_time > :lo AND start_time >= {RAW_FLOOR}"  # noqa: S608
-RAW_COUNTS = (f"SELECT (SELECT count(*) FROM events WHERE id IN ({RAW_CARRIED})), "  # noqa: S608
-              "(SELECT count(*) FROM events WHERE start_time >= :lo AND start_time < :hi)")
+RAW_COUNTS = (
+    f"SELECT (SELECT count(*) FROM events WHERE id IN ({RAW_CARRIED})), "  # noqa: S608
+    "(SELECT count(*) FROM events WHERE start_time >= :lo AND start_time < :hi)"
+)
 RAW_PAGE = f"""
 SELECT * FROM events
 WHERE id IN (SELECT id FROM events WHERE id IN ({RAW_CARRIED}) ORDER BY start_time, id LIMIT :carried)
@@ -197,10 +225,14 @@ class SQLiteRaw:
         def next_term(low: str, high: str) -> str | None:
             row = self.raw.execute(search_sqlite.NEXT_TERM_SQL, {"low": low, "high": high}).fetchone()
             return row[0] if row else None
+
         match = search_sqlite.match_expression(text, next_term)
         newest = [row[0] for row in self.raw.execute(RAW_NEWEST, {"match": match, "limit": search.RANK_LIMIT})]
-        count = COUNTER.submit(lambda: self.beside.execute(RAW_COUNT, {"match": match}).fetchone()[0]) \
-            if len(newest) >= search.RANK_LIMIT else None
+        count = (
+            COUNTER.submit(lambda: self.beside.execute(RAW_COUNT, {"match": match}).fetchone()[0])
+            if len(newest) >= search.RANK_LIMIT
+            else None
+        )
         # Page 1 of 100 rows always fits in the ranked set (RANK_LIMIT >= 100), as in the service.
         rows = self.raw.execute(RAW_RANKED, {"match": match, "lowest": newest[-1]}).fetchall() if newest else []
         return rows, count.result() if count else len(newest)
@@ -210,10 +242,14 @@ class SQLiteRaw:
 # expression index), the page is the union of each set's slice; search filters with the GIN-indexed
 # search_vector and ranks with ts_rank.
 PG_COLUMNS = ", ".join(column.name for column in Event.__table__.c)
-PG_CARRIED = ("SELECT id FROM events WHERE start_time < %(lo)s AND end_time > %(lo)s AND start_time >= "
-              "%(lo)s - (SELECT max(end_time - start_time) FROM events)")
-PG_COUNTS = (f"SELECT ({PG_CARRIED.replace('SELECT id', 'SELECT count(*)')}), "  # noqa: S608
-             "(SELECT count(*) FROM events WHERE start_time >= %(lo)s AND start_time < %(hi)s)")
+PG_CARRIED = (
+    "SELECT id FROM events WHERE start_time < %(lo)s AND end_time > %(lo)s AND start_time >= "
+    "%(lo)s - (SELECT max(end_time - start_time) FROM events)"
+)
+PG_COUNTS = (
+    f"SELECT ({PG_CARRIED.replace('SELECT id', 'SELECT count(*)')}), "  # noqa: S608
+    "(SELECT count(*) FROM events WHERE start_time >= %(lo)s AND start_time < %(hi)s)"
+)
 PG_PAGE = f"""
 SELECT {PG_COLUMNS} FROM events WHERE id IN (
 ({PG_CARRIED} ORDER BY start_time, id LIMIT %(carried)s)
@@ -252,8 +288,11 @@ class PostgresRaw:
         required, ranking = search_postgresql.expression(search_words(text))
         params = {"required": required, "ranking": ranking, "limit": search.RANK_LIMIT}
         newest = [row[0] for row in self.raw.execute(PG_NEWEST, params)]
-        count = COUNTER.submit(lambda: self.beside.execute(PG_COUNT, params).fetchone()[0]) \
-            if len(newest) >= search.RANK_LIMIT else None
+        count = (
+            COUNTER.submit(lambda: self.beside.execute(PG_COUNT, params).fetchone()[0])
+            if len(newest) >= search.RANK_LIMIT
+            else None
+        )
         rows = self.raw.execute(PG_RANKED, {**params, "newest": newest}).fetchall() if newest else []
         return rows, count.result() if count else len(newest)
 
@@ -270,15 +309,23 @@ def postgres_database(server_url: str, count: int) -> str:
 
 
 # Built again after the COPY: building an index once is far cheaper than keeping it up row by row.
-PG_LOAD_INDEXES = ("ix_events_search", "ix_events_span", "ix_events_start", "ix_events_start_end", "ix_events_end",
-                   "ix_events_calendar_id")
+PG_LOAD_INDEXES = (
+    "ix_events_search",
+    "ix_events_span",
+    "ix_events_start",
+    "ix_events_start_end",
+    "ix_events_end",
+    "ix_events_calendar_id",
+)
 
 
 def fill_postgres(url: str, count: int) -> None:
     """Load `count` generated events with COPY in one transaction, so a broken run leaves no half table."""
     with psycopg.connect(url) as connection:
-        definitions = [connection.execute("SELECT pg_get_indexdef(%s::regclass)", (name,)).fetchone()[0]
-                       for name in PG_LOAD_INDEXES]
+        definitions = [
+            connection.execute("SELECT pg_get_indexdef(%s::regclass)", (name,)).fetchone()[0]
+            for name in PG_LOAD_INDEXES
+        ]
         connection.execute("SET LOCAL maintenance_work_mem = '1GB'")
         connection.execute("TRUNCATE events CASCADE")
         for name in PG_LOAD_INDEXES:
@@ -318,10 +365,13 @@ def remembered_searches(raw: SQLiteRaw | PostgresRaw, rng: random.Random, count:
 def report(name: str, service: tuple[float, float, float], raw: tuple[float, float, float], target: float) -> bool:
     within = service[1] <= FACTOR * raw[1]
     fast = service[1] < target
-    print(f"{name}: service p50 {service[0]:.1f} ms p99 {service[1]:.1f} ms (p90 {service[2]:.1f}) | raw SQL "
-          f"p50 {raw[0]:.1f} ms p99 {raw[1]:.1f} ms (p90 {raw[2]:.1f}) | p99 < {target:g} ms: "
-          f"{'PASS' if fast else 'FAIL'} | p99 <= {FACTOR:g}x raw "
-          f"({service[1] / raw[1]:.2f}x): {'PASS' if within else 'FAIL'}", flush=True)
+    print(
+        f"{name}: service p50 {service[0]:.1f} ms p99 {service[1]:.1f} ms (p90 {service[2]:.1f}) | raw SQL "
+        f"p50 {raw[0]:.1f} ms p99 {raw[1]:.1f} ms (p90 {raw[2]:.1f}) | p99 < {target:g} ms: "
+        f"{'PASS' if fast else 'FAIL'} | p99 <= {FACTOR:g}x raw "
+        f"({service[1] / raw[1]:.2f}x): {'PASS' if within else 'FAIL'}",
+        flush=True,
+    )
     return within and fast
 
 
@@ -334,8 +384,15 @@ def prepared(args: argparse.Namespace) -> tuple[object, SQLiteRaw | PostgresRaw]
     else:
         args.db.parent.mkdir(parents=True, exist_ok=True)
         url, instance = f"sqlite:///{args.db}", args.db.parent
-    app = create_app({"app": {"env": "test", "instance_path": str(instance)}, "api": {"api_key": "bench-key-0123"},
-                      "database": {"url": url}, "calendar": {"source": "demo"}, "logging": {"level": "WARNING"}})
+    app = create_app(
+        {
+            "app": {"env": "test", "instance_path": str(instance)},
+            "api": {"api_key": "bench-key-0123"},
+            "database": {"url": url},
+            "calendar": {"source": "demo"},
+            "logging": {"level": "WARNING"},
+        }
+    )
     if args.database_url:
         if not postgres_cached(url, args.events):
             fill_postgres(url, args.events)
@@ -371,26 +428,38 @@ def main() -> None:
     words, _weights = vocabulary(random.Random(1))
     remembered = remembered_searches(raw, rng, size)
     common = [search_text(rng.sample(words[:20], 2)) for _ in range(size)]
-    print(f"{'PostgreSQL' if args.database_url else 'SQLite'}: {args.events} events, {args.runs} runs per query "
-          f"after {WARM_UP} warm-up; searches rank at most {search.RANK_LIMIT} matches (the newest stored), "
-          "total_count counts all", flush=True)
+    print(
+        f"{'PostgreSQL' if args.database_url else 'SQLite'}: {args.events} events, {args.runs} runs per query "
+        f"after {WARM_UP} warm-up; searches rank at most {search.RANK_LIMIT} matches (the newest stored), "
+        "total_count counts all",
+        flush=True,
+    )
 
     def service(call: Callable[[int], object]) -> Callable[[int], object]:
         def run(n: int) -> object:
             result = call(n)
             db.session.remove()  # as at the end of an API request
             return result
+
         return run
 
     results = []
     with app.app_context():
-        window = interleaved(args.runs, service(lambda n: event_service.list_events(anchor=anchors[n], range_days=7)),
-                             lambda n: raw.window(anchors[n]))
+        window = interleaved(
+            args.runs,
+            service(lambda n: event_service.list_events(anchor=anchors[n], range_days=7)),
+            lambda n: raw.window(anchors[n]),
+        )
         results.append(report("7-day window, page of 100", *window, WINDOW_TARGET_MS))
-        for name, texts in (("ranked 2-word search, words of a stored event", remembered),
-                            ("ranked 2-word search, two of the 20 commonest words", common)):
-            measured = interleaved(args.runs, service(lambda n, texts=texts: event_service.list_events(
-                q=texts[n], range_days=-1, direction="all")), lambda n, texts=texts: raw.search(texts[n]))
+        for name, texts in (
+            ("ranked 2-word search, words of a stored event", remembered),
+            ("ranked 2-word search, two of the 20 commonest words", common),
+        ):
+            measured = interleaved(
+                args.runs,
+                service(lambda n, texts=texts: event_service.list_events(q=texts[n], range_days=-1, direction="all")),
+                lambda n, texts=texts: raw.search(texts[n]),
+            )
             results.append(report(name, *measured, SEARCH_TARGET_MS))
     print(f"{'ALL PASS' if all(results) else 'SOME FAIL'} in {time.perf_counter() - began:.0f} s", flush=True)
 

@@ -28,15 +28,26 @@ def seed(start: datetime) -> None:
         for n in range(EVENTS):
             day = rng.randrange(DAYS)
             begin = start + timedelta(days=day, hours=rng.randrange(7, 19), minutes=15 * rng.randrange(4))
-            session.add(Event(title=f"Event {n}", start_time=begin,
-                              end_time=begin + timedelta(minutes=15 * rng.randrange(1, 9)),
-                              event_type=rng.choice(kinds), tags=["flexible"] if rng.random() < 0.1 else []))
+            session.add(
+                Event(
+                    title=f"Event {n}",
+                    start_time=begin,
+                    end_time=begin + timedelta(minutes=15 * rng.randrange(1, 9)),
+                    event_type=rng.choice(kinds),
+                    tags=["flexible"] if rng.random() < 0.1 else [],
+                )
+            )
 
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"app": {"env": "test", "instance_path": folder}, "api": {"api_key": "bench-key-123"},
-                          "calendar": {"source": "demo"}})
+        app = create_app(
+            {
+                "app": {"env": "test", "instance_path": folder},
+                "api": {"api_key": "bench-key-123"},
+                "calendar": {"source": "demo"},
+            }
+        )
         with app.app_context():
             now = datetime.now(UTC).replace(second=0, microsecond=0)
             seed(now)
@@ -47,8 +58,10 @@ def main() -> int:
     for item in result["suggestions"]:
         counts[item["type"]] = counts.get(item["type"], 0) + 1
     verdict = "PASS" if elapsed < TARGET_SECONDS else "FAIL"
-    print(f"optimizer: {EVENTS} events over {DAYS} days -> {len(result['suggestions'])} suggestions "
-          f"{counts} in {elapsed:.3f} s (target < {TARGET_SECONDS:.1f} s) {verdict}")
+    print(
+        f"optimizer: {EVENTS} events over {DAYS} days -> {len(result['suggestions'])} suggestions "
+        f"{counts} in {elapsed:.3f} s (target < {TARGET_SECONDS:.1f} s) {verdict}"
+    )
     return 0 if elapsed < TARGET_SECONDS else 1
 
 

@@ -41,16 +41,21 @@ API_KEY = "bench-key-0123456789"
 
 def resource(n: int, start: datetime) -> dict:
     begin = start + timedelta(minutes=30 * (n % 5000))
-    return {"summary": f"Bench event {n}", "description": "Quarterly planning and review", "location": "Room 1",
-            "start": {"dateTime": begin.strftime("%Y-%m-%dT%H:%M:%SZ"), "timeZone": "UTC"},
-            "end": {"dateTime": (begin + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ"), "timeZone": "UTC"}}
+    return {
+        "summary": f"Bench event {n}",
+        "description": "Quarterly planning and review",
+        "location": "Room 1",
+        "start": {"dateTime": begin.strftime("%Y-%m-%dT%H:%M:%SZ"), "timeZone": "UTC"},
+        "end": {"dateTime": (begin + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ"), "timeZone": "UTC"},
+    }
 
 
 def sync_state(engine: Engine) -> tuple[str | None, str | None]:
     try:
         with engine.connect() as connection:
             row = connection.execute(
-                text("SELECT status, last_counts FROM sync_state WHERE calendar_id = 'primary'")).fetchone()
+                text("SELECT status, last_counts FROM sync_state WHERE calendar_id = 'primary'")
+            ).fetchone()
     except Exception:  # the daemon has not made its tables yet
         return None, None
     if row is None:
@@ -61,8 +66,9 @@ def sync_state(engine: Engine) -> tuple[str | None, str | None]:
 
 def job_row(engine: Engine, job_id: int) -> tuple[str, dict]:
     with engine.connect() as connection:
-        status, result = connection.execute(text("SELECT status, result FROM sync_jobs WHERE id = :id"),
-                                            {"id": job_id}).one()
+        status, result = connection.execute(
+            text("SELECT status, result FROM sync_jobs WHERE id = :id"), {"id": job_id}
+        ).one()
     return status, json.loads(result) if isinstance(result, str) else result
 
 
@@ -89,12 +95,19 @@ def bench_daemon(work: Path, fake: FakeGoogle, database_url: str | None) -> tupl
     token = work / "token.json"
     token.write_text(json.dumps(fake.token_info()))
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHRONOS")}
-    env.update({"CHRONOS_INSTANCE_PATH": str(instance), "CHRONOS_API_KEY": API_KEY, "CHRONOS_LOG_LEVEL": "WARNING",
-                "CHRONOS_CALENDAR_SOURCE": "google", "CHRONOS__CALENDAR__TOKEN_FILE": str(token),
-                "CHRONOS__CALENDAR__GOOGLE__API_ENDPOINT": fake.api_endpoint,
-                "CHRONOS__CALENDAR__GOOGLE__TOKEN_URI": fake.token_uri,
-                "CHRONOS__SCHEDULER__SYNC_INTERVAL_MINUTES": "1440",
-                "CHRONOS__SCHEDULER__JOB_POLL_SECONDS": "0.05"})
+    env.update(
+        {
+            "CHRONOS_INSTANCE_PATH": str(instance),
+            "CHRONOS_API_KEY": API_KEY,
+            "CHRONOS_LOG_LEVEL": "WARNING",
+            "CHRONOS_CALENDAR_SOURCE": "google",
+            "CHRONOS__CALENDAR__TOKEN_FILE": str(token),
+            "CHRONOS__CALENDAR__GOOGLE__API_ENDPOINT": fake.api_endpoint,
+            "CHRONOS__CALENDAR__GOOGLE__TOKEN_URI": fake.token_uri,
+            "CHRONOS__SCHEDULER__SYNC_INTERVAL_MINUTES": "1440",
+            "CHRONOS__SCHEDULER__JOB_POLL_SECONDS": "0.05",
+        }
+    )
     url = database_url or f"sqlite:///{instance / 'chronos.db'}"
     env["CHRONOS_DATABASE_URL"] = url
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
@@ -108,10 +121,13 @@ def bench_daemon(work: Path, fake: FakeGoogle, database_url: str | None) -> tupl
         for n in range(CHANGES):
             fake.update_event("primary", f"evt{n + 1}", summary=f"Changed {n}")
         with engine.begin() as connection:  # the row the web process writes for POST /api/v1/sync/calendar
-            job_id = connection.execute(text(
-                "INSERT INTO sync_jobs (status, days_ahead, force_refresh, requested_by, result, requested_at) "
-                "VALUES ('queued', 7, :no, 'bench', '{}', :now) RETURNING id"),
-                {"no": False, "now": datetime.now(UTC).replace(tzinfo=None)}).scalar_one()
+            job_id = connection.execute(
+                text(
+                    "INSERT INTO sync_jobs (status, days_ahead, force_refresh, requested_by, result, requested_at) "
+                    "VALUES ('queued', 7, :no, 'bench', '{}', :now) RETURNING id"
+                ),
+                {"no": False, "now": datetime.now(UTC).replace(tzinfo=None)},
+            ).scalar_one()
         asked = time.monotonic()
         wait_for(lambda: job_row(engine, job_id)[0] in ("succeeded", "failed"), 120, process)
         incremental = time.monotonic() - asked  # includes the daemon's pick-up delay
@@ -127,9 +143,17 @@ def bench_daemon(work: Path, fake: FakeGoogle, database_url: str | None) -> tupl
 
 def raw_rows() -> list[tuple]:
     start = datetime.now(UTC)
-    return [(resource(n, start)["summary"], "Quarterly planning and review", "Room 1",
-             (start + timedelta(minutes=30 * (n % 5000))).replace(tzinfo=None), "primary", f"evt{n}")
-            for n in range(EVENTS)]
+    return [
+        (
+            resource(n, start)["summary"],
+            "Quarterly planning and review",
+            "Room 1",
+            (start + timedelta(minutes=30 * (n % 5000))).replace(tzinfo=None),
+            "primary",
+            f"evt{n}",
+        )
+        for n in range(EVENTS)
+    ]
 
 
 def bench_raw(work: Path) -> float:
@@ -137,12 +161,17 @@ def bench_raw(work: Path) -> float:
     rows = [(*row[:3], row[3].isoformat(" "), *row[4:]) for row in raw_rows()]
     connection = sqlite3.connect(work / "raw.db")
     connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, title TEXT, description TEXT, location TEXT, "
-                       "start_time TEXT, calendar_id TEXT, external_id TEXT, UNIQUE (calendar_id, external_id))")
+    connection.execute(
+        "CREATE TABLE events (id INTEGER PRIMARY KEY, title TEXT, description TEXT, location TEXT, "
+        "start_time TEXT, calendar_id TEXT, external_id TEXT, UNIQUE (calendar_id, external_id))"
+    )
     began = time.perf_counter()
     with connection:
-        connection.executemany("INSERT INTO events (title, description, location, start_time, calendar_id, "
-                               "external_id) VALUES (?, ?, ?, ?, ?, ?)", rows)
+        connection.executemany(
+            "INSERT INTO events (title, description, location, start_time, calendar_id, "
+            "external_id) VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
     elapsed = time.perf_counter() - began
     connection.close()
     return EVENTS / elapsed
@@ -152,14 +181,19 @@ def bench_raw_postgres(url: str) -> float:
     """The same rows with one psycopg executemany (pipelined) into a bare table of the bench database."""
     rows = raw_rows()
     with psycopg.connect(url) as connection:
-        connection.execute("CREATE TABLE bench_raw_events (id SERIAL PRIMARY KEY, title TEXT, description TEXT, "
-                           "location TEXT, start_time TIMESTAMP, calendar_id TEXT, external_id TEXT, "
-                           "UNIQUE (calendar_id, external_id))")
+        connection.execute(
+            "CREATE TABLE bench_raw_events (id SERIAL PRIMARY KEY, title TEXT, description TEXT, "
+            "location TEXT, start_time TIMESTAMP, calendar_id TEXT, external_id TEXT, "
+            "UNIQUE (calendar_id, external_id))"
+        )
         connection.commit()
         began = time.perf_counter()
         with connection.cursor() as cursor:
-            cursor.executemany("INSERT INTO bench_raw_events (title, description, location, start_time, "
-                               "calendar_id, external_id) VALUES (%s, %s, %s, %s, %s, %s)", rows)
+            cursor.executemany(
+                "INSERT INTO bench_raw_events (title, description, location, start_time, "
+                "calendar_id, external_id) VALUES (%s, %s, %s, %s, %s, %s)",
+                rows,
+            )
         connection.commit()
         elapsed = time.perf_counter() - began
         connection.execute("DROP TABLE bench_raw_events")
@@ -182,8 +216,11 @@ def drop_database(server_url: str, url: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", help="a PostgreSQL server (postgresql://user@host:port/db) to run on; "
-                        "default: a SQLite file in a temporary folder")
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server (postgresql://user@host:port/db) to run on; "
+        "default: a SQLite file in a temporary folder",
+    )
     server_url = parser.parse_args().database_url
     database_url = scratch_database(server_url) if server_url else None
     fake = FakeGoogle(page_size=2500).start()
@@ -201,11 +238,14 @@ def main() -> int:
             drop_database(server_url, database_url)
     ok_full, ok_incr, ok_rss = full >= FULL_TARGET, incremental < INCREMENTAL_TARGET, rss < RSS_TARGET_MB
     backend = "postgresql" if database_url else "sqlite"
-    print(f"sync ({backend}): full {EVENTS:,} events {full:,.0f}/s (target >= {FULL_TARGET:,.0f}: "
-          f"{'PASS' if ok_full else 'FAIL'}); "
-          f"incremental {CHANGES} changes {incremental:.2f} s (target < {INCREMENTAL_TARGET:.0f} s: "
-          f"{'PASS' if ok_incr else 'FAIL'}); daemon peak RSS {rss:.0f} MB (target < {RSS_TARGET_MB:.0f}: "
-          f"{'PASS' if ok_rss else 'FAIL'}); raw bulk insert {raw:,.0f} rows/s", flush=True)
+    print(
+        f"sync ({backend}): full {EVENTS:,} events {full:,.0f}/s (target >= {FULL_TARGET:,.0f}: "
+        f"{'PASS' if ok_full else 'FAIL'}); "
+        f"incremental {CHANGES} changes {incremental:.2f} s (target < {INCREMENTAL_TARGET:.0f} s: "
+        f"{'PASS' if ok_incr else 'FAIL'}); daemon peak RSS {rss:.0f} MB (target < {RSS_TARGET_MB:.0f}: "
+        f"{'PASS' if ok_rss else 'FAIL'}); raw bulk insert {raw:,.0f} rows/s",
+        flush=True,
+    )
     return 0 if ok_full and ok_incr and ok_rss else 1
 
 

@@ -33,16 +33,23 @@ def claim(name: str, every_seconds: float, now: datetime | None = None) -> bool:
     now = now or utcnow()
     insert = (sqlite if db.engine.dialect.name == "sqlite" else postgresql).insert
     with write_transaction() as session:
-        session.execute(insert(JobRecord).values(name=name, runs=0, failures=0, last_status="never")
-                        .on_conflict_do_nothing(index_elements=["name"]))
-        started, finished = session.execute(select(JobRecord.last_started_at, JobRecord.last_finished_at)
-                                            .where(JobRecord.name == name)).one()
+        session.execute(
+            insert(JobRecord)
+            .values(name=name, runs=0, failures=0, last_status="never")
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+        started, finished = session.execute(
+            select(JobRecord.last_started_at, JobRecord.last_finished_at).where(JobRecord.name == name)
+        ).one()
         if not _due(started, finished, every_seconds, now):
             return False
         seen = JobRecord.last_started_at.is_(None) if started is None else JobRecord.last_started_at == started
-        taken = session.execute(update(JobRecord).where(JobRecord.name == name, seen)
-                                .values(last_started_at=now, last_finished_at=None)
-                                .returning(JobRecord.name)).first()
+        taken = session.execute(
+            update(JobRecord)
+            .where(JobRecord.name == name, seen)
+            .values(last_started_at=now, last_finished_at=None)
+            .returning(JobRecord.name)
+        ).first()
     return taken is not None
 
 
@@ -64,6 +71,7 @@ def finish(name: str, now: datetime | None = None) -> None:
 
 def once_per_interval(name: str, every_seconds: float, func: Callable[[], object]) -> Callable[[], object]:
     """Wrap a scheduled job so that of all daemons only one runs it per interval (the others skip: False)."""
+
     def run() -> object:
         if not claim(name, every_seconds):
             return False

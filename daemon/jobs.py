@@ -26,8 +26,10 @@ def default_jobs(settings: Settings) -> list[tuple[float, Callable[[], object], 
     safe to run in every daemon (claims, leases and locks keep their work apart).
     """
     every_sync = settings.scheduler.sync_interval_minutes * 60
-    once = [(every_sync, sync_jobs.run_scheduled_sync, "scheduled_sync"),
-            *planning_jobs.scheduled_jobs(settings)]  # only the planning jobs enabled in settings.planning
+    once = [
+        (every_sync, sync_jobs.run_scheduled_sync, "scheduled_sync"),
+        *planning_jobs.scheduled_jobs(settings),
+    ]  # only the planning jobs enabled in settings.planning
     return [
         (settings.scheduler.job_poll_seconds, sync_jobs.run_next_queued_job, "sync_requests"),
         *[(every, intervals.once_per_interval(name, every, func), name) for every, func, name in once],

@@ -62,12 +62,16 @@ class Daemon:
     def loop(self) -> int:
         # The first beat lands before any job runs, so other daemons see this one alive before it claims work.
         with self.app.app_context():
-            jobs.run_recorded("heartbeat", lambda: jobs.heartbeat(self.started_at,
-                                                                  self.settings.scheduler.heartbeat_seconds))
+            jobs.run_recorded(
+                "heartbeat", lambda: jobs.heartbeat(self.started_at, self.settings.scheduler.heartbeat_seconds)
+            )
         beat = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
         beat.start()
-        log.info("daemon started (pid %s); jobs: %s", os.getpid(),
-                 ", ".join(sorted({job.job_func.args[0] for job in self.scheduler.jobs})))
+        log.info(
+            "daemon started (pid %s); jobs: %s",
+            os.getpid(),
+            ", ".join(sorted({job.job_func.args[0] for job in self.scheduler.jobs})),
+        )
         self.scheduler.run_all()
         while not self.stop_event.is_set():
             self.scheduler.run_pending()

@@ -28,7 +28,8 @@ class TemporaryError(Exception):
 def api(method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     """One JSON request to the Chronos API with the bearer key; returns the decoded answer."""
     request = urllib.request.Request(  # noqa: S310 - the configured Chronos server
-        f"{BASE_URL}/api/v1{path}", method=method,
+        f"{BASE_URL}/api/v1{path}",
+        method=method,
         data=None if body is None else json.dumps(body).encode(),
         headers={"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"},
     )

@@ -28,8 +28,7 @@ def _run(connection: Connection) -> None:
     # proposes exactly the changes that check would report.
     from app.schema import AUTOGENERATE_OPTIONS, expected_comparison_warnings_silenced
 
-    context.configure(connection=connection, target_metadata=db.metadata, render_as_batch=True,
-                      **AUTOGENERATE_OPTIONS)
+    context.configure(connection=connection, target_metadata=db.metadata, render_as_batch=True, **AUTOGENERATE_OPTIONS)
     with expected_comparison_warnings_silenced():
         context.run_migrations()
 

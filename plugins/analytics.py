@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from app.plugins import EventData, PluginContext
 
-MEETING_WORDS = re.compile(r"\b(meeting|call|sync|standup|stand-up|1:1|one-on-one|interview|review|workshop)\b",
-                           re.IGNORECASE)
+MEETING_WORDS = re.compile(
+    r"\b(meeting|call|sync|standup|stand-up|1:1|one-on-one|interview|review|workshop)\b", re.IGNORECASE
+)
 FOCUS_WORDS = re.compile(r"\b(focus|deep work|write|writing|study|research|coding|plan|planning)\b", re.IGNORECASE)
 
 

@@ -17,8 +17,12 @@ TEST_KEY = "test-key-0123456789"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--database", default="sqlite", choices=databases.BACKENDS,
-                     help="the database backend every test runs on (a private PostgreSQL server is started)")
+    parser.addoption(
+        "--database",
+        default="sqlite",
+        choices=databases.BACKENDS,
+        help="the database backend every test runs on (a private PostgreSQL server is started)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -26,8 +30,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if backend == "postgresql" and databases.postgres_bin_dir() is None:
         if os.environ.get("CI") == "true":
             raise pytest.UsageError("PostgreSQL's server programs are missing (apt-get install postgresql)")
-        pytest.exit("PostgreSQL is not installed here: the PostgreSQL pass is skipped "
-                    "(install Debian's postgresql package to run it)", returncode=0)
+        pytest.exit(
+            "PostgreSQL is not installed here: the PostgreSQL pass is skipped "
+            "(install Debian's postgresql package to run it)",
+            returncode=0,
+        )
     databases.current = databases.Databases(backend).start()
 
 

@@ -62,12 +62,24 @@ class PostgresCluster:
     def start(self) -> PostgresCluster:
         if self.as_postgres:
             shutil.chown(self.root, "postgres")
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                  "--locale=C.UTF-8")
-        options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=400")
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "server.log"),
-                  "-w", "-t", "60", "start")
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=400"
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         self.running = True
         atexit.register(self.stop)
         return self
@@ -117,8 +129,13 @@ class Databases:
         """Bring a database to the newest revision in a child process (no app state leaks into the tests)."""
         env = {key: value for key, value in os.environ.items() if not key.startswith("CHRONOS")}
         env.update({"CHRONOS_DATABASE_URL": url, "CHRONOS_INSTANCE_PATH": tempfile.mkdtemp(prefix="chronos-")})
-        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "init-db"], check=True, env=env,
-                       capture_output=True, cwd=Path(__file__).resolve().parents[1])
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "init-db"],
+            check=True,
+            env=env,
+            capture_output=True,
+            cwd=Path(__file__).resolve().parents[1],
+        )
 
     def stop(self) -> None:
         if self.cluster is not None:
@@ -153,8 +170,10 @@ def row_counts(url: str) -> dict[str, int]:
     engine = create_engine(normalised_url(url))
     try:
         with engine.connect() as connection:
-            return {table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-                    for table in db.metadata.sorted_tables}
+            return {
+                table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+                for table in db.metadata.sorted_tables
+            }
     finally:
         engine.dispose()
 

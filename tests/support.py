@@ -25,9 +25,15 @@ def free_port() -> int:
 
 def process_env(instance: Path, api_key: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHRONOS")}
-    env.update({"CHRONOS_INSTANCE_PATH": str(instance), "CHRONOS_API_KEY": api_key,
-                "CHRONOS_CALENDAR_SOURCE": "demo", "CHRONOS__SCHEDULER__HEARTBEAT_SECONDS": "1",
-                "CHRONOS__SCHEDULER__JOB_POLL_SECONDS": "0.3"})
+    env.update(
+        {
+            "CHRONOS_INSTANCE_PATH": str(instance),
+            "CHRONOS_API_KEY": api_key,
+            "CHRONOS_CALENDAR_SOURCE": "demo",
+            "CHRONOS__SCHEDULER__HEARTBEAT_SECONDS": "1",
+            "CHRONOS__SCHEDULER__JOB_POLL_SECONDS": "0.3",
+        }
+    )
     env.update(extra)
     return env
 
@@ -52,15 +58,15 @@ class LiveServer:
     The database is the one given, or a new one of the backend under test (dropped again on stop).
     """
 
-    def __init__(self, instance: Path, api_key: str, with_daemon: bool = True, database_url: str | None = None,
-                 **env: str):
+    def __init__(
+        self, instance: Path, api_key: str, with_daemon: bool = True, database_url: str | None = None, **env: str
+    ):
         self.instance = instance
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.own_database = database_url is None
         self.database_url = databases.active().new(instance) if database_url is None else database_url
-        self.env = process_env(instance, api_key, PORT=str(self.port), CHRONOS_DATABASE_URL=self.database_url,
-                               **env)
+        self.env = process_env(instance, api_key, PORT=str(self.port), CHRONOS_DATABASE_URL=self.database_url, **env)
         self.processes: list[subprocess.Popen] = []
         self.with_daemon = with_daemon
 
@@ -69,8 +75,9 @@ class LiveServer:
         self.processes.append(subprocess.Popen(web, cwd=ROOT, env=self.env, stderr=subprocess.DEVNULL))
         wait_for_http(f"{self.url}/health")
         if self.with_daemon:
-            self.processes.append(subprocess.Popen([sys.executable, "-m", "daemon"], cwd=ROOT, env=self.env,
-                                                   stderr=subprocess.DEVNULL))
+            self.processes.append(
+                subprocess.Popen([sys.executable, "-m", "daemon"], cwd=ROOT, env=self.env, stderr=subprocess.DEVNULL)
+            )
         return self
 
     def stop(self) -> None:

@@ -38,7 +38,9 @@ def init_app(app: OpenAPI) -> None:
         view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
         if view is not None and not is_public_endpoint(view) and not key_matches(bearer_token()):
             return error_response(
-                401, "unauthorized", "A valid API key is required: send 'Authorization: Bearer <key>'.",
+                401,
+                "unauthorized",
+                "A valid API key is required: send 'Authorization: Bearer <key>'.",
                 headers={"WWW-Authenticate": 'Bearer realm="chronos"'},
             )
         return check_json_body() if view is not None else None

@@ -14,8 +14,9 @@ NO_NUL = r"^[^\x00]*$"
 
 
 class SystemPath(StrictModel):
-    system_id: Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL,
-                                    description="The polling system's name.")]
+    system_id: Annotated[
+        str, Field(min_length=1, max_length=200, pattern=NO_NUL, description="The polling system's name.")
+    ]
 
 
 class CommandPath(StrictModel):

@@ -29,40 +29,49 @@ CONFLICT = {409: ErrorResponse, 404: ErrorResponse}
 @bp.get("/commands", summary="List commands (claims nothing)", responses={200: CommandPage})
 def list_commands(query: ListQuery):
     items, total = commands.list_commands(query.status, query.system_id, query.page, query.page_size)
-    return {"items": [commands.command_json(cmd) for cmd in items], "page": query.page,
-            "page_size": query.page_size, "total_count": total}
+    return {
+        "items": [commands.command_json(cmd) for cmd in items],
+        "page": query.page,
+        "page_size": query.page_size,
+        "total_count": total,
+    }
 
 
-@bp.get("/commands/<string:system_id>", summary="Claim due commands of one system",
-        responses={200: ClaimResponse})
+@bp.get("/commands/<string:system_id>", summary="Claim due commands of one system", responses={200: ClaimResponse})
 def claim_commands(path: SystemPath, query: ClaimQuery):
     """Lease up to `limit` due pending commands, oldest first; expired leases are returned first."""
     return commands.claim_commands(path.system_id, query.limit)
 
 
-@bp.post("/commands/<int:command_id>/complete", summary="Acknowledge a claimed command",
-         responses={200: CompleteResponse, **CONFLICT})
+@bp.post(
+    "/commands/<int:command_id>/complete",
+    summary="Acknowledge a claimed command",
+    responses={200: CompleteResponse, **CONFLICT},
+)
 def complete_command(path: CommandPath, body: CompleteBody):
     """processing → completed; the body (any JSON object) is stored as the result. Repeating it is a no-op."""
     return commands.complete_command(path.command_id, request.get_json(silent=True) or {})
 
 
-@bp.post("/commands/<int:command_id>/fail", summary="Report a failed command",
-         responses={200: FailResponse, **CONFLICT})
+@bp.post(
+    "/commands/<int:command_id>/fail", summary="Report a failed command", responses={200: FailResponse, **CONFLICT}
+)
 def fail_command(path: CommandPath, body: FailBody):
     """processing → pending (retry, attempts left, due after retry_after s) or failed (the dead letter)."""
     return commands.fail_command(path.command_id, body.error, body.retry, body.retry_after)
 
 
-@bp.post("/commands/<int:command_id>/retry", summary="Requeue a failed command",
-         responses={200: CommandOut, **CONFLICT})
+@bp.post(
+    "/commands/<int:command_id>/retry", summary="Requeue a failed command", responses={200: CommandOut, **CONFLICT}
+)
 def retry_command(path: CommandPath):
     """failed → pending, due now, attempts reset."""
     return commands.command_json(commands.retry_command(path.command_id))
 
 
-@bp.post("/commands/<int:command_id>/cancel", summary="Cancel a pending command",
-         responses={200: CommandOut, **CONFLICT})
+@bp.post(
+    "/commands/<int:command_id>/cancel", summary="Cancel a pending command", responses={200: CommandOut, **CONFLICT}
+)
 def cancel_command(path: CommandPath):
     """pending → cancelled."""
     return commands.command_json(commands.cancel_command(path.command_id))

@@ -13,8 +13,10 @@ from app.api.schemas import Page, PageNumber, ResourceId, StrictModel
 Priority = Literal["LOW", "MEDIUM", "HIGH", "URGENT"]
 EventType = Literal["meeting", "task", "appointment", "reminder", "block"]
 EventStatus = Literal["scheduled", "in_progress", "completed", "cancelled", "rescheduled"]
-TIME_HELP = ("RFC 3339 date-time; without an offset it is read in app.timezone. For an all-day event a date "
-             "YYYY-MM-DD (end exclusive, default the next day).")
+TIME_HELP = (
+    "RFC 3339 date-time; without an offset it is read in app.timezone. For an all-day event a date "
+    "YYYY-MM-DD (end exclusive, default the next day)."
+)
 
 
 class EventPath(StrictModel):
@@ -24,8 +26,7 @@ class EventPath(StrictModel):
 class EventListQuery(StrictModel):
     calendar: Annotated[list[str] | None, Field(description="Calendar id; repeat for several.")] = None
     anchor: Annotated[str | None, Field(description="YYYY-MM-DD; default today in app.timezone.")] = None
-    range: Annotated[int, Field(description="Days, 1-3660, or -1 for unbounded on the side(s) direction "
-                                            "names.")] = 30
+    range: Annotated[int, Field(description="Days, 1-3660, or -1 for unbounded on the side(s) direction names.")] = 30
     direction: Literal["future", "past", "all"] = "future"
     q: Annotated[str | None, Field(max_length=500, description="Full-text search; last word is a prefix.")] = None
     page: PageNumber = 1

@@ -18,21 +18,28 @@ NOT_FOUND = {404: ErrorResponse}
 def list_events(query: EventListQuery):
     """Window by overlap around `anchor`; start order (past: newest first), or relevance with `q`."""
     items, total = events.list_events(
-        calendars=query.calendar, anchor=query.anchor_date(), range_days=query.range,
-        direction=query.direction, q=query.q, page=query.page, page_size=query.page_size,
+        calendars=query.calendar,
+        anchor=query.anchor_date(),
+        range_days=query.range,
+        direction=query.direction,
+        q=query.q,
+        page=query.page,
+        page_size=query.page_size,
     )
-    return {"items": [events.event_json(item) for item in items], "page": query.page,
-            "page_size": query.page_size, "total_count": total}
+    return {
+        "items": [events.event_json(item) for item in items],
+        "page": query.page,
+        "page_size": query.page_size,
+        "total_count": total,
+    }
 
 
-@bp.post("/events", summary="Create an event (runs the plugin pipeline)",
-         responses={201: EventOut, 202: ConsumedOut})
+@bp.post("/events", summary="Create an event (runs the plugin pipeline)", responses={201: EventOut, 202: ConsumedOut})
 def create_event(body: EventBody):
     """201 with the stored event, or 202 when a plugin turned it into a command, note or link."""
     event, consumed = events.create_event(body.model_dump(exclude_unset=True))
     if consumed is not None:
-        return {"consumed": True, "plugin": consumed.plugin,
-                "result": {"kind": consumed.kind, "id": consumed.id}}, 202
+        return {"consumed": True, "plugin": consumed.plugin, "result": {"kind": consumed.kind, "id": consumed.id}}, 202
     return events.event_json(event), 201
 
 
@@ -41,22 +48,27 @@ def get_event(path: EventPath):
     return events.event_json(events.get_event(path.event_id))
 
 
-@bp.put("/events/<int:event_id>", summary="Replace an event (title, start_time, end_time required)",
-        responses={200: EventOut, **NOT_FOUND})
+@bp.put(
+    "/events/<int:event_id>",
+    summary="Replace an event (title, start_time, end_time required)",
+    responses={200: EventOut, **NOT_FOUND},
+)
 def replace_event(path: EventPath, body: EventBody):
     event = events.update_event(path.event_id, body.model_dump(exclude_unset=True), partial=False)
     return events.event_json(event)
 
 
-@bp.patch("/events/<int:event_id>", summary="Change some fields of an event",
-          responses={200: EventOut, **NOT_FOUND})
+@bp.patch("/events/<int:event_id>", summary="Change some fields of an event", responses={200: EventOut, **NOT_FOUND})
 def patch_event(path: EventPath, body: EventBody):
     event = events.update_event(path.event_id, body.model_dump(exclude_unset=True), partial=True)
     return events.event_json(event)
 
 
-@bp.delete("/events/<int:event_id>", summary="Delete an event (synced ones are deleted upstream too)",
-           responses={204: None, **NOT_FOUND})
+@bp.delete(
+    "/events/<int:event_id>",
+    summary="Delete an event (synced ones are deleted upstream too)",
+    responses={204: None, **NOT_FOUND},
+)
 def delete_event(path: EventPath):
     events.delete_event(path.event_id)
     return Response(status=204)

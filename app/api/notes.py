@@ -12,12 +12,20 @@ bp = api_blueprint("notes", "Notes and links", "What NOTE: and URL: calendar ent
 @bp.get("/notes", summary="List notes, newest first", responses={200: NotePage})
 def list_notes(query: ListQuery):
     items, total = notes.list_notes(q=query.q, page=query.page, page_size=query.page_size)
-    return {"items": [notes.note_json(item) for item in items], "page": query.page,
-            "page_size": query.page_size, "total_count": total}
+    return {
+        "items": [notes.note_json(item) for item in items],
+        "page": query.page,
+        "page_size": query.page_size,
+        "total_count": total,
+    }
 
 
 @bp.get("/urls", summary="List saved links, newest first", responses={200: UrlPage})
 def list_urls(query: ListQuery):
     items, total = notes.list_urls(q=query.q, page=query.page, page_size=query.page_size)
-    return {"items": [notes.url_json(item) for item in items], "page": query.page,
-            "page_size": query.page_size, "total_count": total}
+    return {
+        "items": [notes.url_json(item) for item in items],
+        "page": query.page,
+        "page_size": query.page_size,
+        "total_count": total,
+    }

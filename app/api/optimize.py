@@ -11,8 +11,7 @@ from app.services import planning
 bp = api_blueprint("optimize", "Optimizer", "Schedule suggestions from explained rules.")
 
 
-@bp.post("/ai/optimize", summary="Suggest (and with auto_apply, make) schedule changes",
-         responses={200: OptimizeOut})
+@bp.post("/ai/optimize", summary="Suggest (and with auto_apply, make) schedule changes", responses={200: OptimizeOut})
 def optimize(query: OptimizeQuery, body: OptimizeBody):
     """Parameters may come in the query string or the JSON body (the body wins); a dry run changes nothing."""
     given = {**query.model_dump(exclude_none=True), **body.model_dump(exclude_none=True)}

@@ -21,8 +21,13 @@ class OptimizeQuery(StrictModel):
 class OptimizeBody(StrictModel):
     """Optional JSON body; its values win over the query string."""
 
-    model_config = {"extra": "forbid", "openapi_extra": {
-        "required": False, "description": "Optional: the same parameters as the query string, which it overrides."}}
+    model_config = {
+        "extra": "forbid",
+        "openapi_extra": {
+            "required": False,
+            "description": "Optional: the same parameters as the query string, which it overrides.",
+        },
+    }
     optimization_window_days: Annotated[StrictInt, Field(ge=1, le=MAX_WINDOW_DAYS)] | None = None
     auto_apply: StrictBool | None = None
 

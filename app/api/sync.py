@@ -13,8 +13,11 @@ from app.services.sync import submit_sync
 bp = api_blueprint("sync", "Sync", "Calendar sync requests carried out by the daemon.")
 
 
-@bp.post("/sync/calendar", summary="Request a calendar sync",
-         responses={200: SyncJobOut, 202: SyncJobOut, 503: ErrorResponse})
+@bp.post(
+    "/sync/calendar",
+    summary="Request a calendar sync",
+    responses={200: SyncJobOut, 202: SyncJobOut, 503: ErrorResponse},
+)
 def request_calendar_sync(query: WaitQuery, body: SyncRequestBody):
     """202 + job (Location); with ?wait=N the finished job (200), or 202 while it still runs."""
     finished, payload = submit_sync(body.days_ahead, body.force_refresh, body.calendar_id, query.wait)

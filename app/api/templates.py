@@ -22,8 +22,14 @@ bp = api_blueprint("templates", "Templates", "Reusable event templates.")
 @bp.get("/templates", summary="List or search templates", responses={200: TemplatePage})
 def list_templates(query: TemplateQuery):
     items, total = service.list_templates(query.q, query.page, query.page_size)
-    return jsonify({"items": [service.template_json(t) for t in items], "page": query.page,
-                    "page_size": query.page_size, "total_count": total})
+    return jsonify(
+        {
+            "items": [service.template_json(t) for t in items],
+            "page": query.page,
+            "page_size": query.page_size,
+            "total_count": total,
+        }
+    )
 
 
 @bp.post("/templates", summary="Create a template", responses={201: TemplateOut})
@@ -57,5 +63,4 @@ def delete_template(path: TemplatePath):
 @bp.post("/templates/<int:template_id>/use", summary="Count one use of a template", responses={200: TemplateUseOut})
 def use_template(path: TemplatePath):
     count = service.use_template(path.template_id)
-    return jsonify({"message": "Template usage recorded.", "template_id": path.template_id,
-                    "new_usage_count": count})
+    return jsonify({"message": "Template usage recorded.", "template_id": path.template_id, "new_usage_count": count})

@@ -19,8 +19,9 @@ def check_json_body() -> Response | None:
         request._cached_json = ({}, {})  # an empty body is an empty object, so optional bodies validate
         return None
     if not request.is_json:
-        return error_response(415, "unsupported_media_type",
-                              "The request body must be JSON (Content-Type: application/json).")
+        return error_response(
+            415, "unsupported_media_type", "The request body must be JSON (Content-Type: application/json)."
+        )
     try:
         request.get_json()
     except BadRequest:
@@ -35,8 +36,11 @@ def field_name(loc: tuple) -> str:
 def validation_error_response(exc: ValidationError) -> Response:
     """422 naming each failing field; used by flask-openapi3 for query, path and body models."""
     errors = [
-        {"field": field_name(error["loc"]), "message": error["msg"].removeprefix("Value error, "),
-         "type": "unknown_field" if error["type"] == "extra_forbidden" else error["type"]}
+        {
+            "field": field_name(error["loc"]),
+            "message": error["msg"].removeprefix("Value error, "),
+            "type": "unknown_field" if error["type"] == "extra_forbidden" else error["type"],
+        }
         for error in exc.errors()
     ]
     first = errors[0]

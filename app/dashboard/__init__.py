@@ -53,16 +53,20 @@ def init_app(app: Flask) -> None:
             "logged_in": is_logged_in(),
             "default_key_in_use": current_settings().uses_default_api_key,
             "logout_form": LogoutForm(),
-            "nav_items": [(label, endpoint) for label, endpoint in NAV_ITEMS
-                          if endpoint in current_app.view_functions],
+            "nav_items": [(label, endpoint) for label, endpoint in NAV_ITEMS if endpoint in current_app.view_functions],
         }
 
 
 def render_error_page(status: int, message: str):
-    titles = {400: "Bad request", 403: "Forbidden", 404: "Page not found", 405: "Method not allowed",
-              413: "Too large", 500: "Something went wrong"}
-    return render_template("error.html", status=status, title=titles.get(status, "Error"),
-                           message=message), status
+    titles = {
+        400: "Bad request",
+        403: "Forbidden",
+        404: "Page not found",
+        405: "Method not allowed",
+        413: "Too large",
+        500: "Something went wrong",
+    }
+    return render_template("error.html", status=status, title=titles.get(status, "Error"), message=message), status
 
 
 def _htmx_script():

@@ -42,11 +42,14 @@ class TemplateForm(FlaskForm):
         if not duration.isdigit() and strict:
             raise InvalidInputError("duration_minutes", "must be a whole number of minutes from 1 to 1440")
         return {
-            "title": self.title.data or "", "description": self.description.data or "",
-            "all_day": bool(self.all_day.data), "default_time": (self.default_time.data or "").strip() or None,
+            "title": self.title.data or "",
+            "description": self.description.data or "",
+            "all_day": bool(self.all_day.data),
+            "default_time": (self.default_time.data or "").strip() or None,
             "duration_minutes": int(duration) if duration.isdigit() else duration,
             "calendar_id": (self.calendar_id.data or "").strip() or "local",
-            "tags": split_tags(self.tags.data), "author": self.author.data or "",
+            "tags": split_tags(self.tags.data),
+            "author": self.author.data or "",
         }
 
 
@@ -97,9 +100,15 @@ class EventForm(FlaskForm):
         if all_day:  # the service reads all-day times as dates
             start, end = start[:10], end[:10]
         return {
-            "title": self.title.data or "", "description": self.description.data or "",
-            "location": self.location.data or "", "calendar_id": (self.calendar_id.data or "").strip(),
-            "tags": split_tags(self.tags.data), "priority": self.priority.data,
-            "event_type": self.event_type.data, "status": self.status.data, "all_day": all_day,
-            "start_time": start or None, "end_time": end or None,
+            "title": self.title.data or "",
+            "description": self.description.data or "",
+            "location": self.location.data or "",
+            "calendar_id": (self.calendar_id.data or "").strip(),
+            "tags": split_tags(self.tags.data),
+            "priority": self.priority.data,
+            "event_type": self.event_type.data,
+            "status": self.status.data,
+            "all_day": all_day,
+            "start_time": start or None,
+            "end_time": end or None,
         }

@@ -44,9 +44,15 @@ def connect():
         flash(exc.message, "error")
         return _sync_page()
     response = redirect(url)
-    response.set_cookie(FLOW_COOKIE, _signer().dumps({"state": state, "verifier": verifier}),
-                        max_age=FLOW_SECONDS, path=url_for(".callback"), httponly=True, samesite="Lax",
-                        secure=request.is_secure)
+    response.set_cookie(
+        FLOW_COOKIE,
+        _signer().dumps({"state": state, "verifier": verifier}),
+        max_age=FLOW_SECONDS,
+        path=url_for(".callback"),
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure,
+    )
     return response
 
 
@@ -60,8 +66,13 @@ def callback():
     else:
         try:
             google_auth.finish_web_flow(
-                current_settings(), url_for(".callback", _external=True), expected_state=pending.get("state"),
-                state=request.args.get("state"), code=request.args.get("code"), code_verifier=pending.get("verifier"))
+                current_settings(),
+                url_for(".callback", _external=True),
+                expected_state=pending.get("state"),
+                state=request.args.get("state"),
+                code=request.args.get("code"),
+                code_verifier=pending.get("verifier"),
+            )
             flash("Google Calendar connected. The next sync reads your calendars.", "success")
         except DomainError as exc:
             flash(exc.message, "error")

@@ -30,8 +30,9 @@ def window_events(first_day: date, days: int, calendars: list[str] | None = None
     found: list[Event] = []
     page = 1
     while len(found) < cap:
-        items, total = events.list_events(calendars=calendars or None, anchor=first_day, range_days=days,
-                                          direction="future", page=page, page_size=500)
+        items, total = events.list_events(
+            calendars=calendars or None, anchor=first_day, range_days=days, direction="future", page=page, page_size=500
+        )
         found.extend(items)
         if len(found) >= total or not items:
             break

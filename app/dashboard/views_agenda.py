@@ -26,8 +26,14 @@ def agenda_context() -> dict[str, Any]:
     warnings: dict[str, list[dict]] = defaultdict(list)
     for warning in _warnings(events, zone):
         warnings[warning["date"]].append(warning)
-    return {"days": days, "by_day": events_by_day(events, days, zone), "warnings": warnings, "now": utcnow(),
-            "today": first, "total": len(events)}
+    return {
+        "days": days,
+        "by_day": events_by_day(events, days, zone),
+        "warnings": warnings,
+        "now": utcnow(),
+        "today": first,
+        "total": len(events),
+    }
 
 
 def _warnings(events: list, zone) -> list[dict]:
@@ -47,8 +53,12 @@ def status_context() -> dict[str, Any]:
 
     report, healthy = health_report(VERSION)
     settings = current_settings()
-    return {"report": report, "healthy": healthy, "google_connected": is_connected(settings),
-            "source": settings.calendar.source}
+    return {
+        "report": report,
+        "healthy": healthy,
+        "google_connected": is_connected(settings),
+        "source": settings.calendar.source,
+    }
 
 
 @bp.get("/status/card")

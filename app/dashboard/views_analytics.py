@@ -24,8 +24,16 @@ def analytics():
     report = analytics_service.productivity_report(days_back=days)
     peak = max((day["hours"] for day in report["hours_per_day"]), default=0) or 1
     heat_max = report["heatmap"]["max"] or 1
-    return render("dashboard/analytics.html", "dashboard/_analytics_report.html", report=report, days=days,
-                  periods=PERIODS, peak=peak, heat_max=heat_max, suggestions=planning.current_suggestions(7))
+    return render(
+        "dashboard/analytics.html",
+        "dashboard/_analytics_report.html",
+        report=report,
+        days=days,
+        periods=PERIODS,
+        peak=peak,
+        heat_max=heat_max,
+        suggestions=planning.current_suggestions(7),
+    )
 
 
 @bp.post("/analytics/suggestions/<action>")

@@ -45,11 +45,22 @@ def calendar_week():
     calendar = _calendar_arg()
     events = queries.window_events(monday, 7, [calendar] if calendar else None)
     now_day, now_at = now_row(utcnow(), zone)
-    return render("dashboard/calendar_week.html", "dashboard/_calendar_week.html",
-                  week=layout_week(monday, events, zone), monday=monday, today=today(zone), calendar=calendar,
-                  calendars=queries.event_calendars(), hours=hour_labels(), now_day=now_day, now_at=now_at,
-                  prev=monday - timedelta(days=7), next=monday + timedelta(days=7), count=len(events),
-                  zone_name=zone.key)
+    return render(
+        "dashboard/calendar_week.html",
+        "dashboard/_calendar_week.html",
+        week=layout_week(monday, events, zone),
+        monday=monday,
+        today=today(zone),
+        calendar=calendar,
+        calendars=queries.event_calendars(),
+        hours=hour_labels(),
+        now_day=now_day,
+        now_at=now_at,
+        prev=monday - timedelta(days=7),
+        next=monday + timedelta(days=7),
+        count=len(events),
+        zone_name=zone.key,
+    )
 
 
 @bp.get("/calendar/month")
@@ -64,7 +75,16 @@ def calendar_month():
     days = month_days(first)
     calendar = _calendar_arg()
     events = queries.window_events(days[0], len(days), [calendar] if calendar else None)
-    return render("dashboard/calendar_month.html", "dashboard/_calendar_month.html",
-                  first=first, days=days, by_day=events_by_day(events, days, zone), today=today(zone),
-                  calendar=calendar, calendars=queries.event_calendars(), per_cell=MONTH_CELL_EVENTS,
-                  prev=(first - timedelta(days=1)).replace(day=1), next=(first + timedelta(days=32)).replace(day=1))
+    return render(
+        "dashboard/calendar_month.html",
+        "dashboard/_calendar_month.html",
+        first=first,
+        days=days,
+        by_day=events_by_day(events, days, zone),
+        today=today(zone),
+        calendar=calendar,
+        calendars=queries.event_calendars(),
+        per_cell=MONTH_CELL_EVENTS,
+        prev=(first - timedelta(days=1)).replace(day=1),
+        next=(first + timedelta(days=32)).replace(day=1),
+    )

@@ -50,8 +50,9 @@ class Block:
         self.label = f"{self.start:%H:%M}"
         self.tip = f"{self.start:%H:%M}–{self.end:%H:%M} {self.title}"
         cancelled = " is-cancelled" if self.event.status == "cancelled" else ""
-        self.classes = (f"gr-{self.row} rs-{self.span} gc-{lane * width + 1} gs-{width} "
-                        f"type-{self.event.event_type}{cancelled}")
+        self.classes = (
+            f"gr-{self.row} rs-{self.span} gc-{lane * width + 1} gs-{width} type-{self.event.event_type}{cancelled}"
+        )
         return self
 
 
@@ -106,8 +107,7 @@ def layout_week(monday: date, events: list[Event], zone: ZoneInfo) -> Week:
             top = _row(max(start, day_start), day_start, round_up=False)
             bottom = _row(min(end, day_end), day_start, round_up=True)
             top = min(top, ROWS - 1)
-            pieces[day].append(Block(event, max(start, day_start), min(end, day_end), top + 1,
-                                     max(1, bottom - top)))
+            pieces[day].append(Block(event, max(start, day_start), min(end, day_end), top + 1, max(1, bottom - top)))
     for day in week.days:
         week.blocks[day] = assign_lanes(pieces.get(day, []))
     return week

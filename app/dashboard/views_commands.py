@@ -19,9 +19,11 @@ PAGE_SIZE = 50
 def _filters() -> dict:
     """The queue's filters from the query string; an unknown status means all statuses."""
     status = request.args.get("status", "")
-    return {"status": status if status in COMMAND_STATUSES else "",
-            "system": request.args.get("system", "").strip(),
-            "page": max(request.args.get("page", 1, type=int) or 1, 1)}
+    return {
+        "status": status if status in COMMAND_STATUSES else "",
+        "system": request.args.get("system", "").strip(),
+        "page": max(request.args.get("page", 1, type=int) or 1, 1),
+    }
 
 
 @bp.get("/commands")
@@ -29,12 +31,22 @@ def _filters() -> dict:
 def command_list():
     """The queue; htmx polls this for the list partial, keeping the user's filter."""
     filters = _filters()
-    items, total = commands.list_commands(filters["status"] or None, filters["system"] or None,
-                                          filters["page"], PAGE_SIZE)
+    items, total = commands.list_commands(
+        filters["status"] or None, filters["system"] or None, filters["page"], PAGE_SIZE
+    )
     counts = commands.status_counts(filters["system"] or None)
-    return render("dashboard/commands.html", "dashboard/_command_queue.html", items=items, total=total,
-                  counts=counts, filters=filters, statuses=COMMAND_STATUSES, systems=queries.command_systems(),
-                  page_size=PAGE_SIZE, next_url=url_for("dashboard.command_list", **_query(filters)))
+    return render(
+        "dashboard/commands.html",
+        "dashboard/_command_queue.html",
+        items=items,
+        total=total,
+        counts=counts,
+        filters=filters,
+        statuses=COMMAND_STATUSES,
+        systems=queries.command_systems(),
+        page_size=PAGE_SIZE,
+        next_url=url_for("dashboard.command_list", **_query(filters)),
+    )
 
 
 def _query(filters: dict) -> dict:
@@ -62,13 +74,23 @@ def _act(command_id: int, action, message: str):
         cmd = action(command_id)
     except ConflictError as exc:
         if wants_partial():
-            return fragment("dashboard/_command_row.html", trigger="commands-changed",
-                            cmd=commands.get_command(command_id), error=exc.message, next_url=_back())
+            return fragment(
+                "dashboard/_command_row.html",
+                trigger="commands-changed",
+                cmd=commands.get_command(command_id),
+                error=exc.message,
+                next_url=_back(),
+            )
         flash(exc.message, "error")
         return redirect(_back())
     if wants_partial():
-        return fragment("dashboard/_command_row.html", trigger="commands-changed", cmd=cmd, next_url=_back(),
-                        notice=message.format(id=command_id))
+        return fragment(
+            "dashboard/_command_row.html",
+            trigger="commands-changed",
+            cmd=cmd,
+            next_url=_back(),
+            notice=message.format(id=command_id),
+        )
     flash(message.format(id=command_id), "success")
     return redirect(_back())
 

@@ -91,7 +91,7 @@ def highlight(text: str | None, query: str | None) -> Markup:
     out: list[str] = []
     last = 0
     for match in pattern.finditer(text):
-        out.append(str(escape(text[last:match.start()])))
+        out.append(str(escape(text[last : match.start()])))
         out.append(f"<mark>{escape(match.group(0))}</mark>")
         last = match.end()
     out.append(str(escape(text[last:])))

@@ -30,17 +30,26 @@ def search_filters() -> dict:
         anchor = date.fromisoformat(args.get("anchor", ""))
     except ValueError:
         anchor = None
-    return {"q": args.get("q", "").strip(), "calendar": [c for c in args.getlist("calendar") if c],
-            "direction": direction if direction in dict(DIRECTIONS) else "all",
-            "range": range_days if range_days in dict(RANGES) else "365", "anchor": anchor,
-            "page": max(args.get("page", 1, type=int) or 1, 1)}
+    return {
+        "q": args.get("q", "").strip(),
+        "calendar": [c for c in args.getlist("calendar") if c],
+        "direction": direction if direction in dict(DIRECTIONS) else "all",
+        "range": range_days if range_days in dict(RANGES) else "365",
+        "anchor": anchor,
+        "page": max(args.get("page", 1, type=int) or 1, 1),
+    }
 
 
 def filter_args(filters: dict, **changes) -> dict:
     """URL arguments that repeat the filters (for load-more and polling links)."""
     merged = {**filters, **changes}
-    out = {"q": merged["q"] or None, "calendar": merged["calendar"] or None, "direction": merged["direction"],
-           "range": merged["range"], "anchor": merged["anchor"].isoformat() if merged["anchor"] else None}
+    out = {
+        "q": merged["q"] or None,
+        "calendar": merged["calendar"] or None,
+        "direction": merged["direction"],
+        "range": merged["range"],
+        "anchor": merged["anchor"].isoformat() if merged["anchor"] else None,
+    }
     if merged["page"] > 1:
         out["page"] = merged["page"]
     return out
@@ -52,13 +61,28 @@ def event_list():
     """Search: the whole page, the results partial while typing, or just more rows for 'load more'."""
     filters = search_filters()
     items, total = events.list_events(
-        calendars=filters["calendar"] or None, anchor=filters["anchor"], range_days=int(filters["range"]),
-        direction=filters["direction"], q=filters["q"] or None, page=filters["page"], page_size=PAGE_SIZE)
+        calendars=filters["calendar"] or None,
+        anchor=filters["anchor"],
+        range_days=int(filters["range"]),
+        direction=filters["direction"],
+        q=filters["q"] or None,
+        page=filters["page"],
+        page_size=PAGE_SIZE,
+    )
     partial = "dashboard/_event_rows.html" if filters["page"] > 1 else "dashboard/_event_results.html"
     more = total > filters["page"] * PAGE_SIZE
-    return render("dashboard/events.html", partial, items=items, total=total, filters=filters, more=more,
-                  next_url=url_for("dashboard.event_list", **filter_args(filters, page=filters["page"] + 1)),
-                  calendars=queries.event_calendars(), ranges=RANGES, directions=DIRECTIONS)
+    return render(
+        "dashboard/events.html",
+        partial,
+        items=items,
+        total=total,
+        filters=filters,
+        more=more,
+        next_url=url_for("dashboard.event_list", **filter_args(filters, page=filters["page"] + 1)),
+        calendars=queries.event_calendars(),
+        ranges=RANGES,
+        directions=DIRECTIONS,
+    )
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
@@ -75,8 +99,9 @@ def event_new():
         else:
             if consumed is not None:
                 flash(f"The {consumed.plugin} plugin turned the entry into a {consumed.kind}.", "success")
-                return redirect(url_for("dashboard.note_list" if consumed.kind != "command"
-                                        else "dashboard.command_list"))
+                return redirect(
+                    url_for("dashboard.note_list" if consumed.kind != "command" else "dashboard.command_list")
+                )
             flash(f"Event “{event.title}” created.", "success")
             return redirect(url_for("dashboard.event_detail", event_id=event.id))
     return full_page("dashboard/event_new.html", 422 if request.method == "POST" else 200, form=form)
@@ -103,8 +128,13 @@ def event_update(event_id: int):
             show_error(form, exc)
         else:
             if wants_partial():
-                return fragment("dashboard/_event_detail.html", trigger="events-changed", event=event,
-                                form=_filled(event), notice="Saved.")
+                return fragment(
+                    "dashboard/_event_detail.html",
+                    trigger="events-changed",
+                    event=event,
+                    form=_filled(event),
+                    notice="Saved.",
+                )
             flash(f"Event “{event.title}” saved.", "success")
             return redirect(url_for("dashboard.event_detail", event_id=event_id))
     if wants_partial():
@@ -118,9 +148,15 @@ def event_delete_confirm(event_id: int):
     """Without JavaScript, deleting asks on a page of its own."""
     event = events.get_event(event_id)
     note = "It is also deleted in its calendar at the next sync." if event.external_id else ""
-    return full_page("dashboard/confirm_delete.html", what="event", name=event.title, note=note,
-                     action=url_for("dashboard.event_delete", event_id=event_id),
-                     back=url_for("dashboard.event_detail", event_id=event_id), form=ConfirmForm())
+    return full_page(
+        "dashboard/confirm_delete.html",
+        what="event",
+        name=event.title,
+        note=note,
+        action=url_for("dashboard.event_delete", event_id=event_id),
+        back=url_for("dashboard.event_detail", event_id=event_id),
+        form=ConfirmForm(),
+    )
 
 
 @bp.post("/events/<int:event_id>/delete")
@@ -135,8 +171,17 @@ def event_delete(event_id: int):
 def _new_form() -> EventForm:
     """An empty event starting at the next full hour, one hour long."""
     start = utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    return EventForm(formdata=None, data={"start_time": iso_local(start), "end_time": iso_local(start + timedelta(
-        hours=1)), "calendar_id": "local", "priority": "MEDIUM", "event_type": "meeting", "status": "scheduled"})
+    return EventForm(
+        formdata=None,
+        data={
+            "start_time": iso_local(start),
+            "end_time": iso_local(start + timedelta(hours=1)),
+            "calendar_id": "local",
+            "priority": "MEDIUM",
+            "event_type": "meeting",
+            "status": "scheduled",
+        },
+    )
 
 
 def _filled(event) -> EventForm:
@@ -146,9 +191,19 @@ def _filled(event) -> EventForm:
     end = local(event.end_time)
     start_text = event.all_day_date.isoformat() if event.all_day and event.all_day_date else iso_local(event.start_time)
     end_text = end.date().isoformat() if event.all_day else iso_local(event.end_time)
-    return EventForm(formdata=None, data={
-        "title": event.title, "description": event.description, "location": event.location,
-        "calendar_id": event.calendar_id, "tags": ", ".join(event.tags or []), "priority": event.priority,
-        "event_type": event.event_type, "status": event.status, "all_day": event.all_day,
-        "start_time": start_text, "end_time": end_text,
-    })
+    return EventForm(
+        formdata=None,
+        data={
+            "title": event.title,
+            "description": event.description,
+            "location": event.location,
+            "calendar_id": event.calendar_id,
+            "tags": ", ".join(event.tags or []),
+            "priority": event.priority,
+            "event_type": event.event_type,
+            "status": event.status,
+            "all_day": event.all_day,
+            "start_time": start_text,
+            "end_time": end_text,
+        },
+    )

@@ -20,6 +20,14 @@ def note_list():
     page_no = max(request.args.get("page", 1, type=int) or 1, 1)
     note_items, note_total = notes.list_notes(q=q or None, page=page_no, page_size=PAGE_SIZE)
     link_items, link_total = notes.list_urls(q=q or None, page=page_no, page_size=PAGE_SIZE)
-    return render("dashboard/notes.html", "dashboard/_notes_results.html", q=q, page_no=page_no,
-                  notes=note_items, note_total=note_total, links=link_items, link_total=link_total,
-                  more=max(note_total, link_total) > page_no * PAGE_SIZE)
+    return render(
+        "dashboard/notes.html",
+        "dashboard/_notes_results.html",
+        q=q,
+        page_no=page_no,
+        notes=note_items,
+        note_total=note_total,
+        links=link_items,
+        link_total=link_total,
+        more=max(note_total, link_total) > page_no * PAGE_SIZE,
+    )

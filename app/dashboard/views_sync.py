@@ -22,9 +22,15 @@ STOP_POLLING = 286  # htmx stops an `every` trigger on this status
 
 def _page_context() -> dict:
     settings = current_settings()
-    return {"calendars": sync.sync_overview(), "google": connection_status(settings, lookup_account=False),
-            "daemon_running": daemon_is_fresh(), "jobs": queries.recent_sync_jobs(),
-            "source": settings.calendar.source, "form": ConfirmForm(), "job": None}
+    return {
+        "calendars": sync.sync_overview(),
+        "google": connection_status(settings, lookup_account=False),
+        "daemon_running": daemon_is_fresh(),
+        "jobs": queries.recent_sync_jobs(),
+        "source": settings.calendar.source,
+        "form": ConfirmForm(),
+        "job": None,
+    }
 
 
 @bp.get("/sync")
@@ -39,8 +45,12 @@ def sync_status():
 def sync_now():
     """Queue a sync for the daemon; htmx shows its progress in place, forms go to the job's page."""
     calendar_id = request.form.get("calendar_id", "").strip() or None
-    job = sync_jobs.request_sync(days_ahead=7, force_refresh=bool(request.form.get("force_refresh")),
-                                 calendar_id=calendar_id, requested_by="dashboard")
+    job = sync_jobs.request_sync(
+        days_ahead=7,
+        force_refresh=bool(request.form.get("force_refresh")),
+        calendar_id=calendar_id,
+        requested_by="dashboard",
+    )
     if wants_partial():
         return fragment("dashboard/_sync_job.html", job=job, daemon_running=daemon_is_fresh())
     flash(f"Sync {job.id} requested.", "success")
@@ -55,6 +65,11 @@ def sync_job(job_id: int):
     job = sync_jobs.get_job(job_id)
     done = job.status in FINISHED
     if wants_partial():
-        return fragment("dashboard/_sync_job.html", job=job, daemon_running=daemon_is_fresh(),
-                        status=STOP_POLLING if done else 200, trigger="sync-finished" if done else None)
+        return fragment(
+            "dashboard/_sync_job.html",
+            job=job,
+            daemon_running=daemon_is_fresh(),
+            status=STOP_POLLING if done else 200,
+            trigger="sync-finished" if done else None,
+        )
     return render("dashboard/sync_job.html", "dashboard/_sync_job.html", job=job, daemon_running=daemon_is_fresh())

@@ -26,8 +26,14 @@ def _list_context(form: TemplateForm | None = None) -> dict:
     q = request.args.get("q", "").strip()
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     items, total = templates.list_templates(q or None, page, PAGE_SIZE)
-    return {"items": items, "total": total, "q": q, "page_no": page, "page_size": PAGE_SIZE,
-            "form": form or TemplateForm(formdata=None)}
+    return {
+        "items": items,
+        "total": total,
+        "q": q,
+        "page_no": page,
+        "page_size": PAGE_SIZE,
+        "form": form or TemplateForm(formdata=None),
+    }
 
 
 @bp.get("/templates")
@@ -58,8 +64,9 @@ def template_create():
 def template_edit(template_id: int):
     """The edit form: a table row for htmx, a page of its own otherwise."""
     template = templates.get_template(template_id)
-    return render("dashboard/template_edit.html", "dashboard/_template_edit_row.html", t=template,
-                  form=_filled_form(template))
+    return render(
+        "dashboard/template_edit.html", "dashboard/_template_edit_row.html", t=template, form=_filled_form(template)
+    )
 
 
 @bp.get("/templates/<int:template_id>/row")
@@ -84,8 +91,9 @@ def template_update(template_id: int):
             show_error(form, exc)
         else:
             if wants_partial():
-                return fragment("dashboard/_template_row.html", t=template, trigger="templates-changed",
-                                notice="Saved.")
+                return fragment(
+                    "dashboard/_template_row.html", t=template, trigger="templates-changed", notice="Saved."
+                )
             flash(f"Template “{template.title}” saved.", "success")
             return redirect(url_for("dashboard.template_list"))
     if wants_partial():
@@ -112,9 +120,14 @@ def template_check_field(field: str):
 @login_required
 def template_delete_confirm(template_id: int):
     """Without JavaScript, deleting asks on a page of its own."""
-    return full_page("dashboard/confirm_delete.html", what="template", name=templates.get_template(
-        template_id).title, action=url_for("dashboard.template_delete", template_id=template_id),
-        back=url_for("dashboard.template_list"), form=ConfirmForm())
+    return full_page(
+        "dashboard/confirm_delete.html",
+        what="template",
+        name=templates.get_template(template_id).title,
+        action=url_for("dashboard.template_delete", template_id=template_id),
+        back=url_for("dashboard.template_list"),
+        form=ConfirmForm(),
+    )
 
 
 @bp.post("/templates/<int:template_id>/delete")
@@ -153,8 +166,16 @@ def _after_use(made):
 
 
 def _filled_form(template) -> TemplateForm:
-    return TemplateForm(formdata=None, data={
-        "title": template.title, "description": template.description, "all_day": template.all_day,
-        "default_time": template.default_time or "", "duration_minutes": str(template.duration_minutes),
-        "calendar_id": template.calendar_id, "tags": ", ".join(template.tags or []), "author": template.author,
-    })
+    return TemplateForm(
+        formdata=None,
+        data={
+            "title": template.title,
+            "description": template.description,
+            "all_day": template.all_day,
+            "default_time": template.default_time or "",
+            "duration_minutes": str(template.duration_minutes),
+            "calendar_id": template.calendar_id,
+            "tags": ", ".join(template.tags or []),
+            "author": template.author,
+        },
+    )

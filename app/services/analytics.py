@@ -36,8 +36,9 @@ def report_window(days_back: int | None, start: date | None, end: date | None, n
     return today - timedelta(days=days_back - 1), today
 
 
-def productivity_report(days_back: int | None = None, start: date | None = None, end: date | None = None,
-                        now: datetime | None = None) -> dict[str, Any]:
+def productivity_report(
+    days_back: int | None = None, start: date | None = None, end: date | None = None, now: datetime | None = None
+) -> dict[str, Any]:
     """The whole report (structure in the README, "Analytics"); days are local days of app.timezone."""
     now = now or utcnow()
     settings = current_settings()
@@ -45,23 +46,35 @@ def productivity_report(days_back: int | None = None, start: date | None = None,
     first, last = report_window(days_back, start, end, now)
     low, high = policy.day_bounds(first)[0], policy.day_bounds(last)[1]
     rows = db.session.execute(
-        select(Event, EventAnalytics).outerjoin(EventAnalytics, EventAnalytics.event_id == Event.id)
-        .where(Event.end_time > low, Event.start_time < high).order_by(Event.start_time, Event.id)).all()
+        select(Event, EventAnalytics)
+        .outerjoin(EventAnalytics, EventAnalytics.event_id == Event.id)
+        .where(Event.end_time > low, Event.start_time < high)
+        .order_by(Event.start_time, Event.id)
+    ).all()
     events = [event_data(event) for event, _ in rows]
     flags = {event.id: metrics.Flags(bool(extra.is_meeting), bool(extra.is_focus)) for event, extra in rows if extra}
     live = [e for e in events if e.status != "cancelled"]
     busy = metrics.busy_events(live)
-    times = metrics.time_report(busy, flags, first, last, policy, settings.wellness.late_hour,
-                                settings.wellness.early_hour)
+    times = metrics.time_report(
+        busy, flags, first, last, policy, settings.wellness.late_hour, settings.wellness.early_hour
+    )
     kinds = times.pop("kinds")
     return {
-        "window": {"start": first.isoformat(), "end": last.isoformat(), "days": (last - first).days + 1,
-                   "timezone": settings.app.timezone, "start_time": format_utc(low), "end_time": format_utc(high)},
+        "window": {
+            "start": first.isoformat(),
+            "end": last.isoformat(),
+            "days": (last - first).days + 1,
+            "timezone": settings.app.timezone,
+            "start_time": format_utc(low),
+            "end_time": format_utc(high),
+        },
         "generated_at": format_utc(now),
         "totals": {
-            "events": len(live), "timed_events": sum(1 for e in live if not e.all_day),
+            "events": len(live),
+            "timed_events": sum(1 for e in live if not e.all_day),
             "all_day_events": sum(1 for e in live if e.all_day),
-            "cancelled_events": len(events) - len(live), "counted_events": len(busy),
+            "cancelled_events": len(events) - len(live),
+            "counted_events": len(busy),
             "scheduled_hours": metrics.hours(sum(kinds.values())),
             **{f"{kind}_hours": metrics.hours(value) for kind, value in kinds.items()},
         },
@@ -81,9 +94,11 @@ def template_usage(low: datetime, high: datetime) -> list[dict[str, Any]]:
         .join(TemplateUsage, TemplateUsage.template_id == Template.id)
         .where(TemplateUsage.used_at >= low, TemplateUsage.used_at < high)
         .group_by(Template.id, Template.title, Template.usage_count)
-        .order_by(func.count(TemplateUsage.id).desc(), Template.id)).all()
-    return [{"template_id": tid, "title": title, "uses": uses, "usage_count": total}
-            for tid, title, total, uses in rows]
+        .order_by(func.count(TemplateUsage.id).desc(), Template.id)
+    ).all()
+    return [
+        {"template_id": tid, "title": title, "uses": uses, "usage_count": total} for tid, title, total, uses in rows
+    ]
 
 
 def command_outcomes(low: datetime, high: datetime) -> list[dict[str, Any]]:
@@ -91,11 +106,15 @@ def command_outcomes(low: datetime, high: datetime) -> list[dict[str, Any]]:
     rows = db.session.execute(
         select(Command.system_id, Command.status, func.count(Command.id))
         .where(Command.created_at >= low, Command.created_at < high)
-        .group_by(Command.system_id, Command.status)).all()
+        .group_by(Command.system_id, Command.status)
+    ).all()
     systems: dict[str, dict[str, int]] = {}
     for system_id, status, count in rows:
-        entry = systems.setdefault(system_id, {s: 0 for s in ("pending", "processing", "completed", "failed",
-                                                               "cancelled")})
+        entry = systems.setdefault(
+            system_id, {s: 0 for s in ("pending", "processing", "completed", "failed", "cancelled")}
+        )
         entry[status] = entry.get(status, 0) + count
-    return [{"system_id": system_id, **counts, "total": sum(counts.values())}
-            for system_id, counts in sorted(systems.items())]
+    return [
+        {"system_id": system_id, **counts, "total": sum(counts.values())}
+        for system_id, counts in sorted(systems.items())
+    ]

@@ -53,8 +53,15 @@ def day_pieces(event: EventData, bounds: tuple[datetime, datetime], policy: Work
             yield day, piece[0], piece[1]
 
 
-def time_report(events: list[EventData], flags: dict[int, Flags], first: date, last: date,
-                policy: WorkPolicy, late_hour: int, early_hour: int) -> dict[str, Any]:
+def time_report(
+    events: list[EventData],
+    flags: dict[int, Flags],
+    first: date,
+    last: date,
+    policy: WorkPolicy,
+    late_hour: int,
+    early_hour: int,
+) -> dict[str, Any]:
     """Hours per day, calendar, kind and week, the weekday × hour heat map, and out-of-hours work."""
     bounds = (policy.day_bounds(first)[0], policy.day_bounds(last)[1])
     per_day = {first + timedelta(days=n): {k: 0.0 for k in KINDS} for n in range((last - first).days + 1)}
@@ -85,15 +92,26 @@ def time_report(events: list[EventData], flags: dict[int, Flags], first: date, l
         per_calendar[event.calendar_id]["events"] += 1
     return {
         "hours_per_day": [
-            {"date": day.isoformat(), "weekday": WEEKDAYS[day.weekday()], "hours": hours(sum(kinds.values())),
-             **{f"{k}_hours": hours(v) for k, v in kinds.items()}, "events": len(day_events[day])}
-            for day, kinds in per_day.items()],
-        "hours_per_calendar": [{"calendar_id": cal, "hours": hours(v["minutes"]), "events": int(v["events"])}
-                               for cal, v in sorted(per_calendar.items())],
+            {
+                "date": day.isoformat(),
+                "weekday": WEEKDAYS[day.weekday()],
+                "hours": hours(sum(kinds.values())),
+                **{f"{k}_hours": hours(v) for k, v in kinds.items()},
+                "events": len(day_events[day]),
+            }
+            for day, kinds in per_day.items()
+        ],
+        "hours_per_calendar": [
+            {"calendar_id": cal, "hours": hours(v["minutes"]), "events": int(v["events"])}
+            for cal, v in sorted(per_calendar.items())
+        ],
         "weekly": _weekly(per_day),
-        "heatmap": {"weekdays": list(WEEKDAYS), "hours": list(range(24)),
-                    "matrix": [[hours(cell) for cell in row] for row in heat],
-                    "max": hours(max(max(row) for row in heat))},
+        "heatmap": {
+            "weekdays": list(WEEKDAYS),
+            "hours": list(range(24)),
+            "matrix": [[hours(cell) for cell in row] for row in heat],
+            "max": hours(max(max(row) for row in heat)),
+        },
         "busiest_weekday": _busiest([sum(row) for row in heat], lambda i: {"weekday": WEEKDAYS[i], "index": i}),
         "busiest_hour": _busiest([sum(heat[d][h] for d in range(7)) for h in range(24)], lambda h: {"hour": h}),
         "work_outside_hours": {f"{k}_hours": hours(v) for k, v in outside.items()},
@@ -107,8 +125,10 @@ def _weekly(per_day: dict[date, dict[str, float]]) -> list[dict[str, Any]]:
         week = weeks.setdefault(day - timedelta(days=day.weekday()), {k: 0.0 for k in KINDS})
         for kind, value in kinds.items():
             week[kind] += value
-    return [{"week_start": week.isoformat(), **{f"{k}_hours": hours(v) for k, v in kinds.items()}}
-            for week, kinds in sorted(weeks.items())]
+    return [
+        {"week_start": week.isoformat(), **{f"{k}_hours": hours(v) for k, v in kinds.items()}}
+        for week, kinds in sorted(weeks.items())
+    ]
 
 
 def _busiest(totals: list[float], label) -> dict[str, Any] | None:
@@ -129,8 +149,14 @@ def free_blocks(busy: list[EventData], first: date, last: date, policy: WorkPoli
             free = gaps(intervals, window)
             if free:
                 start, end = max(free, key=lambda slot: (slot[1] - slot[0], -slot[0].timestamp()))
-                found.append({"date": day.isoformat(), "start": format_utc(start), "end": format_utc(end),
-                              "minutes": round(minutes(start, end))})
+                found.append(
+                    {
+                        "date": day.isoformat(),
+                        "start": format_utc(start),
+                        "end": format_utc(end),
+                        "minutes": round(minutes(start, end)),
+                    }
+                )
             else:
                 found.append({"date": day.isoformat(), "start": None, "end": None, "minutes": 0})
         day += timedelta(days=1)
@@ -142,20 +168,24 @@ def chains_report(busy: list[EventData], policy: WorkPolicy) -> dict[str, Any]:
     chains = []
     for chain in back_to_back_chains(busy, policy):
         end = max(e.end_time for e in chain)
-        chains.append({"date": policy.local_date(chain[0].start_time).isoformat(),
-                       "start": format_utc(chain[0].start_time), "end": format_utc(end),
-                       "minutes": round(minutes(chain[0].start_time, end)), "events": len(chain),
-                       "event_ids": [e.id for e in chain]})
-    return {"count": len(chains), "longest_minutes": max((c["minutes"] for c in chains), default=0),
-            "chains": chains}
+        chains.append(
+            {
+                "date": policy.local_date(chain[0].start_time).isoformat(),
+                "start": format_utc(chain[0].start_time),
+                "end": format_utc(end),
+                "minutes": round(minutes(chain[0].start_time, end)),
+                "events": len(chain),
+                "event_ids": [e.id for e in chain],
+            }
+        )
+    return {"count": len(chains), "longest_minutes": max((c["minutes"] for c in chains), default=0), "chains": chains}
 
 
 def task_completion(events: list[EventData], now: datetime) -> dict[str, Any]:
     """Completed share of the tasks whose time has passed (cancelled ones left out)."""
     past = [e for e in events if e.event_type == "task" and e.status != "cancelled" and e.end_time <= now]
     done = sum(1 for e in past if e.status == "completed")
-    return {"past_tasks": len(past), "completed": done,
-            "completion_rate": round(done / len(past), 3) if past else None}
+    return {"past_tasks": len(past), "completed": done, "completion_rate": round(done / len(past), 3) if past else None}
 
 
 def busy_events(events: list[EventData]) -> list[EventData]:

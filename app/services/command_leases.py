@@ -63,20 +63,26 @@ class QueueStatements(Protocol):
 class SqliteQueue:
     """SQLite's statements, run inside one BEGIN IMMEDIATE transaction; values stored as SQLAlchemy stores them."""
 
-    REAP = ("UPDATE commands SET"
-            " status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,"
-            " error = CASE WHEN attempts >= max_attempts THEN :expired ELSE error END,"
-            " failed_at = CASE WHEN attempts >= max_attempts THEN :now ELSE failed_at END,"
-            " lease_expires_at = NULL, updated_at = :now"
-            " WHERE status = 'processing' AND lease_expires_at <= :now")
+    REAP = (
+        "UPDATE commands SET"
+        " status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,"
+        " error = CASE WHEN attempts >= max_attempts THEN :expired ELSE error END,"
+        " failed_at = CASE WHEN attempts >= max_attempts THEN :now ELSE failed_at END,"
+        " lease_expires_at = NULL, updated_at = :now"
+        " WHERE status = 'processing' AND lease_expires_at <= :now"
+    )
     # The write lock is held: the subquery's rows cannot change before the UPDATE takes them.
-    CLAIM = ("UPDATE commands SET status = 'processing', attempts = attempts + 1, processed_at = :now,"
-             " lease_expires_at = :lease_until, updated_at = :now"
-             " WHERE id IN (SELECT id FROM commands WHERE system_id = :system_id AND status = 'pending'"
-             " AND available_at <= :now ORDER BY id LIMIT :limit)"
-             " RETURNING id, command, parameters, status, attempts, created_at, processed_at, lease_expires_at")
-    COMPLETE = ("UPDATE commands SET status = 'completed', completed_at = :now, result = :result,"
-                " lease_expires_at = NULL, updated_at = :now WHERE id = :command_id AND status = 'processing'")
+    CLAIM = (
+        "UPDATE commands SET status = 'processing', attempts = attempts + 1, processed_at = :now,"
+        " lease_expires_at = :lease_until, updated_at = :now"
+        " WHERE id IN (SELECT id FROM commands WHERE system_id = :system_id AND status = 'pending'"
+        " AND available_at <= :now ORDER BY id LIMIT :limit)"
+        " RETURNING id, command, parameters, status, attempts, created_at, processed_at, lease_expires_at"
+    )
+    COMPLETE = (
+        "UPDATE commands SET status = 'completed', completed_at = :now, result = :result,"
+        " lease_expires_at = NULL, updated_at = :now WHERE id = :command_id AND status = 'processing'"
+    )
     STATE = "SELECT status, completed_at FROM commands WHERE id = ?"
 
     def __init__(self, driver: sqlite3.Connection) -> None:
@@ -86,14 +92,21 @@ class SqliteQueue:
         return self.driver.execute(self.REAP, {"now": stored_text(now), "expired": LEASE_EXPIRED}).rowcount
 
     def claim(self, system_id: str, now: datetime, limit: int, lease_until: datetime) -> list[Claimed]:
-        rows = self.driver.execute(self.CLAIM, {"now": stored_text(now), "lease_until": stored_text(lease_until),
-                                                "system_id": system_id, "limit": limit}).fetchall()
-        return [Claimed(row[0], row[1], json.loads(row[2]), row[3], row[4], *map(from_stored_text, row[5:]))
-                for row in rows]
+        rows = self.driver.execute(
+            self.CLAIM,
+            {"now": stored_text(now), "lease_until": stored_text(lease_until), "system_id": system_id, "limit": limit},
+        ).fetchall()
+        return [
+            Claimed(row[0], row[1], json.loads(row[2]), row[3], row[4], *map(from_stored_text, row[5:])) for row in rows
+        ]
 
     def complete(self, command_id: int, now: datetime, result: dict[str, Any]) -> bool:
-        return self.driver.execute(self.COMPLETE, {"now": stored_text(now), "result": json.dumps(result),
-                                                   "command_id": command_id}).rowcount == 1
+        return (
+            self.driver.execute(
+                self.COMPLETE, {"now": stored_text(now), "result": json.dumps(result), "command_id": command_id}
+            ).rowcount
+            == 1
+        )
 
     def state(self, command_id: int) -> tuple[str, datetime | None] | None:
         row = self.driver.execute(self.STATE, (command_id,)).fetchone()
@@ -109,27 +122,33 @@ class PostgresQueue:
 
     # Rows another transaction holds (a poller acking late, another reaper) are skipped, not waited for; the
     # lock re-reads each row, so one completed in the meantime is no longer expired and stays as it is.
-    REAP = ("UPDATE commands AS c SET"
-            " status = CASE WHEN c.attempts >= c.max_attempts THEN 'failed' ELSE 'pending' END,"
-            " error = CASE WHEN c.attempts >= c.max_attempts THEN %(expired)s ELSE c.error END,"
-            " failed_at = CASE WHEN c.attempts >= c.max_attempts THEN %(now)s ELSE c.failed_at END,"
-            " lease_expires_at = NULL, updated_at = %(now)s"
-            " FROM (SELECT id FROM commands WHERE status = 'processing' AND lease_expires_at <= %(now)s"
-            " FOR UPDATE SKIP LOCKED) AS expired"
-            " WHERE c.id = expired.id")
+    REAP = (
+        "UPDATE commands AS c SET"
+        " status = CASE WHEN c.attempts >= c.max_attempts THEN 'failed' ELSE 'pending' END,"
+        " error = CASE WHEN c.attempts >= c.max_attempts THEN %(expired)s ELSE c.error END,"
+        " failed_at = CASE WHEN c.attempts >= c.max_attempts THEN %(now)s ELSE c.failed_at END,"
+        " lease_expires_at = NULL, updated_at = %(now)s"
+        " FROM (SELECT id FROM commands WHERE status = 'processing' AND lease_expires_at <= %(now)s"
+        " FOR UPDATE SKIP LOCKED) AS expired"
+        " WHERE c.id = expired.id"
+    )
     # LIMIT applies after the locks: rows being claimed by a concurrent poll are passed by and the next due ones
     # taken, so a poll comes back empty only when nothing due is left unclaimed. MATERIALIZED keeps the locking
     # SELECT a single step that runs once.
-    CLAIM = ("WITH due AS MATERIALIZED ("
-             " SELECT id FROM commands WHERE system_id = %(system_id)s AND status = 'pending'"
-             " AND available_at <= %(now)s ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
-             " UPDATE commands AS c SET status = 'processing', attempts = c.attempts + 1, processed_at = %(now)s,"
-             " lease_expires_at = %(lease_until)s, updated_at = %(now)s"
-             " FROM due WHERE c.id = due.id"
-             " RETURNING c.id, c.command, c.parameters, c.status, c.attempts, c.created_at, c.processed_at,"
-             " c.lease_expires_at")
-    COMPLETE = ("UPDATE commands SET status = 'completed', completed_at = %(now)s, result = %(result)s,"
-                " lease_expires_at = NULL, updated_at = %(now)s WHERE id = %(command_id)s AND status = 'processing'")
+    CLAIM = (
+        "WITH due AS MATERIALIZED ("
+        " SELECT id FROM commands WHERE system_id = %(system_id)s AND status = 'pending'"
+        " AND available_at <= %(now)s ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
+        " UPDATE commands AS c SET status = 'processing', attempts = c.attempts + 1, processed_at = %(now)s,"
+        " lease_expires_at = %(lease_until)s, updated_at = %(now)s"
+        " FROM due WHERE c.id = due.id"
+        " RETURNING c.id, c.command, c.parameters, c.status, c.attempts, c.created_at, c.processed_at,"
+        " c.lease_expires_at"
+    )
+    COMPLETE = (
+        "UPDATE commands SET status = 'completed', completed_at = %(now)s, result = %(result)s,"
+        " lease_expires_at = NULL, updated_at = %(now)s WHERE id = %(command_id)s AND status = 'processing'"
+    )
     STATE = "SELECT status, completed_at FROM commands WHERE id = %s"
 
     def __init__(self, driver: Any) -> None:
@@ -139,13 +158,18 @@ class PostgresQueue:
         return self.driver.execute(self.REAP, {"now": _naive(now), "expired": LEASE_EXPIRED}).rowcount
 
     def claim(self, system_id: str, now: datetime, limit: int, lease_until: datetime) -> list[Claimed]:
-        rows = self.driver.execute(self.CLAIM, {"now": _naive(now), "lease_until": _naive(lease_until),
-                                                "system_id": system_id, "limit": limit}).fetchall()
+        rows = self.driver.execute(
+            self.CLAIM, {"now": _naive(now), "lease_until": _naive(lease_until), "system_id": system_id, "limit": limit}
+        ).fetchall()
         return [Claimed(*row[:5], *(moment.replace(tzinfo=UTC) for moment in row[5:])) for row in rows]
 
     def complete(self, command_id: int, now: datetime, result: dict[str, Any]) -> bool:
-        return self.driver.execute(self.COMPLETE, {"now": _naive(now), "result": Json(result),
-                                                   "command_id": command_id}).rowcount == 1
+        return (
+            self.driver.execute(
+                self.COMPLETE, {"now": _naive(now), "result": Json(result), "command_id": command_id}
+            ).rowcount
+            == 1
+        )
 
     def state(self, command_id: int) -> tuple[str, datetime | None] | None:
         row = self.driver.execute(self.STATE, (command_id,)).fetchone()
@@ -194,15 +218,20 @@ def claim_commands(system_id: str, limit: int = 10) -> dict[str, Any]:
         rows = queue.claim(system_id, now, limit, now + lease)
     # RETURNING order is unspecified on both backends; the contract promises oldest first.
     commands = [_claimed_json(row) for row in sorted(rows, key=lambda row: row.id)]
-    return {"system_id": system_id, "commands": commands, "count": len(commands),
-            "retrieved_at": format_utc(now)}
+    return {"system_id": system_id, "commands": commands, "count": len(commands), "retrieved_at": format_utc(now)}
 
 
 def _claimed_json(row: Claimed) -> dict[str, Any]:
-    return {"id": row.id, "command": row.command, "parameters": row.parameters, "status": row.status,
-            "attempts": row.attempts, "created_at": format_utc(row.created_at),
-            "processed_at": format_utc(row.processed_at),
-            "lease_expires_at": format_utc(row.lease_expires_at)}
+    return {
+        "id": row.id,
+        "command": row.command,
+        "parameters": row.parameters,
+        "status": row.status,
+        "attempts": row.attempts,
+        "created_at": format_utc(row.created_at),
+        "processed_at": format_utc(row.processed_at),
+        "lease_expires_at": format_utc(row.lease_expires_at),
+    }
 
 
 def complete_command(command_id: int, result: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -224,5 +253,6 @@ def wrong_state(command_id: int, status: str, action: str, allowed: str) -> Conf
     """The 409 for a transition the command's current status does not allow."""
     return ConflictError(
         f"Command {command_id} is {status}; '{action}' needs a {allowed} command.",
-        code="invalid_state", details={"command_id": command_id, "status": status, "allowed": [allowed]},
+        code="invalid_state",
+        details={"command_id": command_id, "status": status, "allowed": [allowed]},
     )

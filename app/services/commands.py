@@ -25,30 +25,60 @@ from app.timeutil import format_utc, utcnow
 
 # The hot path (claims, acks, lease reaping) lives in command_leases; it is part of this service's API.
 __all__ = [
-    "LEASE_EXPIRED", "MAX_CLAIM", "cancel_command", "cancel_commands_for_event", "cancel_commands_for_source",
-    "claim_commands", "command_json", "complete_command", "create_command", "delivery_time", "fail_command",
-    "get_command", "list_commands", "reap_expired_leases", "reap_job", "retry_command", "status_counts",
+    "LEASE_EXPIRED",
+    "MAX_CLAIM",
+    "cancel_command",
+    "cancel_commands_for_event",
+    "cancel_commands_for_source",
+    "claim_commands",
+    "command_json",
+    "complete_command",
+    "create_command",
+    "delivery_time",
+    "fail_command",
+    "get_command",
+    "list_commands",
+    "reap_expired_leases",
+    "reap_job",
+    "retry_command",
+    "status_counts",
 ]
 
 
-def create_command(*, system_id: str, command: str, parameters: dict, source_key: str,
-                   available_at: datetime | None = None, calendar_id: str | None = None,
-                   external_id: str | None = None, event_title: str = "") -> tuple[Command, bool]:
+def create_command(
+    *,
+    system_id: str,
+    command: str,
+    parameters: dict,
+    source_key: str,
+    available_at: datetime | None = None,
+    calendar_id: str | None = None,
+    external_id: str | None = None,
+    event_title: str = "",
+) -> tuple[Command, bool]:
     """Queue a command once per source_key: (the row, True) when created, (existing row, False) otherwise.
 
     Joins an outer write transaction, so a plugin can create the command and remove its event atomically.
     """
     with write_transaction() as session:
-        existing = session.execute(
-            select(Command).where(Command.source_key == source_key)).scalar_one_or_none()
+        existing = session.execute(select(Command).where(Command.source_key == source_key)).scalar_one_or_none()
         if existing is not None:
             return existing, False
         now = utcnow()
         row = Command(
-            system_id=system_id, command=command, parameters=dict(parameters), status="pending", attempts=0,
-            max_attempts=current_settings().commands.max_attempts, available_at=available_at or now,
-            source_key=source_key, calendar_id=calendar_id, external_id=external_id,
-            event_title=(event_title or "")[:200], created_at=now, updated_at=now,
+            system_id=system_id,
+            command=command,
+            parameters=dict(parameters),
+            status="pending",
+            attempts=0,
+            max_attempts=current_settings().commands.max_attempts,
+            available_at=available_at or now,
+            source_key=source_key,
+            calendar_id=calendar_id,
+            external_id=external_id,
+            event_title=(event_title or "")[:200],
+            created_at=now,
+            updated_at=now,
         )
         session.add(row)
         session.flush()
@@ -76,10 +106,16 @@ def cancel_commands_for_event(calendar_id: str, external_id: str, reason: str) -
 def _cancel_pending(condition: Any, reason: str) -> int:
     now = utcnow()
     with write_transaction() as session:
-        ids = session.execute(
-            update(Command).where(condition, Command.status == "pending")
-            .values(status="cancelled", error=reason, updated_at=now).returning(Command.id)
-        ).scalars().all()
+        ids = (
+            session.execute(
+                update(Command)
+                .where(condition, Command.status == "pending")
+                .values(status="cancelled", error=reason, updated_at=now)
+                .returning(Command.id)
+            )
+            .scalars()
+            .all()
+        )
     return len(ids)
 
 
@@ -91,14 +127,25 @@ def fail_command(command_id: int, error: str, retry: bool = False, retry_after: 
     now = utcnow()
     requeue = Command.attempts < Command.max_attempts if retry else false()
     changed = _transition(
-        command_id, "processing", "fail",
+        command_id,
+        "processing",
+        "fail",
         status=case((requeue, "pending"), else_="failed"),
-        available_at=case((requeue, literal(now + timedelta(seconds=retry_after), UTCDateTime())),
-                          else_=Command.available_at),
+        available_at=case(
+            (requeue, literal(now + timedelta(seconds=retry_after), UTCDateTime())), else_=Command.available_at
+        ),
         failed_at=case((requeue, Command.failed_at), else_=literal(now, UTCDateTime())),
-        error=error, lease_expires_at=None, updated_at=now)
-    body = {"command_id": changed.id, "status": changed.status, "error": changed.error,
-            "failed_at": format_utc(changed.failed_at), "attempts": changed.attempts}
+        error=error,
+        lease_expires_at=None,
+        updated_at=now,
+    )
+    body = {
+        "command_id": changed.id,
+        "status": changed.status,
+        "error": changed.error,
+        "failed_at": format_utc(changed.failed_at),
+        "attempts": changed.attempts,
+    }
     if changed.status == "pending":
         body["available_at"] = format_utc(changed.available_at)
     return body
@@ -107,8 +154,18 @@ def fail_command(command_id: int, error: str, retry: bool = False, retry_after: 
 def retry_command(command_id: int) -> Command:
     """failed → pending, due now, with its attempts reset (a person decided to try again)."""
     now = utcnow()
-    return _transition(command_id, "failed", "retry", status="pending", attempts=0, available_at=now,
-                       updated_at=now, failed_at=None, lease_expires_at=None, error=None)
+    return _transition(
+        command_id,
+        "failed",
+        "retry",
+        status="pending",
+        attempts=0,
+        available_at=now,
+        updated_at=now,
+        failed_at=None,
+        lease_expires_at=None,
+        error=None,
+    )
 
 
 def cancel_command(command_id: int, reason: str = "cancelled by a user") -> Command:
@@ -124,8 +181,11 @@ def _transition(command_id: int, allowed: str, action: str, **values: Any) -> Co
     """
     with write_transaction() as session:
         changed = session.execute(
-            update(Command).where(Command.id == command_id, Command.status == allowed).values(**values)
-            .returning(Command).execution_options(populate_existing=True, synchronize_session=False)
+            update(Command)
+            .where(Command.id == command_id, Command.status == allowed)
+            .values(**values)
+            .returning(Command)
+            .execution_options(populate_existing=True, synchronize_session=False)
         ).scalar_one_or_none()
         if changed is None:
             status = session.execute(select(Command.status).where(Command.id == command_id)).scalar_one_or_none()
@@ -138,8 +198,7 @@ def get_command(command_id: int) -> Command:
     return _require_found(db.session.get(Command, command_id), command_id)
 
 
-def list_commands(status: str | None, system_id: str | None, page: int, page_size: int
-                  ) -> tuple[list[Command], int]:
+def list_commands(status: str | None, system_id: str | None, page: int, page_size: int) -> tuple[list[Command], int]:
     """One page of commands, newest first, with the total matching count; claims nothing."""
     if status is not None and status not in COMMAND_STATUSES:
         raise InvalidInputError("status", f"must be one of {', '.join(COMMAND_STATUSES)}")
@@ -149,9 +208,11 @@ def list_commands(status: str | None, system_id: str | None, page: int, page_siz
     if system_id:
         query = query.where(Command.system_id == system_id)
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    items = db.session.execute(
-        query.order_by(Command.id.desc()).offset((page - 1) * page_size).limit(page_size)
-    ).scalars().all()
+    items = (
+        db.session.execute(query.order_by(Command.id.desc()).offset((page - 1) * page_size).limit(page_size))
+        .scalars()
+        .all()
+    )
     return list(items), total
 
 
@@ -168,14 +229,23 @@ def status_counts(system_id: str | None = None) -> dict[str, int]:
 def command_json(cmd: Command) -> dict[str, Any]:
     """A command as the API and dashboard show it: the contract's fields plus state and source details."""
     return {
-        "id": cmd.id, "system_id": cmd.system_id, "command": cmd.command, "parameters": cmd.parameters,
-        "status": cmd.status, "attempts": cmd.attempts, "max_attempts": cmd.max_attempts,
-        "created_at": format_utc(cmd.created_at), "updated_at": format_utc(cmd.updated_at),
-        "available_at": format_utc(cmd.available_at), "processed_at": format_utc(cmd.processed_at),
-        "lease_expires_at": format_utc(cmd.lease_expires_at), "completed_at": format_utc(cmd.completed_at),
-        "failed_at": format_utc(cmd.failed_at), "result": cmd.result, "error": cmd.error,
-        "source": {"calendar_id": cmd.calendar_id, "external_id": cmd.external_id,
-                   "event_title": cmd.event_title},
+        "id": cmd.id,
+        "system_id": cmd.system_id,
+        "command": cmd.command,
+        "parameters": cmd.parameters,
+        "status": cmd.status,
+        "attempts": cmd.attempts,
+        "max_attempts": cmd.max_attempts,
+        "created_at": format_utc(cmd.created_at),
+        "updated_at": format_utc(cmd.updated_at),
+        "available_at": format_utc(cmd.available_at),
+        "processed_at": format_utc(cmd.processed_at),
+        "lease_expires_at": format_utc(cmd.lease_expires_at),
+        "completed_at": format_utc(cmd.completed_at),
+        "failed_at": format_utc(cmd.failed_at),
+        "result": cmd.result,
+        "error": cmd.error,
+        "source": {"calendar_id": cmd.calendar_id, "external_id": cmd.external_id, "event_title": cmd.event_title},
     }
 
 

@@ -12,8 +12,19 @@ from app.models import EVENT_STATUSES, EVENT_TYPES, PRIORITIES, Event
 from app.timeutil import all_day_bounds, format_utc, parse_datetime
 
 WRITABLE = (
-    "title", "description", "start_time", "end_time", "all_day", "timezone", "calendar_id", "location",
-    "attendees", "tags", "priority", "event_type", "status",
+    "title",
+    "description",
+    "start_time",
+    "end_time",
+    "all_day",
+    "timezone",
+    "calendar_id",
+    "location",
+    "attendees",
+    "tags",
+    "priority",
+    "event_type",
+    "status",
 )
 # Fields of the Event JSON that the server owns: accepted (so GET -> edit -> PUT works) and ignored.
 READ_ONLY = ("id", "all_day_date", "source", "external_id", "problems", "created_at", "updated_at")
@@ -22,8 +33,9 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def normalize_event_fields(fields: dict[str, Any], app_zone: ZoneInfo, *, existing: Event | None = None,
-                           partial: bool = False) -> dict[str, Any]:
+def normalize_event_fields(
+    fields: dict[str, Any], app_zone: ZoneInfo, *, existing: Event | None = None, partial: bool = False
+) -> dict[str, Any]:
     """Check every field and return EventData keyword values; raises InvalidInputError naming the field.
 
     Create (existing None) and replace (partial False) start from defaults; PATCH starts from the stored
@@ -90,13 +102,15 @@ def _zone_or(name: str, fallback: ZoneInfo) -> ZoneInfo:
         return fallback
 
 
-def _times(raw: dict[str, Any], all_day: bool, app_zone: ZoneInfo, event_zone: ZoneInfo,
-           changed: set[str]) -> dict[str, Any]:
+def _times(
+    raw: dict[str, Any], all_day: bool, app_zone: ZoneInfo, event_zone: ZoneInfo, changed: set[str]
+) -> dict[str, Any]:
     end_raw = raw.get("end_time")
     if all_day:
         start_day = _day(raw.get("start_time"), "start_time", event_zone)
-        end_day = (_day(end_raw, "end_time", event_zone, is_end=True) if end_raw is not None
-                   else start_day + timedelta(days=1))
+        end_day = (
+            _day(end_raw, "end_time", event_zone, is_end=True) if end_raw is not None else start_day + timedelta(days=1)
+        )
         if end_day <= start_day:
             raise InvalidInputError("end_time", "must be a later date than start_time (the end date is exclusive)")
         start, end = all_day_bounds(start_day, end_day, event_zone)

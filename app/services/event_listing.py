@@ -22,8 +22,7 @@ DIRECTIONS = ("future", "past", "all")
 MAX_RANGE_DAYS = 3660
 
 
-def window_bounds(anchor: date, range_days: int, direction: str, zone: Any
-                  ) -> tuple[datetime | None, datetime | None]:
+def window_bounds(anchor: date, range_days: int, direction: str, zone: Any) -> tuple[datetime | None, datetime | None]:
     """UTC [low, high) of a listing window; None is unbounded (range -1 on the side direction names)."""
     if direction not in DIRECTIONS:
         raise InvalidInputError("direction", f"must be one of {', '.join(DIRECTIONS)}")
@@ -84,9 +83,16 @@ def _parts(has_low: bool, has_high: bool, sqlite: bool) -> tuple[list[Any] | Non
     return [Event.id.in_(select(Event.id).where(*carried))], starters
 
 
-def list_events(*, calendars: list[str] | None = None, anchor: date | None = None, range_days: int = 30,
-                direction: str = "future", q: str | None = None, page: int = 1, page_size: int = 100
-                ) -> tuple[list[Event], int]:
+def list_events(
+    *,
+    calendars: list[str] | None = None,
+    anchor: date | None = None,
+    range_days: int = 30,
+    direction: str = "future",
+    q: str | None = None,
+    page: int = 1,
+    page_size: int = 100,
+) -> tuple[list[Event], int]:
     """One page of the events overlapping the window, and how many there are in all."""
     if page < 1:
         raise InvalidInputError("page", "must be 1 or more")
@@ -95,8 +101,13 @@ def list_events(*, calendars: list[str] | None = None, anchor: date | None = Non
     zone = current_settings().zone
     low, high = window_bounds(anchor or today(zone), range_days, direction, zone)
     params: dict[str, Any] = {"window_low": low, "window_high": high, "calendars": calendars or []}
-    shape = (low is not None, high is not None, bool(calendars), direction == "past",
-             db.engine.dialect.name == "sqlite")
+    shape = (
+        low is not None,
+        high is not None,
+        bool(calendars),
+        direction == "past",
+        db.engine.dialect.name == "sqlite",
+    )
     if q is not None and q.strip():
         return search.search_page(q, _window_plan(*shape).window, page, page_size, params)
     return _concatenated_page(shape, page, page_size, params)
@@ -128,8 +139,9 @@ def _window_plan(has_low: bool, has_high: bool, scoped: bool, descending: bool, 
     if descending:
         sets.reverse()
     # count(*), not count(id): PostgreSQL then counts from an index that does not hold the id.
-    counts = select(*[select(func.count()).select_from(Event).where(*conditions).scalar_subquery()
-                      for conditions in sets])
+    counts = select(
+        *[select(func.count()).select_from(Event).where(*conditions).scalar_subquery() for conditions in sets]
+    )
     return WindowPlan(sets, order, counts, window)
 
 
@@ -137,9 +149,15 @@ def _window_plan(has_low: bool, has_high: bool, scoped: bool, descending: bool, 
 def _page_query(shape: tuple[bool, ...], present: tuple[bool, ...]) -> Select:
     """The statement reading one page: each present set's slice (limit_N/offset_N) from its index."""
     plan = _window_plan(*shape)
-    slices = [select(Event.id).where(*conditions).order_by(*plan.order)
-              .limit(bindparam(f"limit_{number}")).offset(bindparam(f"offset_{number}"))
-              for number, conditions in enumerate(plan.sets) if present[number]]
+    slices = [
+        select(Event.id)
+        .where(*conditions)
+        .order_by(*plan.order)
+        .limit(bindparam(f"limit_{number}"))
+        .offset(bindparam(f"offset_{number}"))
+        for number, conditions in enumerate(plan.sets)
+        if present[number]
+    ]
     sqlite = shape[-1]
     if sqlite or len(slices) == 1:
         wanted = or_(*[Event.id.in_(part) for part in slices])
@@ -151,8 +169,9 @@ def _page_query(shape: tuple[bool, ...], present: tuple[bool, ...]) -> Select:
     return lean(select(Event).where(wanted).order_by(*plan.order))
 
 
-def _concatenated_page(shape: tuple[bool, ...], page: int, page_size: int, params: dict[str, Any]
-                       ) -> tuple[list[Event], int]:
+def _concatenated_page(
+    shape: tuple[bool, ...], page: int, page_size: int, params: dict[str, Any]
+) -> tuple[list[Event], int]:
     """A page over the window's disjoint, already ordered sets laid end to end, and their total."""
     # One statement counts every set, saving a round trip per set.
     counts = list(db.session.execute(_window_plan(*shape).counts, params).one())

@@ -16,9 +16,15 @@ from app.services.event_listing import list_events, window_bounds
 from app.services.event_serialization import event_json
 
 __all__ = [
-    "create_event", "delete_event", "event_json", "get_event", "list_events", "update_event",
+    "create_event",
+    "delete_event",
+    "event_json",
+    "get_event",
+    "list_events",
+    "update_event",
     "window_bounds",
 ]
+
 
 def get_event(event_id: int) -> Event:
     """One stored event, or NotFoundError."""

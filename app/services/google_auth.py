@@ -22,8 +22,10 @@ def client_config(settings: Settings) -> dict[str, Any]:
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
     except OSError:
-        raise UnavailableError(f"No Google OAuth client file at {path} (calendar.credentials_file); "
-                               "download it from the Google Cloud console first.") from None
+        raise UnavailableError(
+            f"No Google OAuth client file at {path} (calendar.credentials_file); "
+            "download it from the Google Cloud console first."
+        ) from None
     except ValueError:
         raise UnavailableError(f"{path} is not a valid Google OAuth client file (JSON expected).") from None
     kind = "web" if "web" in config else "installed"
@@ -41,15 +43,28 @@ def start_web_flow(settings: Settings, redirect_uri: str) -> tuple[str, str, str
     return url, state, flow.code_verifier
 
 
-def finish_web_flow(settings: Settings, redirect_uri: str, *, expected_state: str | None, state: str | None,
-                    code: str | None, code_verifier: str | None) -> Credentials:
+def finish_web_flow(
+    settings: Settings,
+    redirect_uri: str,
+    *,
+    expected_state: str | None,
+    state: str | None,
+    code: str | None,
+    code_verifier: str | None,
+) -> Credentials:
     """Exchange the callback's code for a token (checking state and PKCE) and store it."""
     if not expected_state or state != expected_state:
         raise InvalidInputError("state", "the sign-in answer does not belong to this session; start again")
     if not code:
         raise InvalidInputError("code", "Google did not send an authorization code")
-    flow = Flow.from_client_config(client_config(settings), scopes=SCOPES, redirect_uri=redirect_uri,
-                                   state=state, code_verifier=code_verifier, autogenerate_code_verifier=False)
+    flow = Flow.from_client_config(
+        client_config(settings),
+        scopes=SCOPES,
+        redirect_uri=redirect_uri,
+        state=state,
+        code_verifier=code_verifier,
+        autogenerate_code_verifier=False,
+    )
     flow.fetch_token(code=code)
     Path(settings.calendar.token_file).unlink(missing_ok=True)  # a new grant: forget the old account
     save_credentials(settings, flow.credentials)
@@ -63,8 +78,9 @@ def run_installed_flow(settings: Settings, port: int | None = None, open_browser
     if port == settings.web.port:
         raise InvalidInputError("port", f"port {port} is the web port; choose another")
     flow = InstalledAppFlow.from_client_config(client_config(settings), scopes=SCOPES)
-    credentials = flow.run_local_server(host="localhost", port=port, open_browser=open_browser,
-                                        access_type="offline", prompt="consent")
+    credentials = flow.run_local_server(
+        host="localhost", port=port, open_browser=open_browser, access_type="offline", prompt="consent"
+    )
     Path(settings.calendar.token_file).unlink(missing_ok=True)
     save_credentials(settings, credentials)
     _remember_account(settings, credentials)
@@ -134,9 +150,12 @@ def is_connected(settings: Settings) -> bool:
 def connection_status(settings: Settings, lookup_account: bool = True) -> dict[str, Any]:
     """For the sync page: connected or not, the account (stored at connect time, else looked up when
     ``lookup_account``) and the configured calendars."""
-    status: dict[str, Any] = {"connected": is_connected(settings), "account": None,
-                              "calendars": list(settings.calendar.calendars),
-                              "client_configured": Path(settings.calendar.credentials_file).exists()}
+    status: dict[str, Any] = {
+        "connected": is_connected(settings),
+        "account": None,
+        "calendars": list(settings.calendar.calendars),
+        "client_configured": Path(settings.calendar.credentials_file).exists(),
+    }
     status["account"] = stored_account(settings) if status["connected"] else None
     if status["connected"] and lookup_account and not status["account"]:
         from app.sources.base import SourceError

@@ -24,8 +24,9 @@ def health_report(version: str) -> tuple[dict[str, Any], bool]:
         "timestamp": format_utc(utcnow()),
         "database": {"status": "ok" if db_ok else "unreachable", "type": engine.dialect.name},
         "fts5": {"status": "available" if fts_ok else "missing"},
-        "scheduler": scheduler.as_json() if scheduler else {
-            "status": "unknown", "is_running": False, "last_heartbeat": None, "last_sync": None},
+        "scheduler": scheduler.as_json()
+        if scheduler
+        else {"status": "unknown", "is_running": False, "last_heartbeat": None, "last_sync": None},
     }
     details = _details()
     if details:

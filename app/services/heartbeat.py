@@ -82,13 +82,19 @@ def beat(started_at: datetime, interval_seconds: float, name: str | None = None)
     with write_transaction() as session:
         row = session.get(Heartbeat, name)
         if row is None:
-            session.add(Heartbeat(name=name, pid=os.getpid(), started_at=started_at, beat_at=now,
-                                  interval_seconds=interval_seconds))
+            session.add(
+                Heartbeat(
+                    name=name, pid=os.getpid(), started_at=started_at, beat_at=now, interval_seconds=interval_seconds
+                )
+            )
         else:
             row.beat_at = now
             row.interval_seconds = interval_seconds
-        session.execute(delete(Heartbeat).where(Heartbeat.name.startswith(PREFIX, autoescape=True),
-                                                Heartbeat.beat_at < now - PRUNE_AFTER))
+        session.execute(
+            delete(Heartbeat).where(
+                Heartbeat.name.startswith(PREFIX, autoescape=True), Heartbeat.beat_at < now - PRUNE_AFTER
+            )
+        )
 
 
 def clear(name: str | None = None) -> None:
@@ -99,8 +105,13 @@ def clear(name: str | None = None) -> None:
 
 def daemon_beats() -> list[Heartbeat]:
     """Every daemon's heartbeat row, newest beat first."""
-    return list(db.session.execute(select(Heartbeat).where(Heartbeat.name.startswith(PREFIX, autoescape=True))
-                                   .order_by(Heartbeat.beat_at.desc())).scalars())
+    return list(
+        db.session.execute(
+            select(Heartbeat)
+            .where(Heartbeat.name.startswith(PREFIX, autoescape=True))
+            .order_by(Heartbeat.beat_at.desc())
+        ).scalars()
+    )
 
 
 def scheduler_status() -> SchedulerStatus:
@@ -114,8 +125,9 @@ def scheduler_status() -> SchedulerStatus:
     now = utcnow()
     alive = [row for row in rows if is_alive(row, now)]
     newest = rows[0]
-    return SchedulerStatus("running" if alive else "stale", bool(alive), newest.beat_at, last_sync,
-                           newest.pid, len(alive))
+    return SchedulerStatus(
+        "running" if alive else "stale", bool(alive), newest.beat_at, last_sync, newest.pid, len(alive)
+    )
 
 
 def alive_daemons() -> list[Heartbeat]:

@@ -36,8 +36,14 @@ def _create_once(model: type[Row], event: EventData, **values: Any) -> Row:
         existing = session.execute(select(model).where(model.source_key == event.source_key)).scalar_one_or_none()
         if existing is not None:
             return existing
-        row = model(source_key=event.source_key, event_time=event.start_time, calendar_id=event.calendar_id,
-                    external_id=event.external_id, event_details=_event_details(event), **values)
+        row = model(
+            source_key=event.source_key,
+            event_time=event.start_time,
+            calendar_id=event.calendar_id,
+            external_id=event.external_id,
+            event_details=_event_details(event),
+            **values,
+        )
         session.add(row)
         session.flush()
         return row
@@ -53,23 +59,26 @@ def create_url(event: EventData, url: str, title: str) -> UrlPayload:
     return _create_once(UrlPayload, event, url=url, title=title[:500])
 
 
-def _page(model: type[Row], columns: list[Any], q: str | None, page: int, page_size: int
-          ) -> tuple[list[Row], int]:
+def _page(model: type[Row], columns: list[Any], q: str | None, page: int, page_size: int) -> tuple[list[Row], int]:
     condition = None
     words = (q or "").split()
     if words:
         # every word must appear in one of the columns; LIKE wildcards in the input are taken literally
-        condition = and_(*[
-            or_(*[column.ilike(f"%{_escape_like(word)}%", escape="\\") for column in columns]) for word in words
-        ])
+        condition = and_(
+            *[or_(*[column.ilike(f"%{_escape_like(word)}%", escape="\\") for column in columns]) for word in words]
+        )
     query = select(model)
     count = select(func.count()).select_from(model)
     if condition is not None:
         query, count = query.where(condition), count.where(condition)
     total = db.session.execute(count).scalar_one()
-    rows = db.session.execute(
-        query.order_by(model.created_at.desc(), model.id.desc()).limit(page_size).offset((page - 1) * page_size)
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            query.order_by(model.created_at.desc(), model.id.desc()).limit(page_size).offset((page - 1) * page_size)
+        )
+        .scalars()
+        .all()
+    )
     return list(rows), total
 
 
@@ -89,16 +98,25 @@ def list_urls(*, q: str | None = None, page: int = 1, page_size: int = 50) -> tu
 
 def note_json(note: Note) -> dict[str, Any]:
     return {
-        "id": note.id, "text": note.text, "event_time": format_utc(note.event_time),
-        "event_end_time": format_utc(note.event_end_time), "calendar_id": note.calendar_id,
-        "external_id": note.external_id, "event_details": note.event_details or {},
+        "id": note.id,
+        "text": note.text,
+        "event_time": format_utc(note.event_time),
+        "event_end_time": format_utc(note.event_end_time),
+        "calendar_id": note.calendar_id,
+        "external_id": note.external_id,
+        "event_details": note.event_details or {},
         "created_at": format_utc(note.created_at),
     }
 
 
 def url_json(row: UrlPayload) -> dict[str, Any]:
     return {
-        "id": row.id, "url": row.url, "title": row.title, "event_time": format_utc(row.event_time),
-        "calendar_id": row.calendar_id, "external_id": row.external_id,
-        "event_details": row.event_details or {}, "created_at": format_utc(row.created_at),
+        "id": row.id,
+        "url": row.url,
+        "title": row.title,
+        "event_time": format_utc(row.event_time),
+        "calendar_id": row.calendar_id,
+        "external_id": row.external_id,
+        "event_details": row.event_details or {},
+        "created_at": format_utc(row.created_at),
     }

@@ -37,8 +37,11 @@ class Plan:
     @property
     def moves(self) -> list[Finding]:
         """The optimizer's own moves (other plugins' suggestions are listed, never applied)."""
-        return [item for item in self.findings
-                if item.suggestion.type == "move" and not (item.trigger or "").startswith("plugin:")]
+        return [
+            item
+            for item in self.findings
+            if item.suggestion.type == "move" and not (item.trigger or "").startswith("plugin:")
+        ]
 
 
 def graded(value: float, limit: float) -> float:
@@ -60,8 +63,15 @@ def _when(start: datetime, end: datetime, policy: WorkPolicy) -> str:
     return f"{_day_label(local.date())} {local.hour:02d}:{local.minute:02d}–{_clock(end, policy)}"
 
 
-def analyse(events: Sequence[EventData], window_start: datetime, window_end: datetime, policy: WorkPolicy,
-            now: datetime, dismissed: frozenset[str] = frozenset(), horizon: datetime | None = None) -> Plan:
+def analyse(
+    events: Sequence[EventData],
+    window_start: datetime,
+    window_end: datetime,
+    policy: WorkPolicy,
+    now: datetime,
+    dismissed: frozenset[str] = frozenset(),
+    horizon: datetime | None = None,
+) -> Plan:
     """Every suggestion for [window_start, window_end); moves search free slots up to ``horizon``."""
     busy = sorted((e for e in events if is_busy(e) and e.id is not None), key=lambda e: (e.start_time, e.id))
     in_window = [e for e in busy if e.end_time > window_start and e.start_time < window_end]
@@ -71,8 +81,13 @@ def analyse(events: Sequence[EventData], window_start: datetime, window_end: dat
     conflicts = find_conflicts(in_window, policy)
     overloads = find_overloads(days, timeline, policy)
     moves = plan_moves(conflicts, overloads, in_window, timeline, policy, now, horizon, dismissed)
-    findings = [*conflicts, *overloads, *moves, *find_breaks(in_window, policy),
-                *find_focus_blocks(days, in_window, timeline, policy, now)]
+    findings = [
+        *conflicts,
+        *overloads,
+        *moves,
+        *find_breaks(in_window, policy),
+        *find_focus_blocks(days, in_window, timeline, policy, now),
+    ]
     kept = [item for item in findings if item.key not in dismissed]
     kept.sort(key=lambda item: (ORDER[item.suggestion.type], _sort_time(item, window_start), item.key))
     return Plan(kept)
@@ -93,12 +108,24 @@ def find_conflicts(busy: list[EventData], policy: WorkPolicy) -> list[Finding]:
             overlap = (min(other.end_time, event.end_time) - event.start_time).total_seconds() / 60
             share = overlap / min(length[other.id], length[event.id])
             first, second = sorted((other.id, event.id))
-            reason = (f"'{other.title}' and '{event.title}' overlap by {overlap:.0f} min on "
-                      f"{_when(event.start_time, min(other.end_time, event.end_time), policy)}.")
-            found.append(Finding(
-                Suggestion("conflict", reason, round(min(1.0, share), 2), event_id=event.id,
-                           proposed_start=event.start_time, proposed_end=min(other.end_time, event.end_time)),
-                key=f"conflict:{first}:{second}", event_ids=(first, second)))
+            reason = (
+                f"'{other.title}' and '{event.title}' overlap by {overlap:.0f} min on "
+                f"{_when(event.start_time, min(other.end_time, event.end_time), policy)}."
+            )
+            found.append(
+                Finding(
+                    Suggestion(
+                        "conflict",
+                        reason,
+                        round(min(1.0, share), 2),
+                        event_id=event.id,
+                        proposed_start=event.start_time,
+                        proposed_end=min(other.end_time, event.end_time),
+                    ),
+                    key=f"conflict:{first}:{second}",
+                    event_ids=(first, second),
+                )
+            )
         active.append(event)
     return found
 
@@ -109,11 +136,23 @@ def find_overloads(days: list[date], timeline: Timeline, policy: WorkPolicy) -> 
     for day in days:
         scheduled = timeline.day_minutes(day)
         if scheduled > policy.max_daily_minutes:
-            reason = (f"{_day_label(day)} has {scheduled / 60:.1f} h scheduled, over the limit of "
-                      f"{policy.max_daily_minutes / 60:g} h by {(scheduled - policy.max_daily_minutes) / 60:.1f} h.")
+            reason = (
+                f"{_day_label(day)} has {scheduled / 60:.1f} h scheduled, over the limit of "
+                f"{policy.max_daily_minutes / 60:g} h by {(scheduled - policy.max_daily_minutes) / 60:.1f} h."
+            )
             start, end = policy.day_bounds(day)
-            found.append(Finding(Suggestion("overload", reason, graded(scheduled, policy.max_daily_minutes),
-                                            proposed_start=start, proposed_end=end), key=f"overload:{day}"))
+            found.append(
+                Finding(
+                    Suggestion(
+                        "overload",
+                        reason,
+                        graded(scheduled, policy.max_daily_minutes),
+                        proposed_start=start,
+                        proposed_end=end,
+                    ),
+                    key=f"overload:{day}",
+                )
+            )
     return found
 
 
@@ -134,14 +173,26 @@ def find_breaks(busy: list[EventData], policy: WorkPolicy) -> list[Finding]:
             start = end_of_run
             ids = tuple(e.id for e in chain)
             run_minutes = (end_of_run - chain[0].start_time).total_seconds() / 60
-            reason = (f"{len(chain)} events run back to back for {span:.0f} min from "
-                      f"{_clock(chain[0].start_time, policy)} ('{chain[0].title}' to '{chain[-1].title}') "
-                      f"without a {policy.min_break_minutes}-min gap; the limit is {policy.max_chain_minutes} "
-                      f"min. Take a break after {run_minutes:.0f} min, before '{chain[cut].title}'.")
-            found.append(Finding(
-                Suggestion("break", reason, graded(span, policy.max_chain_minutes), event_id=chain[cut].id,
-                           proposed_start=start, proposed_end=start + timedelta(minutes=policy.min_break_minutes)),
-                key=f"break:{'-'.join(str(i) for i in ids)}:{cut}", event_ids=ids))
+            reason = (
+                f"{len(chain)} events run back to back for {span:.0f} min from "
+                f"{_clock(chain[0].start_time, policy)} ('{chain[0].title}' to '{chain[-1].title}') "
+                f"without a {policy.min_break_minutes}-min gap; the limit is {policy.max_chain_minutes} "
+                f"min. Take a break after {run_minutes:.0f} min, before '{chain[cut].title}'."
+            )
+            found.append(
+                Finding(
+                    Suggestion(
+                        "break",
+                        reason,
+                        graded(span, policy.max_chain_minutes),
+                        event_id=chain[cut].id,
+                        proposed_start=start,
+                        proposed_end=start + timedelta(minutes=policy.min_break_minutes),
+                    ),
+                    key=f"break:{'-'.join(str(i) for i in ids)}:{cut}",
+                    event_ids=ids,
+                )
+            )
             chain = chain[cut:]
     return found
 
@@ -172,8 +223,9 @@ def _break_point(chain: list[EventData], policy: WorkPolicy) -> int:
     return cut
 
 
-def find_focus_blocks(days: list[date], busy: list[EventData], timeline: Timeline, policy: WorkPolicy,
-                      now: datetime) -> list[Finding]:
+def find_focus_blocks(
+    days: list[date], busy: list[EventData], timeline: Timeline, policy: WorkPolicy, now: datetime
+) -> list[Finding]:
     """On working days without a focus block, the largest free working slot if it fits one."""
     length = timedelta(minutes=policy.focus_block_minutes)
     focus_days = {policy.local_date(e.start_time) for e in busy if is_focus(e) and e.end_time - e.start_time >= length}
@@ -188,16 +240,35 @@ def find_focus_blocks(days: list[date], busy: list[EventData], timeline: Timelin
         if end - start < length or timeline.day_minutes(day) + policy.focus_block_minutes > policy.max_daily_minutes:
             continue
         free = (end - start).total_seconds() / 60
-        reason = (f"{_day_label(day)} has no focus block of {policy.focus_block_minutes} min; its largest free "
-                  f"working slot is {_clock(start, policy)}–{_clock(end, policy)} ({free:.0f} min).")
-        found.append(Finding(Suggestion("focus_block", reason, graded(free, policy.focus_block_minutes),
-                                        proposed_start=start, proposed_end=start + length),
-                             key=f"focus_block:{day}"))
+        reason = (
+            f"{_day_label(day)} has no focus block of {policy.focus_block_minutes} min; its largest free "
+            f"working slot is {_clock(start, policy)}–{_clock(end, policy)} ({free:.0f} min)."
+        )
+        found.append(
+            Finding(
+                Suggestion(
+                    "focus_block",
+                    reason,
+                    graded(free, policy.focus_block_minutes),
+                    proposed_start=start,
+                    proposed_end=start + length,
+                ),
+                key=f"focus_block:{day}",
+            )
+        )
     return found
 
 
-def plan_moves(conflicts: list[Finding], overloads: list[Finding], busy: list[EventData], timeline: Timeline,
-               policy: WorkPolicy, now: datetime, horizon: datetime, dismissed: frozenset[str]) -> list[Finding]:
+def plan_moves(
+    conflicts: list[Finding],
+    overloads: list[Finding],
+    busy: list[EventData],
+    timeline: Timeline,
+    policy: WorkPolicy,
+    now: datetime,
+    horizon: datetime,
+    dismissed: frozenset[str],
+) -> list[Finding]:
     """Move flexible events out of conflicts, then off overloaded days, each into the earliest free slot.
 
     A move never lands outside working hours, on an event, in the past, or on a day it would overload;
@@ -209,8 +280,9 @@ def plan_moves(conflicts: list[Finding], overloads: list[Finding], busy: list[Ev
     moves: list[Finding] = []
 
     def movable(event: EventData) -> bool:
-        return (event.id not in moved and event.id not in stuck and event.start_time >= now
-                and fixed_reason(event) is None)
+        return (
+            event.id not in moved and event.id not in stuck and event.start_time >= now and fixed_reason(event) is None
+        )
 
     no_room: dict[date | None, timedelta] = {}  # shortest length that found no slot (per avoided day)
 
@@ -242,16 +314,27 @@ def plan_moves(conflicts: list[Finding], overloads: list[Finding], busy: list[Ev
         if overload.key in dismissed:
             continue
         day = policy.local_date(overload.suggestion.proposed_start)
-        for event in sorted((e for e in starting.get(day, []) if movable(e)),
-                            key=lambda e: (e.start_time, e.id), reverse=True):
+        for event in sorted(
+            (e for e in starting.get(day, []) if movable(e)), key=lambda e: (e.start_time, e.id), reverse=True
+        ):
             if timeline.day_minutes(day) <= policy.max_daily_minutes:
                 break
             attempt(event, f"off {_day_label(day)}, which is over the daily limit", overload, day)
     return moves
 
 
-def _move(event: EventData, why: str, trigger: Finding, timeline: Timeline, policy: WorkPolicy, now: datetime,
-          horizon: datetime, dismissed: frozenset[str], moved: set[int], avoid: date | None) -> Finding | None:
+def _move(
+    event: EventData,
+    why: str,
+    trigger: Finding,
+    timeline: Timeline,
+    policy: WorkPolicy,
+    now: datetime,
+    horizon: datetime,
+    dismissed: frozenset[str],
+    moved: set[int],
+    avoid: date | None,
+) -> Finding | None:
     key = f"move:{event.id}:{trigger.key}"
     if key in dismissed:
         return None
@@ -267,11 +350,23 @@ def _move(event: EventData, why: str, trigger: Finding, timeline: Timeline, poli
         return None
     timeline.add(event.id, *slot)
     moved.add(event.id)
-    reason = (f"Move '{event.title}' {why} to {_when(*slot, policy)}, the earliest free working slot "
-              f"({trigger.suggestion.reason})")
-    return Finding(Suggestion("move", reason, trigger.suggestion.confidence, event_id=event.id,
-                              proposed_start=slot[0], proposed_end=slot[1]),
-                   key=key, event_ids=(event.id,), trigger=trigger.key)
+    reason = (
+        f"Move '{event.title}' {why} to {_when(*slot, policy)}, the earliest free working slot "
+        f"({trigger.suggestion.reason})"
+    )
+    return Finding(
+        Suggestion(
+            "move",
+            reason,
+            trigger.suggestion.confidence,
+            event_id=event.id,
+            proposed_start=slot[0],
+            proposed_end=slot[1],
+        ),
+        key=key,
+        event_ids=(event.id,),
+        trigger=trigger.key,
+    )
 
 
 def next_quarter(moment: datetime) -> datetime:
@@ -286,9 +381,16 @@ def next_quarter(moment: datetime) -> datetime:
 def suggestion_json(finding: Finding) -> dict[str, Any]:
     """The contract's suggestion JSON plus the key used to apply or dismiss it and the related events."""
     s = finding.suggestion
-    return {"key": finding.key, "type": s.type, "event_id": s.event_id,
-            "proposed_start": format_utc(s.proposed_start), "proposed_end": format_utc(s.proposed_end),
-            "reason": s.reason, "confidence": s.confidence, "event_ids": list(finding.event_ids)}
+    return {
+        "key": finding.key,
+        "type": s.type,
+        "event_id": s.event_id,
+        "proposed_start": format_utc(s.proposed_start),
+        "proposed_end": format_utc(s.proposed_end),
+        "reason": s.reason,
+        "confidence": s.confidence,
+        "event_ids": list(finding.event_ids),
+    }
 
 
 class OptimizerPlugin:
@@ -296,8 +398,9 @@ class OptimizerPlugin:
 
     name = "optimizer"
 
-    def suggest(self, events: list[EventData], window_start: datetime, window_end: datetime,
-                context: PluginContext) -> list[Suggestion]:
+    def suggest(
+        self, events: list[EventData], window_start: datetime, window_end: datetime, context: PluginContext
+    ) -> list[Suggestion]:
         policy = WorkPolicy.from_settings(context.settings)
         plan = analyse(events, window_start, window_end, policy, max(utcnow(), window_start))
         return [finding.suggestion for finding in plan.findings]

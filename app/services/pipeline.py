@@ -19,15 +19,36 @@ from app.settings import Settings
 log = logging.getLogger("chronos.plugins")
 
 __all__ = [
-    "Pipeline", "PipelineOutcome", "after_store", "after_store_batch", "apply_event_data", "current_pipeline",
-    "event_data_from_model", "load_pipeline", "plugin_name", "run_pipeline", "run_pipeline_batch",
+    "Pipeline",
+    "PipelineOutcome",
+    "after_store",
+    "after_store_batch",
+    "apply_event_data",
+    "current_pipeline",
+    "event_data_from_model",
+    "load_pipeline",
+    "plugin_name",
+    "run_pipeline",
+    "run_pipeline_batch",
     "scheduling_suggestions",
 ]
 
 EXTENSION_KEY = "chronos.plugins"
 COPIED_FIELDS = (
-    "title", "start_time", "end_time", "description", "location", "all_day", "all_day_date", "timezone",
-    "calendar_id", "source", "external_id", "priority", "event_type", "status",
+    "title",
+    "start_time",
+    "end_time",
+    "description",
+    "location",
+    "all_day",
+    "all_day_date",
+    "timezone",
+    "calendar_id",
+    "source",
+    "external_id",
+    "priority",
+    "event_type",
+    "status",
 )
 
 
@@ -74,8 +95,7 @@ def run_pipeline_batch(events: list[EventData], *, allow_consume: bool = True) -
     return outcomes
 
 
-def _through_plugins(event: EventData, plugins, context: HostContext, session, allow_consume: bool
-                     ) -> PipelineOutcome:
+def _through_plugins(event: EventData, plugins, context: HostContext, session, allow_consume: bool) -> PipelineOutcome:
     current = event
     for plugin in plugins:
         name = plugin_name(plugin)
@@ -113,8 +133,11 @@ def after_store_batch(events: list[EventData]) -> None:
     if any(event.id is None for event in events):
         raise ValueError("after_store needs stored events (an event.id is None)")
     context = HostContext(_settings(), allow_consume=False)
-    hooks = [(plugin_name(plugin), plugin.after_store) for plugin in current_pipeline().event_plugins
-             if callable(getattr(plugin, "after_store", None))]
+    hooks = [
+        (plugin_name(plugin), plugin.after_store)
+        for plugin in current_pipeline().event_plugins
+        if callable(getattr(plugin, "after_store", None))
+    ]
     with write_transaction() as session:
         for event in events:
             problems: list[dict[str, str]] = []
@@ -137,8 +160,9 @@ def plugin_name(plugin: Any) -> str:
     return getattr(plugin, "name", type(plugin).__name__)
 
 
-def scheduling_suggestions(events: list[EventData], window_start: datetime, window_end: datetime
-                           ) -> tuple[list[Suggestion], list[dict[str, str]]]:
+def scheduling_suggestions(
+    events: list[EventData], window_start: datetime, window_end: datetime
+) -> tuple[list[Suggestion], list[dict[str, str]]]:
     """Ask every enabled scheduling plugin; a plugin that raises is logged and reported, not fatal."""
     context = HostContext(_settings(), allow_consume=False)
     suggestions: list[Suggestion] = []

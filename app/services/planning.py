@@ -39,17 +39,27 @@ def window(days: int, now: datetime) -> tuple[datetime, datetime]:
 def event_data(event: Event) -> EventData:
     """The optimizer's view of a stored event."""
     return EventData(
-        id=event.id, title=event.title, start_time=event.start_time, end_time=event.end_time,
-        all_day=bool(event.all_day), calendar_id=event.calendar_id, source=event.source,
-        external_id=event.external_id, attendees=list(event.attendees or []), tags=list(event.tags or []),
-        event_type=event.event_type, status=event.status, priority=event.priority,
+        id=event.id,
+        title=event.title,
+        start_time=event.start_time,
+        end_time=event.end_time,
+        all_day=bool(event.all_day),
+        calendar_id=event.calendar_id,
+        source=event.source,
+        external_id=event.external_id,
+        attendees=list(event.attendees or []),
+        tags=list(event.tags or []),
+        event_type=event.event_type,
+        status=event.status,
+        priority=event.priority,
     )
 
 
 def load_events(start: datetime, end: datetime) -> list[EventData]:
     """Every event overlapping [start, end)."""
-    rows = db.session.scalars(select(Event).where(Event.end_time > start, Event.start_time < end)
-                              .order_by(Event.start_time, Event.id))
+    rows = db.session.scalars(
+        select(Event).where(Event.end_time > start, Event.start_time < end).order_by(Event.start_time, Event.id)
+    )
     return [event_data(row) for row in rows]
 
 
@@ -123,13 +133,24 @@ def _book_focus_block(finding: Finding) -> dict[str, Any]:
     from app.services import events  # late: the events service loads the plugin pipeline
 
     s = finding.suggestion
-    event, _consumed = events.create_event({
-        "title": "Focus time", "start_time": format_utc(s.proposed_start), "end_time": format_utc(s.proposed_end),
-        "event_type": "block", "tags": ["focus"], "description": s.reason,
-    })
+    event, _consumed = events.create_event(
+        {
+            "title": "Focus time",
+            "start_time": format_utc(s.proposed_start),
+            "end_time": format_utc(s.proposed_end),
+            "event_type": "block",
+            "tags": ["focus"],
+            "description": s.reason,
+        }
+    )
     dismiss_suggestion(finding.key)  # booked: the day has its focus block now
-    return {"key": finding.key, "type": "focus_block", "event_id": event.id if event else None,
-            "new_start": format_utc(s.proposed_start), "new_end": format_utc(s.proposed_end)}
+    return {
+        "key": finding.key,
+        "type": "focus_block",
+        "event_id": event.id if event else None,
+        "new_start": format_utc(s.proposed_start),
+        "new_end": format_utc(s.proposed_end),
+    }
 
 
 def apply_move(session: Session, finding: Finding, actor: str) -> dict[str, Any]:
@@ -141,8 +162,9 @@ def apply_move(session: Session, finding: Finding, actor: str) -> dict[str, Any]
     return move_event(session, event, s.proposed_start, s.proposed_end, actor, s.reason, finding.key)
 
 
-def move_event(session: Session, event: Event, start: datetime, end: datetime, actor: str, reason: str,
-               key: str = "") -> dict[str, Any]:
+def move_event(
+    session: Session, event: Event, start: datetime, end: datetime, actor: str, reason: str, key: str = ""
+) -> dict[str, Any]:
     """Give an event new times, queue the upstream patch for a synced event, and log the move.
 
     Answers {"key", "event_id", "title", "previous_start", "previous_end", "new_start", "new_end",
@@ -159,24 +181,55 @@ def move_event(session: Session, event: Event, start: datetime, end: datetime, a
     queued = bool(event.external_id) and event.source in PATCHED_SOURCES
     if queued:
         _queue_patch(session, event)
-    session.add(PlanningAction(
-        actor=actor, event_id=event.id, event_title=event.title, suggestion_key=key, previous_start=previous[0],
-        previous_end=previous[1], new_start=start, new_end=end, reason=reason, upstream_patch_queued=queued))
+    session.add(
+        PlanningAction(
+            actor=actor,
+            event_id=event.id,
+            event_title=event.title,
+            suggestion_key=key,
+            previous_start=previous[0],
+            previous_end=previous[1],
+            new_start=start,
+            new_end=end,
+            reason=reason,
+            upstream_patch_queued=queued,
+        )
+    )
     session.flush()
-    return {"key": key, "event_id": event.id, "title": event.title, "previous_start": format_utc(previous[0]),
-            "previous_end": format_utc(previous[1]), "new_start": format_utc(start), "new_end": format_utc(end),
-            "upstream_patch_queued": queued, "reason": reason}
+    return {
+        "key": key,
+        "event_id": event.id,
+        "title": event.title,
+        "previous_start": format_utc(previous[0]),
+        "previous_end": format_utc(previous[1]),
+        "new_start": format_utc(start),
+        "new_end": format_utc(end),
+        "upstream_patch_queued": queued,
+        "reason": reason,
+    }
 
 
 def _queue_patch(session: Session, event: Event) -> None:
     """One pending patch per event carrying its latest times (a later move overwrites an unsent one)."""
     payload = {"start_time": format_utc(event.start_time), "end_time": format_utc(event.end_time)}
-    op = session.scalars(select(PendingUpstreamOp).where(
-        PendingUpstreamOp.calendar_id == event.calendar_id, PendingUpstreamOp.external_id == event.external_id,
-        PendingUpstreamOp.op == "patch")).first()
+    op = session.scalars(
+        select(PendingUpstreamOp).where(
+            PendingUpstreamOp.calendar_id == event.calendar_id,
+            PendingUpstreamOp.external_id == event.external_id,
+            PendingUpstreamOp.op == "patch",
+        )
+    ).first()
     if op is None:
-        session.add(PendingUpstreamOp(calendar_id=event.calendar_id, source=event.source, op="patch",
-                                      external_id=event.external_id, payload=payload, next_attempt_at=utcnow()))
+        session.add(
+            PendingUpstreamOp(
+                calendar_id=event.calendar_id,
+                source=event.source,
+                op="patch",
+                external_id=event.external_id,
+                payload=payload,
+                next_attempt_at=utcnow(),
+            )
+        )
     else:
         op.payload = {**(op.payload or {}), **payload}
         op.next_attempt_at = utcnow()
@@ -186,8 +239,19 @@ def recent_actions(limit: int = 20) -> list[dict[str, Any]]:
     """The latest planning moves, newest first: {"id", "actor", "event_id", "event_title", "previous_start",
     "previous_end", "new_start", "new_end", "reason", "upstream_patch_queued", "created_at"}."""
     rows = db.session.scalars(select(PlanningAction).order_by(PlanningAction.id.desc()).limit(limit))
-    return [{"id": r.id, "actor": r.actor, "event_id": r.event_id, "event_title": r.event_title,
-             "previous_start": format_utc(r.previous_start), "previous_end": format_utc(r.previous_end),
-             "new_start": format_utc(r.new_start), "new_end": format_utc(r.new_end), "reason": r.reason,
-             "upstream_patch_queued": r.upstream_patch_queued, "created_at": format_utc(r.created_at)}
-            for r in rows]
+    return [
+        {
+            "id": r.id,
+            "actor": r.actor,
+            "event_id": r.event_id,
+            "event_title": r.event_title,
+            "previous_start": format_utc(r.previous_start),
+            "previous_end": format_utc(r.previous_end),
+            "new_start": format_utc(r.new_start),
+            "new_end": format_utc(r.new_end),
+            "reason": r.reason,
+            "upstream_patch_queued": r.upstream_patch_queued,
+            "created_at": format_utc(r.created_at),
+        }
+        for r in rows
+    ]

@@ -38,6 +38,7 @@ def scheduled_jobs(settings: Settings) -> list[tuple[float, Callable[[], object]
 
 def run_timeboxing(now: datetime | None = None) -> int:
     """Give each open task tagged `unscheduled` (its duration is the estimate) the earliest free slot."""
+
     def wanted(event: Event) -> bool:
         return UNSCHEDULED in {tag.casefold() for tag in event.tags or []}
 
@@ -45,8 +46,14 @@ def run_timeboxing(now: datetime | None = None) -> int:
         event.tags = [t for t in event.tags if t.casefold() != UNSCHEDULED] + ["timeboxed"]
 
     # The LIKE only narrows the scan; wanted() decides on the exact, case-folded tag.
-    return _place("timeboxing", wanted, retag, now or utcnow(), "it had no time yet",
-                  cast(Event.tags, String).ilike(f"%{UNSCHEDULED}%"))
+    return _place(
+        "timeboxing",
+        wanted,
+        retag,
+        now or utcnow(),
+        "it had no time yet",
+        cast(Event.tags, String).ilike(f"%{UNSCHEDULED}%"),
+    )
 
 
 def run_replanning(now: datetime | None = None) -> int:
@@ -59,19 +66,30 @@ def run_replanning(now: datetime | None = None) -> int:
     def mark(event: Event) -> None:
         event.status = "rescheduled"
 
-    return _place("replanning", wanted, mark, now, "its time passed without it being completed",
-                  Event.end_time <= now)
+    return _place("replanning", wanted, mark, now, "its time passed without it being completed", Event.end_time <= now)
 
 
-def _place(actor: str, wanted: Callable[[Event], bool], after: Callable[[Event], None], now: datetime,
-           why: str, narrow: ColumnElement[bool]) -> int:
+def _place(
+    actor: str,
+    wanted: Callable[[Event], bool],
+    after: Callable[[Event], None],
+    now: datetime,
+    why: str,
+    narrow: ColumnElement[bool],
+) -> int:
     policy = planning.policy()
     horizon = now + timedelta(days=SEARCH_DAYS)
     moved = 0
     with write_transaction() as session:
-        tasks = [event for event in session.scalars(
-            select(Event).where(Event.event_type == "task", Event.status.in_(OPEN_STATUSES), narrow)
-            .order_by(Event.start_time, Event.id)) if wanted(event)]
+        tasks = [
+            event
+            for event in session.scalars(
+                select(Event)
+                .where(Event.event_type == "task", Event.status.in_(OPEN_STATUSES), narrow)
+                .order_by(Event.start_time, Event.id)
+            )
+            if wanted(event)
+        ]
         tasks = [event for event in tasks if fixed_reason(planning.event_data(event)) is None]
         if not tasks:
             return 0
@@ -88,8 +106,9 @@ def _place(actor: str, wanted: Callable[[Event], bool], after: Callable[[Event],
                 continue  # no room in the search horizon; tried again next run
             timeline.add(task.id, *slot)
             minutes = length.total_seconds() / 60
-            reason = (f"{actor}: '{task.title}' ({minutes:.0f} min) moved to the earliest free working slot "
-                      f"because {why}.")
+            reason = (
+                f"{actor}: '{task.title}' ({minutes:.0f} min) moved to the earliest free working slot because {why}."
+            )
             planning.move_event(session, task, slot[0], slot[1], actor, reason)
             after(task)
             moved += 1

@@ -86,8 +86,13 @@ class HostContext:
             },
         }
         row, _created = create_command(
-            system_id=system_id, command=command, parameters=parameters, source_key=event.source_key,
-            available_at=available_at, calendar_id=event.calendar_id, external_id=event.external_id,
+            system_id=system_id,
+            command=command,
+            parameters=parameters,
+            source_key=event.source_key,
+            available_at=available_at,
+            calendar_id=event.calendar_id,
+            external_id=event.external_id,
             event_title=event.title,
         )
         return row.id
@@ -131,8 +136,9 @@ def checked_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
     """The metrics if each field is present and of its kind; otherwise ValueError naming the field."""
     unknown, missing = set(metrics) - set(METRIC_FIELDS), set(METRIC_FIELDS) - set(metrics)
     if unknown or missing:
-        raise ValueError(f"metrics need exactly {', '.join(METRIC_FIELDS)}; unknown: {sorted(unknown)}, "
-                         f"missing: {sorted(missing)}")
+        raise ValueError(
+            f"metrics need exactly {', '.join(METRIC_FIELDS)}; unknown: {sorted(unknown)}, missing: {sorted(missing)}"
+        )
     duration = metrics["duration_minutes"]
     if isinstance(duration, bool) or not isinstance(duration, int | float) or duration < 0:
         raise ValueError("duration_minutes must be a number of minutes, 0 or more")
@@ -149,5 +155,6 @@ def checked_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
 def _store_metrics(session: Session, rows: list[dict[str, Any]]) -> None:
     changed = [*METRIC_FIELDS, "computed_at"]
     now = utcnow()
-    session.execute(upsert(EventAnalytics.__table__, ["event_id"], changed),
-                    [{**row, "computed_at": now} for row in rows])
+    session.execute(
+        upsert(EventAnalytics.__table__, ["event_id"], changed), [{**row, "computed_at": now} for row in rows]
+    )

@@ -53,8 +53,7 @@ def load_pipeline(settings: Settings) -> Pipeline:
             continue
         for plugin in _plugins_of(module):
             if plugin.name in found:
-                log.warning("plugin name %r in %s is taken already; the first one is kept", plugin.name,
-                            module_name)
+                log.warning("plugin name %r in %s is taken already; the first one is kept", plugin.name, module_name)
                 continue
             found[plugin.name] = plugin
     pipeline.available = sorted(found)
@@ -121,8 +120,7 @@ def _plugins_of(module: ModuleType) -> list[Any]:
     plugins = []
     for obj in objects:
         instance = obj() if isinstance(obj, type) else obj
-        if isinstance(getattr(instance, "name", None), str) and isinstance(
-                instance, EventPlugin | SchedulingPlugin):
+        if isinstance(getattr(instance, "name", None), str) and isinstance(instance, EventPlugin | SchedulingPlugin):
             plugins.append(instance)
         else:
             log.warning("%s in %s is not an event or scheduling plugin; ignored", obj, module.__name__)

@@ -22,8 +22,13 @@ def _tags(event: EventData) -> set[str]:
 
 def is_busy(event: EventData) -> bool:
     """Takes up time: timed, not cancelled, not a reminder, not an unscheduled task's placeholder."""
-    return (not event.all_day and event.status != "cancelled" and event.event_type != "reminder"
-            and UNSCHEDULED not in _tags(event) and event.end_time > event.start_time)
+    return (
+        not event.all_day
+        and event.status != "cancelled"
+        and event.event_type != "reminder"
+        and UNSCHEDULED not in _tags(event)
+        and event.end_time > event.start_time
+    )
 
 
 def fixed_reason(event: EventData) -> str | None:
@@ -93,8 +98,13 @@ class Timeline:
         window = clip(window, (max(window[0], not_before), window[1]))
         return gaps(self.busy(day), window) if window else []
 
-    def first_free(self, length: timedelta, not_before: datetime, until: datetime,
-                   day_ok: Callable[[date, float], bool] | None = None) -> Interval | None:
+    def first_free(
+        self,
+        length: timedelta,
+        not_before: datetime,
+        until: datetime,
+        day_ok: Callable[[date, float], bool] | None = None,
+    ) -> Interval | None:
         """The earliest [start, start+length) inside working hours, free of every busy interval.
 
         ``day_ok(day, minutes)`` may refuse a day (for example one the move would overload).

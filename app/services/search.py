@@ -49,13 +49,16 @@ def backend() -> ModuleType:
     """The search module of the database in use."""
     if db.engine.dialect.name == "sqlite":
         from app.services import search_sqlite
+
         return search_sqlite
     from app.services import search_postgresql
+
     return search_postgresql
 
 
-def search_page(q: str, conditions: list[Any], page: int, page_size: int, params: dict[str, Any]
-                ) -> tuple[list[Event], int]:
+def search_page(
+    q: str, conditions: list[Any], page: int, page_size: int, params: dict[str, Any]
+) -> tuple[list[Event], int]:
     """One page of the events matching q and the conditions (the window, bound by `params`), and their total."""
     statements: Backend = backend()  # type: ignore[assignment]
     words = search_words(q)
@@ -79,7 +82,8 @@ def search_page(q: str, conditions: list[Any], page: int, page_size: int, params
         rows.extend(db.session.execute(lean(query), params).scalars().all())
     wanted = page_size - len(rows)
     if wanted > 0 and count:
-        query = statements.unranked_events(expression, conditions, lowest_id).limit(wanted).offset(
-            max(0, offset - ranked))
+        query = (
+            statements.unranked_events(expression, conditions, lowest_id).limit(wanted).offset(max(0, offset - ranked))
+        )
         rows.extend(db.session.execute(lean(query), params).scalars().all())
     return rows, count() if count else ranked

@@ -77,8 +77,11 @@ def ranked_events(search: Expression, conditions: list[Any], newest_ids: list[in
     """The events of newest_ids, best ts_rank first, ties newest stored first. They are read by id: matching
     them again would test every row of their id range against the search."""
     rank = func.ts_rank(RANK_WEIGHTS, SEARCH_VECTOR, _tsquery(search.ranking, "search_ranking"))
-    return select(Event).where(Event.id == any_(bindparam("newest_ids", newest_ids, ARRAY(Integer)))).order_by(
-        rank.desc(), Event.id.desc())
+    return (
+        select(Event)
+        .where(Event.id == any_(bindparam("newest_ids", newest_ids, ARRAY(Integer))))
+        .order_by(rank.desc(), Event.id.desc())
+    )
 
 
 def unranked_events(search: Expression, conditions: list[Any], below_id: int) -> Select:

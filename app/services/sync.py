@@ -30,8 +30,14 @@ log = logging.getLogger("chronos.sync")
 COUNT_FIELDS = ("events_processed", "events_created", "events_updated", "events_deleted", "events_consumed")
 
 
-def run_sync(days_ahead: int = 7, force_refresh: bool = False, calendar_id: str | None = None, *,
-             source: CalendarSource | None = None, lock_wait: float = 0) -> dict[str, Any]:
+def run_sync(
+    days_ahead: int = 7,
+    force_refresh: bool = False,
+    calendar_id: str | None = None,
+    *,
+    source: CalendarSource | None = None,
+    lock_wait: float = 0,
+) -> dict[str, Any]:
     """Sync every configured calendar (or one); the counts of the run, plus "error" when a calendar failed.
 
     `lock_wait`: how long to wait for a calendar that another daemon is syncing (0: skip it with an error).
@@ -47,8 +53,11 @@ def run_sync(days_ahead: int = 7, force_refresh: bool = False, calendar_id: str 
         return {**totals, "pending_upstream": sync_outbox.pending_count(name), "error": str(exc)}
     calendars = source.calendars()
     if calendar_id and calendar_id not in calendars and source.name != "google":
-        return {**totals, "pending_upstream": sync_outbox.pending_count(source.name),
-                "error": f"Calendar {calendar_id!r} is not one of this source's calendars: {', '.join(calendars)}."}
+        return {
+            **totals,
+            "pending_upstream": sync_outbox.pending_count(source.name),
+            "error": f"Calendar {calendar_id!r} is not one of this source's calendars: {', '.join(calendars)}.",
+        }
     window = sync_window(days_ahead, settings.calendar.sync_past_days)
     errors, per_calendar = [], {}
     sync_outbox.flush_due(source)
@@ -74,8 +83,9 @@ def sync_window(days_ahead: int, past_days: int) -> SyncWindow:
     return SyncWindow(start=now - timedelta(days=past_days), end=now + timedelta(days=days_ahead))
 
 
-def sync_calendar(source: CalendarSource, calendar_id: str, window: SyncWindow, force_refresh: bool = False,
-                  lock_wait: float = 0) -> tuple[SyncCounts, str | None]:
+def sync_calendar(
+    source: CalendarSource, calendar_id: str, window: SyncWindow, force_refresh: bool = False, lock_wait: float = 0
+) -> tuple[SyncCounts, str | None]:
     """One calendar under its lock: incremental when a token is stored, else a full listing that reconciles.
 
     With another daemon syncing the calendar, wait up to `lock_wait` seconds for it, then give up.
@@ -105,8 +115,14 @@ def sync_calendar(source: CalendarSource, calendar_id: str, window: SyncWindow, 
     return counts, error
 
 
-def _consume(source: CalendarSource, calendar_id: str, token: str | None, window: SyncWindow,
-             counts: SyncCounts, lock: sync_lock.CalendarLock) -> str | None:
+def _consume(
+    source: CalendarSource,
+    calendar_id: str,
+    token: str | None,
+    window: SyncWindow,
+    counts: SyncCounts,
+    lock: sync_lock.CalendarLock,
+) -> str | None:
     """Store every page; the last one also reconciles a full listing and saves the new token."""
     for page in source.list_changes(calendar_id, token, window):
         with write_transaction() as session:
@@ -135,8 +151,16 @@ def _prepare_state(calendar_id: str, source: str) -> str | None:
         return state.sync_token
 
 
-def _finish_state(calendar_id: str, source: str, status: str | None, error: str | None,
-                  counts: SyncCounts | None, *, keep_token: bool, token: str | None = None) -> None:
+def _finish_state(
+    calendar_id: str,
+    source: str,
+    status: str | None,
+    error: str | None,
+    counts: SyncCounts | None,
+    *,
+    keep_token: bool,
+    token: str | None = None,
+) -> None:
     """Record how the run went (status None only drops the token)."""
     with write_transaction() as session:
         state = session.get(SyncState, calendar_id)
@@ -179,44 +203,52 @@ def sync_overview() -> list[dict[str, Any]]:
     overview = []
     for name in names:
         state = states.get(name)
-        overview.append({
-            "calendar_id": name,
-            "source": state.source if state else registry.source_name(settings),
-            "status": state.status if state else "never",
-            "last_sync_at": format_utc(state.last_sync_at) if state else None,
-            "last_error": state.last_error if state else None,
-            "last_counts": dict(state.last_counts or {}) if state else {},
-            "pending_upstream": sync_outbox.pending_count(calendar_id=name),
-            "configured": name in registry.configured_calendars(settings),
-        })
+        overview.append(
+            {
+                "calendar_id": name,
+                "source": state.source if state else registry.source_name(settings),
+                "status": state.status if state else "never",
+                "last_sync_at": format_utc(state.last_sync_at) if state else None,
+                "last_error": state.last_error if state else None,
+                "last_counts": dict(state.last_counts or {}) if state else {},
+                "pending_upstream": sync_outbox.pending_count(calendar_id=name),
+                "configured": name in registry.configured_calendars(settings),
+            }
+        )
     return overview
 
 
 def health_details() -> dict[str, Any]:
     """For /health details: calendars that are disconnected or failing, with their message."""
     rows = db.session.execute(select(SyncState).where(SyncState.status.in_(("disconnected", "error")))).scalars()
-    problems = [{"calendar_id": row.calendar_id, "source": row.source, "status": row.status,
-                 "message": row.last_error} for row in rows]
+    problems = [
+        {"calendar_id": row.calendar_id, "source": row.source, "status": row.status, "message": row.last_error}
+        for row in rows
+    ]
     return {"calendars": problems} if problems else {}
 
 
-def submit_sync(days_ahead: int, force_refresh: bool, calendar_id: str | None,
-                wait: int | None) -> tuple[bool, dict[str, Any]]:
+def submit_sync(
+    days_ahead: int, force_refresh: bool, calendar_id: str | None, wait: int | None
+) -> tuple[bool, dict[str, Any]]:
     """Queue a sync job for the daemon and optionally wait for it: (finished, job JSON).
 
     Waiting without a live daemon would only time out, so it is refused at once (503) and nothing is queued.
     """
     fresh = daemon_is_fresh()
     if wait and not fresh:
-        raise UnavailableError("The sync daemon is not running (no fresh heartbeat), so nobody would carry out "
-                               "this sync; start it with `python -m daemon` or request without ?wait.")
+        raise UnavailableError(
+            "The sync daemon is not running (no fresh heartbeat), so nobody would carry out "
+            "this sync; start it with `python -m daemon` or request without ?wait."
+        )
     job = sync_jobs.request_sync(days_ahead=days_ahead, force_refresh=force_refresh, calendar_id=calendar_id)
     if wait:
         job = wait_for_job(job.id, wait)
     body = sync_jobs.job_json(job)
     if not fresh:
-        body["warning"] = ("The sync daemon is not running (no fresh heartbeat): the job stays queued until "
-                           "`python -m daemon` runs.")
+        body["warning"] = (
+            "The sync daemon is not running (no fresh heartbeat): the job stays queued until `python -m daemon` runs."
+        )
     return job.status in ("succeeded", "failed"), body
 
 
@@ -236,5 +268,9 @@ def sync_health() -> dict[str, Any]:
     scheduler = scheduler_status()
     problems = health_details().get("calendars", [])
     healthy = scheduler.is_running and not problems
-    return {"status": "healthy" if healthy else "degraded", "scheduler": scheduler.as_json(),
-            "timestamp": format_utc(utcnow()), "calendars": problems}
+    return {
+        "status": "healthy" if healthy else "degraded",
+        "scheduler": scheduler.as_json(),
+        "timestamp": format_utc(utcnow()),
+        "calendars": problems,
+    }

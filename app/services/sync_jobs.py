@@ -17,7 +17,11 @@ from app.timeutil import format_utc, utcnow
 log = logging.getLogger(__name__)
 
 RESULT_FIELDS = (
-    "events_processed", "events_created", "events_updated", "events_deleted", "events_consumed",
+    "events_processed",
+    "events_created",
+    "events_updated",
+    "events_deleted",
+    "events_consumed",
     "pending_upstream",
 )
 # The result key naming the daemon that runs a job, while it runs.
@@ -26,11 +30,18 @@ RUNNER = "daemon"
 LOCK_WAIT_SECONDS = 60
 
 
-def request_sync(days_ahead: int = 7, force_refresh: bool = False, calendar_id: str | None = None,
-                 requested_by: str = "api") -> SyncJob:
+def request_sync(
+    days_ahead: int = 7, force_refresh: bool = False, calendar_id: str | None = None, requested_by: str = "api"
+) -> SyncJob:
     with write_transaction() as session:
-        job = SyncJob(status="queued", days_ahead=days_ahead, force_refresh=force_refresh,
-                      calendar_id=calendar_id, requested_by=requested_by, requested_at=utcnow())
+        job = SyncJob(
+            status="queued",
+            days_ahead=days_ahead,
+            force_refresh=force_refresh,
+            calendar_id=calendar_id,
+            requested_by=requested_by,
+            requested_at=utcnow(),
+        )
         session.add(job)
     return job
 
@@ -51,12 +62,20 @@ def claim_next_job(runner: str | None = None) -> SyncJob | None:
     a job whose daemon died can be told from one that is still running (fail_interrupted_jobs).
     """
     runner = runner or heartbeat.process_name()
-    oldest = (select(SyncJob.id).where(SyncJob.status == "queued").order_by(SyncJob.id).limit(1)
-              .with_for_update(skip_locked=True).scalar_subquery())
+    oldest = (
+        select(SyncJob.id)
+        .where(SyncJob.status == "queued")
+        .order_by(SyncJob.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
     with write_transaction() as session:
         job_id = session.execute(
-            update(SyncJob).where(SyncJob.id == oldest, SyncJob.status == "queued")
-            .values(status="running", started_at=utcnow(), result={RUNNER: runner}).returning(SyncJob.id)
+            update(SyncJob)
+            .where(SyncJob.id == oldest, SyncJob.status == "queued")
+            .values(status="running", started_at=utcnow(), result={RUNNER: runner})
+            .returning(SyncJob.id)
         ).scalar_one_or_none()
     return db.session.get(SyncJob, job_id) if job_id is not None else None
 
@@ -64,8 +83,11 @@ def claim_next_job(runner: str | None = None) -> SyncJob | None:
 def finish_job(job: SyncJob, result: dict[str, Any], error: str | None) -> None:
     """Record the outcome (also over an "interrupted" verdict given while this daemon's beat looked stale)."""
     with write_transaction() as session:
-        session.execute(update(SyncJob).where(SyncJob.id == job.id).values(
-            status="failed" if error else "succeeded", result=result, error=error, finished_at=utcnow()))
+        session.execute(
+            update(SyncJob)
+            .where(SyncJob.id == job.id)
+            .values(status="failed" if error else "succeeded", result=result, error=error, finished_at=utcnow())
+        )
 
 
 def run_next_queued_job() -> bool:
@@ -74,8 +96,12 @@ def run_next_queued_job() -> bool:
     if job is None:
         return False
     try:
-        result = sync.run_sync(days_ahead=job.days_ahead, force_refresh=job.force_refresh,
-                               calendar_id=job.calendar_id, lock_wait=LOCK_WAIT_SECONDS)
+        result = sync.run_sync(
+            days_ahead=job.days_ahead,
+            force_refresh=job.force_refresh,
+            calendar_id=job.calendar_id,
+            lock_wait=LOCK_WAIT_SECONDS,
+        )
         finish_job(job, result, result.get("error"))
     except Exception as exc:
         db.session.rollback()
@@ -103,22 +129,28 @@ def fail_interrupted_jobs() -> bool:
         return False
     with write_transaction() as session:
         session.execute(
-            update(SyncJob).where(SyncJob.id.in_(orphans), SyncJob.status == "running")
-            .values(status="failed", finished_at=utcnow(),
-                    error="interrupted: the daemon stopped during this sync; the next sync completes it"))
+            update(SyncJob)
+            .where(SyncJob.id.in_(orphans), SyncJob.status == "running")
+            .values(
+                status="failed",
+                finished_at=utcnow(),
+                error="interrupted: the daemon stopped during this sync; the next sync completes it",
+            )
+        )
     return True
 
 
 def job_json(job: SyncJob) -> dict[str, Any]:
     """The job as the API shows it: status, and once finished, the counts of the run."""
-    body: dict[str, Any] = {"job_id": job.id, "status": job.status,
-                            "requested_at": format_utc(job.requested_at)}
+    body: dict[str, Any] = {"job_id": job.id, "status": job.status, "requested_at": format_utc(job.requested_at)}
     if job.status in ("succeeded", "failed"):
         result = job.result or {}
-        body.update({
-            "success": job.status == "succeeded",
-            **{name: int(result.get(name, 0)) for name in RESULT_FIELDS},
-            "sync_time": format_utc(job.finished_at),
-            "error": job.error,
-        })
+        body.update(
+            {
+                "success": job.status == "succeeded",
+                **{name: int(result.get(name, 0)) for name in RESULT_FIELDS},
+                "sync_time": format_utc(job.finished_at),
+                "error": job.error,
+            }
+        )
     return body

@@ -46,8 +46,7 @@ class CalendarLock(Protocol):
 @contextlib.contextmanager
 def calendar_lock(calendar_id: str, wait_seconds: float = 0) -> Iterator[CalendarLock | None]:
     """Hold the calendar's sync lock for the block; None when another sync still holds it after the wait."""
-    lock: CalendarLock = (AdvisoryLock(calendar_id) if db.engine.dialect.name == "postgresql"
-                          else LeaseLock(calendar_id))
+    lock: CalendarLock = AdvisoryLock(calendar_id) if db.engine.dialect.name == "postgresql" else LeaseLock(calendar_id)
     deadline = time.monotonic() + wait_seconds
     while not lock.try_acquire():
         if time.monotonic() >= deadline:
@@ -61,6 +60,7 @@ def calendar_lock(calendar_id: str, wait_seconds: float = 0) -> Iterator[Calenda
 
 
 # ---- PostgreSQL ------------------------------------------------------------------------------------------
+
 
 def advisory_key(calendar_id: str) -> int:
     """A stable signed 64-bit key per calendar (advisory locks are keyed by bigint)."""
@@ -109,6 +109,7 @@ class AdvisoryLock:
 
 # ---- SQLite ----------------------------------------------------------------------------------------------
 
+
 def new_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:64]
 
@@ -131,23 +132,30 @@ class LeaseLock:
         now = utcnow()
         with write_transaction() as session:
             holder = session.execute(
-                select(SyncState.lock_owner).where(SyncState.calendar_id == self.calendar_id)).scalar()
+                select(SyncState.lock_owner).where(SyncState.calendar_id == self.calendar_id)
+            ).scalar()
             free = or_(SyncState.lock_owner.is_(None), SyncState.lock_expires_at < now)
             if holder and holder_is_dead(holder):
                 free = or_(free, SyncState.lock_owner == holder)
             taken = session.execute(
-                update(SyncState).where(SyncState.calendar_id == self.calendar_id, free)
+                update(SyncState)
+                .where(SyncState.calendar_id == self.calendar_id, free)
                 .values(lock_owner=self.owner, lock_expires_at=now + timedelta(seconds=LOCK_SECONDS))
-                .returning(SyncState.calendar_id)).first()
+                .returning(SyncState.calendar_id)
+            ).first()
         return taken is not None
 
     def renew(self, session: Session) -> None:
-        session.execute(update(SyncState).where(SyncState.calendar_id == self.calendar_id,
-                                                SyncState.lock_owner == self.owner)
-                        .values(lock_expires_at=utcnow() + timedelta(seconds=LOCK_SECONDS)))
+        session.execute(
+            update(SyncState)
+            .where(SyncState.calendar_id == self.calendar_id, SyncState.lock_owner == self.owner)
+            .values(lock_expires_at=utcnow() + timedelta(seconds=LOCK_SECONDS))
+        )
 
     def release(self) -> None:
         with write_transaction() as session:
-            session.execute(update(SyncState).where(SyncState.calendar_id == self.calendar_id,
-                                                    SyncState.lock_owner == self.owner)
-                            .values(lock_owner=None, lock_expires_at=None))
+            session.execute(
+                update(SyncState)
+                .where(SyncState.calendar_id == self.calendar_id, SyncState.lock_owner == self.owner)
+                .values(lock_owner=None, lock_expires_at=None)
+            )

@@ -31,24 +31,40 @@ def queue_delete(calendar_id: str, source: str, external_id: str, reason: str = 
     """Remember that we removed this event and that the provider must delete it (both once)."""
     with write_transaction() as session:
         if not _exists(session, PendingUpstreamOp, calendar_id, external_id, PendingUpstreamOp.op == "delete"):
-            session.add(PendingUpstreamOp(calendar_id=calendar_id, source=source, external_id=external_id,
-                                          op="delete", payload={}, attempts=0, next_attempt_at=utcnow()))
+            session.add(
+                PendingUpstreamOp(
+                    calendar_id=calendar_id,
+                    source=source,
+                    external_id=external_id,
+                    op="delete",
+                    payload={},
+                    attempts=0,
+                    next_attempt_at=utcnow(),
+                )
+            )
         remember_deletion(session, calendar_id, source, external_id, reason)
 
 
 def _exists(session, model, calendar_id: str, external_id: str, *extra) -> bool:
-    return session.execute(select(model.id).where(
-        model.calendar_id == calendar_id, model.external_id == external_id, *extra)).first() is not None
+    return (
+        session.execute(
+            select(model.id).where(model.calendar_id == calendar_id, model.external_id == external_id, *extra)
+        ).first()
+        is not None
+    )
 
 
 def removed_by_us(calendar_id: str, external_ids: list[str]) -> set[str]:
     """Which of these events we deleted or took over ourselves (done or still pending upstream)."""
     found: set[str] = set()
     for start in range(0, len(external_ids), 500):
-        chunk = external_ids[start:start + 500]
+        chunk = external_ids[start : start + 500]
         for model in (UpstreamDeletion, PendingUpstreamOp):
-            found.update(db.session.execute(select(model.external_id).where(
-                model.calendar_id == calendar_id, model.external_id.in_(chunk))).scalars())
+            found.update(
+                db.session.execute(
+                    select(model.external_id).where(model.calendar_id == calendar_id, model.external_id.in_(chunk))
+                ).scalars()
+            )
     return found
 
 
@@ -93,21 +109,32 @@ def claim_due(source: str, limit: int, now: datetime | None = None) -> list[Clai
     """
     now = now or utcnow()
     lease_until = utcnow() + timedelta(seconds=LEASE_SECONDS)
-    due = (select(PendingUpstreamOp.id)
-           .where(PendingUpstreamOp.source == source, PendingUpstreamOp.next_attempt_at <= now)
-           .order_by(PendingUpstreamOp.next_attempt_at, PendingUpstreamOp.id).limit(limit)
-           .with_for_update(skip_locked=True))
+    due = (
+        select(PendingUpstreamOp.id)
+        .where(PendingUpstreamOp.source == source, PendingUpstreamOp.next_attempt_at <= now)
+        .order_by(PendingUpstreamOp.next_attempt_at, PendingUpstreamOp.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
     with write_transaction() as session:
         rows = session.execute(
-            update(PendingUpstreamOp).where(PendingUpstreamOp.id.in_(due.scalar_subquery()))
+            update(PendingUpstreamOp)
+            .where(PendingUpstreamOp.id.in_(due.scalar_subquery()))
             .values(next_attempt_at=lease_until)
-            .returning(PendingUpstreamOp.id, PendingUpstreamOp.calendar_id, PendingUpstreamOp.external_id,
-                       PendingUpstreamOp.op, PendingUpstreamOp.payload)).all()
+            .returning(
+                PendingUpstreamOp.id,
+                PendingUpstreamOp.calendar_id,
+                PendingUpstreamOp.external_id,
+                PendingUpstreamOp.op,
+                PendingUpstreamOp.payload,
+            )
+        ).all()
     return sorted((ClaimedOp(*row, lease_until=lease_until) for row in rows), key=lambda op: op.id)
 
 
-def _carry_out(source: CalendarSource, op: str, calendar_id: str, external_id: str,
-               payload: dict[str, Any]) -> str | None:
+def _carry_out(
+    source: CalendarSource, op: str, calendar_id: str, external_id: str, payload: dict[str, Any]
+) -> str | None:
     try:
         if op == "delete":
             source.delete_event(calendar_id, external_id)

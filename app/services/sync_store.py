@@ -32,8 +32,10 @@ class SyncCounts:
     seen: set[str] = field(default_factory=set)
 
     def as_dict(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in (
-            "events_processed", "events_created", "events_updated", "events_deleted", "events_consumed")}
+        return {
+            name: getattr(self, name)
+            for name in ("events_processed", "events_created", "events_updated", "events_deleted", "events_consumed")
+        }
 
 
 def existing_rows(session: Session, calendar_id: str, external_ids: list[str]) -> dict[str, Event]:
@@ -48,9 +50,10 @@ def existing_rows(session: Session, calendar_id: str, external_ids: list[str]) -
         return {row.external_id: row for row in session.execute(query).scalars()}
     rows: dict[str, Event] = {}
     for start in range(0, len(external_ids), CHUNK):
-        chunk = external_ids[start:start + CHUNK]
-        for row in session.execute(select(Event).where(
-                Event.calendar_id == calendar_id, Event.external_id.in_(chunk))).scalars():
+        chunk = external_ids[start : start + CHUNK]
+        for row in session.execute(
+            select(Event).where(Event.calendar_id == calendar_id, Event.external_id.in_(chunk))
+        ).scalars():
             rows[row.external_id] = row
     return rows
 
@@ -123,8 +126,9 @@ def insert_new(session: Session, calendar_id: str, rows: list[Event]) -> list[Ev
     return list(existing_rows(session, calendar_id, [row.external_id for row in rows]).values())
 
 
-def _remove_cancelled(session: Session, row: Event | None, item: SourceEvent, calendar_id: str,
-                      ours: set[str], counts: SyncCounts) -> None:
+def _remove_cancelled(
+    session: Session, row: Event | None, item: SourceEvent, calendar_id: str, ours: set[str], counts: SyncCounts
+) -> None:
     if row is not None:
         session.delete(row)
         counts.events_deleted += 1
@@ -136,24 +140,37 @@ def _remove_cancelled(session: Session, row: Event | None, item: SourceEvent, ca
 def reconcile(session: Session, calendar_id: str, source: str, window: SyncWindow, counts: SyncCounts) -> None:
     """After a full listing: remove this calendar's events in the window that the source no longer has."""
     query = select(Event.id, Event.external_id).where(
-        Event.calendar_id == calendar_id, Event.source == source, Event.end_time > window.start)
+        Event.calendar_id == calendar_id, Event.source == source, Event.end_time > window.start
+    )
     if window.end is not None:
         query = query.where(Event.start_time < window.end)
     stale = [event_id for event_id, external_id in session.execute(query) if external_id not in counts.seen]
     for start in range(0, len(stale), CHUNK):
-        session.execute(delete(Event).where(Event.id.in_(stale[start:start + CHUNK])))
+        session.execute(delete(Event).where(Event.id.in_(stale[start : start + CHUNK])))
     counts.events_deleted += len(stale)
 
 
 def _event_data(item: SourceEvent, source: str, row: Event | None) -> EventData:
     """The source's fields on top of what is stored locally (tags, priority, type survive an update)."""
-    base = pipeline.event_data_from_model(row) if row is not None else EventData(
-        title=item.title, start_time=_utc(item.start_time), end_time=_utc(item.end_time))
+    base = (
+        pipeline.event_data_from_model(row)
+        if row is not None
+        else EventData(title=item.title, start_time=_utc(item.start_time), end_time=_utc(item.end_time))
+    )
     return base.copy(
-        title=item.title or "(no title)", start_time=_utc(item.start_time), end_time=_utc(item.end_time),
-        description=item.description, location=item.location, all_day=item.all_day,
-        all_day_date=item.all_day_date, timezone=item.timezone, calendar_id=item.calendar_id, source=source,
-        external_id=item.external_id, attendees=list(item.attendees), problems=[],
+        title=item.title or "(no title)",
+        start_time=_utc(item.start_time),
+        end_time=_utc(item.end_time),
+        description=item.description,
+        location=item.location,
+        all_day=item.all_day,
+        all_day_date=item.all_day_date,
+        timezone=item.timezone,
+        calendar_id=item.calendar_id,
+        source=source,
+        external_id=item.external_id,
+        attendees=list(item.attendees),
+        problems=[],
         tags=[tag for tag in base.tags if tag != "command-rejected"],
     )
 

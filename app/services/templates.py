@@ -21,18 +21,31 @@ HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 WEIGHTS = {"title": 3, "tags": 2, "description": 1}
 EDITABLE = ("title", "description", "all_day", "default_time", "duration_minutes", "calendar_id", "tags", "author")
 DEFAULTS: dict[str, Any] = {
-    "description": "", "all_day": False, "default_time": None, "duration_minutes": 60,
-    "calendar_id": "local", "tags": [], "author": "",
+    "description": "",
+    "all_day": False,
+    "default_time": None,
+    "duration_minutes": 60,
+    "calendar_id": "local",
+    "tags": [],
+    "author": "",
 }
 
 
 def template_json(t: Template) -> dict[str, Any]:
     """The contract's template JSON."""
     return {
-        "id": t.id, "title": t.title, "description": t.description or "", "all_day": bool(t.all_day),
-        "default_time": t.default_time, "duration_minutes": t.duration_minutes, "calendar_id": t.calendar_id,
-        "tags": list(t.tags or []), "usage_count": t.usage_count, "created_at": format_utc(t.created_at),
-        "updated_at": format_utc(t.updated_at), "author": t.author or "",
+        "id": t.id,
+        "title": t.title,
+        "description": t.description or "",
+        "all_day": bool(t.all_day),
+        "default_time": t.default_time,
+        "duration_minutes": t.duration_minutes,
+        "calendar_id": t.calendar_id,
+        "tags": list(t.tags or []),
+        "usage_count": t.usage_count,
+        "created_at": format_utc(t.created_at),
+        "updated_at": format_utc(t.updated_at),
+        "author": t.author or "",
     }
 
 
@@ -143,8 +156,10 @@ def list_templates(q: str | None, page: int, page_size: int) -> tuple[list[Templ
     if not words:
         total = db.session.scalar(select(func.count()).select_from(Template)) or 0
         rows = db.session.scalars(
-            select(Template).order_by(Template.usage_count.desc(), Template.id)
-            .offset((page - 1) * page_size).limit(page_size)
+            select(Template)
+            .order_by(Template.usage_count.desc(), Template.id)
+            .offset((page - 1) * page_size)
+            .limit(page_size)
         ).all()
         return list(rows), total
     # Templates are a hand-curated list, so scoring happens here: it keeps Unicode case folding and
@@ -158,7 +173,7 @@ def list_templates(q: str | None, page: int, page_size: int) -> tuple[list[Templ
         if score:
             scored.append((-score, -row.usage_count, row.id))
     scored.sort()
-    ids = [item[2] for item in scored[(page - 1) * page_size: page * page_size]]
+    ids = [item[2] for item in scored[(page - 1) * page_size : page * page_size]]
     by_id = {t.id: t for t in db.session.scalars(select(Template).where(Template.id.in_(ids)))} if ids else {}
     return [by_id[i] for i in ids], len(scored)
 
@@ -185,7 +200,8 @@ def use_template(id: int, event_id: int | None = None) -> int:
     """
     with write_transaction() as session:
         new_count = session.execute(
-            update(Template).where(Template.id == id)
+            update(Template)
+            .where(Template.id == id)
             # updated_at keeps its value: using a template is not an edit of it.
             .values(usage_count=Template.usage_count + 1, updated_at=Template.updated_at)
             .returning(Template.usage_count)
@@ -203,8 +219,11 @@ def use_template(id: int, event_id: int | None = None) -> int:
 def event_fields_from_template(template: Template, on: date, at: str | None = None) -> dict[str, Any]:
     """The events service's input fields for an event made from ``template`` on day ``on``."""
     fields: dict[str, Any] = {
-        "title": template.title, "description": template.description or "", "calendar_id": template.calendar_id,
-        "tags": list(template.tags or []), "all_day": bool(template.all_day),
+        "title": template.title,
+        "description": template.description or "",
+        "calendar_id": template.calendar_id,
+        "tags": list(template.tags or []),
+        "all_day": bool(template.all_day),
     }
     if template.all_day:
         fields["start_time"] = on.isoformat()

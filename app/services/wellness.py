@@ -66,7 +66,8 @@ def _chains(day: date, events: list[Event], minimum: int) -> list[dict[str, Any]
             chains.append(chain)
     return [
         _warning("back_to_back", day, f"{len(run)} meetings back to back without a break", run)
-        for run in chains if len(run) >= minimum
+        for run in chains
+        if len(run) >= minimum
     ]
 
 

@@ -31,9 +31,13 @@ class WorkPolicy:
         planning = settings.planning
         begin, end = planning.working_hours.split("-")
         return cls(
-            zone=settings.zone, day_begin=time.fromisoformat(begin), day_end=time.fromisoformat(end),
-            working_days=frozenset(planning.working_days), max_daily_minutes=planning.max_daily_hours * 60,
-            max_chain_minutes=planning.max_chain_minutes, min_break_minutes=planning.min_break_minutes,
+            zone=settings.zone,
+            day_begin=time.fromisoformat(begin),
+            day_end=time.fromisoformat(end),
+            working_days=frozenset(planning.working_days),
+            max_daily_minutes=planning.max_daily_hours * 60,
+            max_chain_minutes=planning.max_chain_minutes,
+            min_break_minutes=planning.min_break_minutes,
             focus_block_minutes=planning.focus_block_minutes,
         )
 
@@ -48,8 +52,10 @@ class WorkPolicy:
         """The working hours of ``day`` in UTC, or None on a day off."""
         if day.weekday() not in self.working_days:
             return None
-        return (to_utc(datetime.combine(day, self.day_begin), self.zone),
-                to_utc(datetime.combine(day, self.day_end), self.zone))
+        return (
+            to_utc(datetime.combine(day, self.day_begin), self.zone),
+            to_utc(datetime.combine(day, self.day_end), self.zone),
+        )
 
     def days(self, start: datetime, end: datetime) -> Iterator[date]:
         """Every local date touched by [start, end)."""

@@ -21,8 +21,16 @@ WEEKLY_MEETING = "demo-weekly-planning"
 
 # (weekdays, start, minutes, slug, title, calendar, description, location); Monday is 0.
 ROUTINE = [
-    ((0, 1, 2, 3, 4), time(9, 30), 15, "standup", "Daily standup", WORK, "What I did, what I will do, blockers.",
-     "Video call"),
+    (
+        (0, 1, 2, 3, 4),
+        time(9, 30),
+        15,
+        "standup",
+        "Daily standup",
+        WORK,
+        "What I did, what I will do, blockers.",
+        "Video call",
+    ),
     ((0, 2, 4), time(10, 0), 120, "focus", "Focus block: deep work", WORK, "No meetings, notifications off.", ""),
     ((0, 1, 2, 3, 4), time(12, 30), 45, "lunch", "Lunch", PERSONAL, "", "Canteen"),
     ((1,), time(14, 0), 30, "one-on-one", "1:1 with Alex", WORK, "Career goals and current project.", "Room 2"),
@@ -54,10 +62,16 @@ class DemoSource:
 
     def list_changes(self, calendar_id: str, sync_token: str | None, window: SyncWindow) -> Iterator[ChangePage]:
         """Always a full listing of the window: the demo has no change feed."""
-        deleted = set(db.session.execute(
-            select(UpstreamDeletion.external_id).where(UpstreamDeletion.calendar_id == calendar_id)).scalars())
-        events = [event for event in self.build(window) if event.calendar_id == calendar_id
-                  and event.external_id not in deleted]
+        deleted = set(
+            db.session.execute(
+                select(UpstreamDeletion.external_id).where(UpstreamDeletion.calendar_id == calendar_id)
+            ).scalars()
+        )
+        events = [
+            event
+            for event in self.build(window)
+            if event.calendar_id == calendar_id and event.external_id not in deleted
+        ]
         yield ChangePage(events=events, full=True, last=True, next_sync_token=None)
 
     def delete_event(self, calendar_id: str, external_id: str) -> None:
@@ -75,37 +89,77 @@ class DemoSource:
         while day <= last:
             events.extend(self._day(day, anchor))
             day += timedelta(days=1)
-        return [event for event in events if event.end_time > window.start
-                and (window.end is None or event.start_time < window.end)]
+        return [
+            event
+            for event in events
+            if event.end_time > window.start and (window.end is None or event.start_time < window.end)
+        ]
 
     def _day(self, day: date, anchor: date) -> list[SourceEvent]:
-        events = [self._timed(f"demo-{slug}-{day:%Y%m%d}", calendar, title, day, start, minutes,
-                              description, location)
-                  for weekdays, start, minutes, slug, title, calendar, description, location in ROUTINE
-                  if day.weekday() in weekdays]
+        events = [
+            self._timed(f"demo-{slug}-{day:%Y%m%d}", calendar, title, day, start, minutes, description, location)
+            for weekdays, start, minutes, slug, title, calendar, description, location in ROUTINE
+            if day.weekday() in weekdays
+        ]
         if day.weekday() == 0:
-            meeting = self._timed(f"{WEEKLY_MEETING}_{day:%Y%m%d}", WORK, "Weekly planning", day, time(11, 0),
-                                  60, "Priorities for the week.", "Room 1")
+            meeting = self._timed(
+                f"{WEEKLY_MEETING}_{day:%Y%m%d}",
+                WORK,
+                "Weekly planning",
+                day,
+                time(11, 0),
+                60,
+                "Priorities for the week.",
+                "Room 1",
+            )
             meeting.recurring_event_id = WEEKLY_MEETING
             meeting.original_start_time = meeting.start_time
             meeting.attendees = ["alex@example.org", "sam@example.org"]
             events.append(meeting)
         if day == anchor + timedelta(days=3):
             start, end = all_day_bounds(day, None, self.zone)
-            events.append(self._finish(SourceEvent(
-                external_id=f"demo-offsite-{day:%Y%m%d}", calendar_id=WORK, title="Team offsite",
-                start_time=start, end_time=end, all_day=True, all_day_date=day, location="Lake house")))
+            events.append(
+                self._finish(
+                    SourceEvent(
+                        external_id=f"demo-offsite-{day:%Y%m%d}",
+                        calendar_id=WORK,
+                        title="Team offsite",
+                        start_time=start,
+                        end_time=end,
+                        all_day=True,
+                        all_day_date=day,
+                        location="Lake house",
+                    )
+                )
+            )
         for offset, start, minutes, slug, title in SPECIAL:
             if day == anchor + timedelta(days=offset):
                 events.append(self._timed(f"demo-{slug}-{day:%Y%m%d}", WORK, title, day, start, minutes, "", ""))
         return events
 
-    def _timed(self, external_id: str, calendar_id: str, title: str, day: date, start: time, minutes: int,
-               description: str, location: str) -> SourceEvent:
+    def _timed(
+        self,
+        external_id: str,
+        calendar_id: str,
+        title: str,
+        day: date,
+        start: time,
+        minutes: int,
+        description: str,
+        location: str,
+    ) -> SourceEvent:
         begin = to_utc(datetime.combine(day, start), self.zone)
-        return self._finish(SourceEvent(
-            external_id=external_id, calendar_id=calendar_id, title=title, start_time=begin,
-            end_time=begin + timedelta(minutes=minutes), description=description, location=location))
+        return self._finish(
+            SourceEvent(
+                external_id=external_id,
+                calendar_id=calendar_id,
+                title=title,
+                start_time=begin,
+                end_time=begin + timedelta(minutes=minutes),
+                description=description,
+                location=location,
+            )
+        )
 
     def _finish(self, event: SourceEvent) -> SourceEvent:
         event.timezone = self.zone.key

@@ -34,8 +34,10 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 2500
 RATE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 HTTP_TIMEOUT_SECONDS = 30
-DISCONNECTED_MESSAGE = ("Google refused the stored authorization (invalid_grant): it was revoked or has expired. "
-                        "Connect Google Calendar again from the dashboard or run `flask --app wsgi google-auth`.")
+DISCONNECTED_MESSAGE = (
+    "Google refused the stored authorization (invalid_grant): it was revoked or has expired. "
+    "Connect Google Calendar again from the dashboard or run `flask --app wsgi google-auth`."
+)
 
 
 class GoogleSource:
@@ -44,10 +46,19 @@ class GoogleSource:
     lists_window_end = False
     name = "google"
 
-    def __init__(self, credentials: Credentials, calendars: list[str], zone: ZoneInfo, *, api_endpoint: str = "",
-                 save_credentials: Callable[[Credentials], None] | None = None,
-                 sleep: Callable[[float], None] = time.sleep, max_retries: int = 5, base_delay: float = 1.0,
-                 max_delay: float = 32.0):
+    def __init__(
+        self,
+        credentials: Credentials,
+        calendars: list[str],
+        zone: ZoneInfo,
+        *,
+        api_endpoint: str = "",
+        save_credentials: Callable[[Credentials], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        max_retries: int = 5,
+        base_delay: float = 1.0,
+        max_delay: float = 32.0,
+    ):
         self.credentials = credentials
         self._calendars = list(calendars)
         self.zone = zone
@@ -68,10 +79,12 @@ class GoogleSource:
         """The Calendar API client, built once from the bundled discovery document (no network)."""
         if self._service is None:
             http = google_auth_httplib2.AuthorizedHttp(
-                self.credentials, http=httplib2.Http(timeout=HTTP_TIMEOUT_SECONDS), max_refresh_attempts=1)
+                self.credentials, http=httplib2.Http(timeout=HTTP_TIMEOUT_SECONDS), max_refresh_attempts=1
+            )
             options = {"api_endpoint": self.api_endpoint} if self.api_endpoint else None
-            self._service = build("calendar", "v3", http=http, static_discovery=True, cache_discovery=False,
-                                  client_options=options)
+            self._service = build(
+                "calendar", "v3", http=http, static_discovery=True, cache_discovery=False, client_options=options
+            )
         return self._service
 
     def list_changes(self, calendar_id: str, sync_token: str | None, window: SyncWindow) -> Iterator[ChangePage]:
@@ -85,11 +98,18 @@ class GoogleSource:
         while True:
             response = self.execute(self.service.events().list(**params, pageToken=page_token))
             zone_name = response.get("timeZone") or self.zone.key
-            events = [event for item in response.get("items", [])
-                      if (event := self._map_or_skip(item, calendar_id, zone_name)) is not None]
+            events = [
+                event
+                for item in response.get("items", [])
+                if (event := self._map_or_skip(item, calendar_id, zone_name)) is not None
+            ]
             page_token = response.get("nextPageToken")
-            yield ChangePage(events=events, full=not sync_token, last=not page_token,
-                             next_sync_token=None if page_token else response.get("nextSyncToken"))
+            yield ChangePage(
+                events=events,
+                full=not sync_token,
+                last=not page_token,
+                next_sync_token=None if page_token else response.get("nextSyncToken"),
+            )
             if not page_token:
                 return
 
@@ -102,8 +122,11 @@ class GoogleSource:
 
     def patch_event(self, calendar_id: str, external_id: str, changes: dict[str, Any]) -> None:
         """events.patch with new times (RFC 3339 UTC ``start_time``/``end_time``), e.g. after a replan."""
-        body = {key: {"dateTime": changes[name], "timeZone": "UTC"}
-                for name, key in (("start_time", "start"), ("end_time", "end")) if changes.get(name)}
+        body = {
+            key: {"dateTime": changes[name], "timeZone": "UTC"}
+            for name, key in (("start_time", "start"), ("end_time", "end"))
+            if changes.get(name)
+        }
         if body:
             self.execute(self.service.events().patch(calendarId=calendar_id, eventId=external_id, body=body))
 
@@ -185,8 +208,9 @@ class GoogleSource:
         original = item.get("originalStartTime")
         if original:
             if "dateTime" in original:
-                event.original_start_time = parse_datetime(original["dateTime"], _zone(original.get("timeZone"),
-                                                                                       self.zone))
+                event.original_start_time = parse_datetime(
+                    original["dateTime"], _zone(original.get("timeZone"), self.zone)
+                )
             elif "date" in original:
                 event.original_start_time = all_day_bounds(date.fromisoformat(original["date"]), None, self.zone)[0]
         return event

@@ -31,8 +31,13 @@ class IcsSource:
     lists_window_end = True
     name = "ics"
 
-    def __init__(self, feeds: list[IcsFeed], zone: ZoneInfo, max_bytes: int = MAX_FEED_BYTES,
-                 timeout: float = FETCH_TIMEOUT_SECONDS):
+    def __init__(
+        self,
+        feeds: list[IcsFeed],
+        zone: ZoneInfo,
+        max_bytes: int = MAX_FEED_BYTES,
+        timeout: float = FETCH_TIMEOUT_SECONDS,
+    ):
         self.feeds = {feed.id: feed for feed in feeds}
         self.zone = zone
         self.max_bytes = max_bytes
@@ -46,8 +51,11 @@ class IcsSource:
         if feed is None:
             raise SourceError(f"No ICS feed with id {calendar_id!r} is configured (calendar.ics_feeds).")
         events = parse_feed(self.read(feed), calendar_id, window, self.zone)
-        deleted = set(db.session.execute(
-            select(UpstreamDeletion.external_id).where(UpstreamDeletion.calendar_id == calendar_id)).scalars())
+        deleted = set(
+            db.session.execute(
+                select(UpstreamDeletion.external_id).where(UpstreamDeletion.calendar_id == calendar_id)
+            ).scalars()
+        )
         yield ChangePage(events=[e for e in events if e.external_id not in deleted], full=True, last=True)
 
     def delete_event(self, calendar_id: str, external_id: str) -> None:
@@ -108,11 +116,14 @@ def _to_source_event(component, calendar_id: str, recurring: set[str], zone: Zon
     end = component["DTEND"].dt if "DTEND" in component else None
     if end is None and "DURATION" in component:
         end = start + component["DURATION"].dt
-    event = SourceEvent(external_id=uid, calendar_id=calendar_id, title=str(component.get("SUMMARY", ""))[:200],
-                        description=str(component.get("DESCRIPTION", "")),
-                        location=str(component.get("LOCATION", ""))[:500],
-                        attendees=[str(a).removeprefix("mailto:").removeprefix("MAILTO:")
-                                   for a in _as_list(component.get("ATTENDEE"))])
+    event = SourceEvent(
+        external_id=uid,
+        calendar_id=calendar_id,
+        title=str(component.get("SUMMARY", ""))[:200],
+        description=str(component.get("DESCRIPTION", "")),
+        location=str(component.get("LOCATION", ""))[:500],
+        attendees=[str(a).removeprefix("mailto:").removeprefix("MAILTO:") for a in _as_list(component.get("ATTENDEE"))],
+    )
     if isinstance(start, datetime):
         event.timezone = getattr(start.tzinfo, "key", None) or zone.key
         event.start_time = to_utc(start, zone)

@@ -58,8 +58,14 @@ def build_google(settings: Settings, sleep: Callable[[float], None] | None = Non
     if credentials is None:
         raise AuthorizationLost(
             f"Google Calendar is not connected (no token at {settings.calendar.token_file}): connect it from "
-            "the dashboard or run `flask --app wsgi google-auth`.")
+            "the dashboard or run `flask --app wsgi google-auth`."
+        )
     extra = {"sleep": sleep} if sleep is not None else {}
-    return GoogleSource(credentials, settings.calendar.calendars, settings.zone,
-                        api_endpoint=settings.calendar.google.api_endpoint,
-                        save_credentials=lambda creds: save_credentials(settings, creds), **extra)
+    return GoogleSource(
+        credentials,
+        settings.calendar.calendars,
+        settings.zone,
+        api_endpoint=settings.calendar.google.api_endpoint,
+        save_credentials=lambda creds: save_credentials(settings, creds),
+        **extra,
+    )

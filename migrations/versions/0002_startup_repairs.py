@@ -37,8 +37,9 @@ def _rebuild_outdated_fts() -> None:
     wanted = baseline.SQLITE_SEARCH[0]
     if stored is not None and " ".join(stored.split()) == " ".join(wanted.split()):
         return
-    log.warning("rebuilding the events search index (its definition changed); on a large database this takes "
-                "a while, once")
+    log.warning(
+        "rebuilding the events search index (its definition changed); on a large database this takes a while, once"
+    )
     for name in ("events_fts_insert", "events_fts_delete", "events_fts_update"):
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
     op.execute("DROP TABLE IF EXISTS events_fts_terms")

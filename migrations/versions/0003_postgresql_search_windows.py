@@ -39,9 +39,9 @@ def _words(column: str) -> str:
 
 # Title weighs most (A), then location (B), then description (C), as in the baseline.
 SEARCH_VECTOR = f"""
-    setweight({_words('title')}, 'A')
-    || setweight({_words('location')}, 'B')
-    || setweight({_words('description')}, 'C')"""
+    setweight({_words("title")}, 'A')
+    || setweight({_words("location")}, 'B')
+    || setweight({_words("description")}, 'C')"""
 
 POSTGRESQL_UPGRADE = [
     # A trusted extension since PostgreSQL 13: the database owner may create it.

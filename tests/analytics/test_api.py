@@ -13,8 +13,7 @@ from app.models import Event
 
 def add_now(title: str, start: datetime, minutes: int, event_type: str = "task") -> int:
     with write_transaction() as session:
-        event = Event(title=title, start_time=start, end_time=start + timedelta(minutes=minutes),
-                      event_type=event_type)
+        event = Event(title=title, start_time=start, end_time=start + timedelta(minutes=minutes), event_type=event_type)
         session.add(event)
         session.flush()
         return event.id
@@ -47,8 +46,13 @@ def test_productivity_with_start_and_end(client, auth):
 
 
 def test_productivity_rejects_bad_parameters(client, auth):
-    for query, field in [("days_back=0", "days_back"), ("start=2026-03-02", "end"), ("start=nope&end=2026-01-01",
-                         "start"), ("days_back=3&start=2026-03-02&end=2026-03-03", "days_back"), ("x=1", "x")]:
+    for query, field in [
+        ("days_back=0", "days_back"),
+        ("start=2026-03-02", "end"),
+        ("start=nope&end=2026-01-01", "start"),
+        ("days_back=3&start=2026-03-02&end=2026-03-03", "days_back"),
+        ("x=1", "x"),
+    ]:
         response = client.get(f"/api/v1/analytics/productivity?{query}", headers=auth)
         assert response.status_code == 422, query
         assert response.json["error"]["details"]["field"] == field, query
@@ -70,8 +74,9 @@ def test_optimize_auto_apply_from_query_or_body(client, auth):
     start = next_weekday_at(10)
     task = add_now("Task", start, 60)
     add_now("Call", start, 60, "meeting")
-    response = client.post("/api/v1/ai/optimize", json={"auto_apply": True, "optimization_window_days": 7},
-                           headers=auth)
+    response = client.post(
+        "/api/v1/ai/optimize", json={"auto_apply": True, "optimization_window_days": 7}, headers=auth
+    )
     assert [a["event_id"] for a in response.json["applied"]] == [task]
     db.session.rollback()
     moved = db.session.scalars(select(Event).where(Event.id == task)).one()
@@ -81,10 +86,12 @@ def test_optimize_auto_apply_from_query_or_body(client, auth):
 
 
 def test_optimize_rejects_bad_parameters(client, auth):
-    for kwargs, field in [({"json": {"auto_apply": "yes"}}, "auto_apply"),
-                          ({"json": {"optimization_window_days": 0}}, "optimization_window_days"),
-                          ({"query_string": {"optimization_window_days": 500}}, "optimization_window_days"),
-                          ({"json": {"window": 3}}, "window")]:
+    for kwargs, field in [
+        ({"json": {"auto_apply": "yes"}}, "auto_apply"),
+        ({"json": {"optimization_window_days": 0}}, "optimization_window_days"),
+        ({"query_string": {"optimization_window_days": 500}}, "optimization_window_days"),
+        ({"json": {"window": 3}}, "window"),
+    ]:
         response = client.post("/api/v1/ai/optimize", headers=auth, **kwargs)
         assert response.status_code == 422, kwargs
         assert response.json["error"]["details"]["field"].endswith(field), kwargs

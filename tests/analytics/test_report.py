@@ -39,26 +39,42 @@ def week(app):
     with write_transaction() as session:
         night = session.get(Event, ids["night"])
         night.end_time = at(4, "01:00")  # crosses midnight: 1 h on Thursday, 1 h on Friday
-        session.add(EventAnalytics(event_id=ids["planning"], duration_minutes=60, category="focus", is_focus=True,
-                                   is_meeting=False, time_of_day="afternoon"))
+        session.add(
+            EventAnalytics(
+                event_id=ids["planning"],
+                duration_minutes=60,
+                category="focus",
+                is_focus=True,
+                is_meeting=False,
+                time_of_day="afternoon",
+            )
+        )
         template = Template(title="Gym", usage_count=5)
         session.add(template)
         session.flush()
-        session.add_all([TemplateUsage(template_id=template.id, used_at=at(1, "08:00")),
-                         TemplateUsage(template_id=template.id, used_at=at(2, "08:00")),
-                         TemplateUsage(template_id=template.id, used_at=at(-3, "08:00"))])
-        for n, (system, status) in enumerate([("nas", "completed"), ("nas", "failed"), ("nas", "completed"),
-                                              ("web", "pending")]):
-            session.add(Command(system_id=system, command="BACKUP", status=status, source_key=f"k{n}",
-                                created_at=at(n, "08:00")))
-        session.add(Command(system_id="old", command="BACKUP", status="failed", source_key="old",
-                            created_at=at(-1, "08:00")))
+        session.add_all(
+            [
+                TemplateUsage(template_id=template.id, used_at=at(1, "08:00")),
+                TemplateUsage(template_id=template.id, used_at=at(2, "08:00")),
+                TemplateUsage(template_id=template.id, used_at=at(-3, "08:00")),
+            ]
+        )
+        for n, (system, status) in enumerate(
+            [("nas", "completed"), ("nas", "failed"), ("nas", "completed"), ("web", "pending")]
+        ):
+            session.add(
+                Command(
+                    system_id=system, command="BACKUP", status=status, source_key=f"k{n}", created_at=at(n, "08:00")
+                )
+            )
+        session.add(
+            Command(system_id="old", command="BACKUP", status="failed", source_key="old", created_at=at(-1, "08:00"))
+        )
     return ids
 
 
 def report(**window):
-    return productivity_report(**(window or {"start": date(2026, 3, 2), "end": date(2026, 3, 8)}),
-                               now=NEXT_MONDAY_NOON)
+    return productivity_report(**(window or {"start": date(2026, 3, 2), "end": date(2026, 3, 8)}), now=NEXT_MONDAY_NOON)
 
 
 def test_totals_by_kind(week):
@@ -85,8 +101,9 @@ def test_calendars_weeks_heatmap_and_busiest(week):
     calendars = {c["calendar_id"]: c for c in data["hours_per_calendar"]}
     assert calendars["personal"] == {"calendar_id": "personal", "hours": 3.0, "events": 2}
     assert calendars["local"]["hours"] == 13.92 and calendars["local"]["events"] == 11
-    assert data["weekly"] == [{"week_start": "2026-03-02", "meeting_hours": 3.42, "focus_hours": 12.0,
-                               "other_hours": 1.5}]
+    assert data["weekly"] == [
+        {"week_start": "2026-03-02", "meeting_hours": 3.42, "focus_hours": 12.0, "other_hours": 1.5}
+    ]
     matrix = data["heatmap"]["matrix"]
     assert len(matrix) == 7 and all(len(row) == 24 for row in matrix)
     assert matrix[0][10] == 1.0 and matrix[5][10] == 2.0 and matrix[1][11] == round(55 / 60, 2)
@@ -105,8 +122,10 @@ def test_tasks_chains_and_free_blocks(week):
     chains = data["back_to_back"]
     # Tuesday's three syncs (gaps under 15 min) and Saturday's two overlapping events.
     assert chains["count"] == 2 and chains["longest_minutes"] == 180
-    assert [c["event_ids"] for c in chains["chains"]] == [[week["m1"], week["m2"], week["m3"]],
-                                                         [week["garden"], week["ops"]]]
+    assert [c["event_ids"] for c in chains["chains"]] == [
+        [week["m1"], week["m2"], week["m3"]],
+        [week["garden"], week["ops"]],
+    ]
     free = {f["date"]: f for f in data["longest_free_block"]}
     assert sorted(free) == ["2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06"]
     assert (free["2026-03-02"]["start"], free["2026-03-02"]["minutes"]) == ("2026-03-02T12:00:00Z", 60)
@@ -165,13 +184,27 @@ def test_kinds_agree_with_or_without_the_analytics_plugin(app):
     from app.services import events
 
     add("Direct task", 0, "09:00", "10:00")
-    events.create_event({"title": "Piped task", "start_time": "2026-03-03T09:00:00Z",
-                         "end_time": "2026-03-03T10:00:00Z", "event_type": "task"})
+    events.create_event(
+        {
+            "title": "Piped task",
+            "start_time": "2026-03-03T09:00:00Z",
+            "end_time": "2026-03-03T10:00:00Z",
+            "event_type": "task",
+        }
+    )
     add("Lunch", 2, "12:00", "13:00", event_type="meeting")  # a plain meeting without a plugin row
     lunch_with_row = add("Lunch", 3, "12:00", "13:00", event_type="meeting")
     with write_transaction() as session:
-        session.add(EventAnalytics(event_id=lunch_with_row, duration_minutes=60, category="other",
-                                   is_focus=False, is_meeting=False, time_of_day="afternoon"))
+        session.add(
+            EventAnalytics(
+                event_id=lunch_with_row,
+                duration_minutes=60,
+                category="other",
+                is_focus=False,
+                is_meeting=False,
+                time_of_day="afternoon",
+            )
+        )
     days = {d["date"]: d for d in report()["hours_per_day"]}
     assert days["2026-03-02"]["focus_hours"] == days["2026-03-03"]["focus_hours"] == 1.0
     assert days["2026-03-04"]["meeting_hours"] == 1.0  # from the event alone

@@ -11,8 +11,16 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def policy(zone: ZoneInfo) -> WorkPolicy:
-    return WorkPolicy(zone=zone, day_begin=time(9), day_end=time(17), working_days=frozenset(range(5)),
-                      max_daily_minutes=480, max_chain_minutes=120, min_break_minutes=15, focus_block_minutes=90)
+    return WorkPolicy(
+        zone=zone,
+        day_begin=time(9),
+        day_end=time(17),
+        working_days=frozenset(range(5)),
+        max_daily_minutes=480,
+        max_chain_minutes=120,
+        min_break_minutes=15,
+        focus_block_minutes=90,
+    )
 
 
 def test_days_are_23_and_25_hours_long_when_the_clocks_change():
@@ -36,17 +44,24 @@ def test_hour_split_follows_half_hour_offsets():
 
 def test_working_window_is_local_and_absent_on_days_off():
     p = policy(ZoneInfo("America/New_York"))
-    assert p.working_window(date(2026, 3, 2)) == (datetime(2026, 3, 2, 14, tzinfo=UTC),
-                                                  datetime(2026, 3, 2, 22, tzinfo=UTC))
+    assert p.working_window(date(2026, 3, 2)) == (
+        datetime(2026, 3, 2, 14, tzinfo=UTC),
+        datetime(2026, 3, 2, 22, tzinfo=UTC),
+    )
     assert p.working_window(date(2026, 3, 7)) is None
 
 
 def test_union_and_gaps():
     t = datetime(2026, 3, 2, 9, tzinfo=UTC)
-    busy = [(t, t + timedelta(hours=1)), (t + timedelta(minutes=30), t + timedelta(hours=2)),
-            (t + timedelta(hours=3), t + timedelta(hours=4))]
+    busy = [
+        (t, t + timedelta(hours=1)),
+        (t + timedelta(minutes=30), t + timedelta(hours=2)),
+        (t + timedelta(hours=3), t + timedelta(hours=4)),
+    ]
     bounds = (t, t + timedelta(hours=8))
     assert merge(busy) == [(t, t + timedelta(hours=2)), (t + timedelta(hours=3), t + timedelta(hours=4))]
     assert union_minutes(busy, bounds) == 180
-    assert gaps(busy, bounds) == [(t + timedelta(hours=2), t + timedelta(hours=3)),
-                                  (t + timedelta(hours=4), t + timedelta(hours=8))]
+    assert gaps(busy, bounds) == [
+        (t + timedelta(hours=2), t + timedelta(hours=3)),
+        (t + timedelta(hours=4), t + timedelta(hours=8)),
+    ]

@@ -17,8 +17,13 @@ def seed(count: int, system_id: str = "hub", prefix: str = "seed", **extra) -> l
     ids = []
     with write_transaction():
         for number in range(count):
-            cmd, created = create_command(system_id=system_id, command="NOTIFY", parameters={"n": number},
-                                          source_key=f"{prefix}:{system_id}:{number}", **extra)
+            cmd, created = create_command(
+                system_id=system_id,
+                command="NOTIFY",
+                parameters={"n": number},
+                source_key=f"{prefix}:{system_id}:{number}",
+                **extra,
+            )
             assert created
             ids.append(cmd.id)
     return ids
@@ -34,8 +39,7 @@ def expire_leases(*ids: int, when: datetime | None = None) -> None:
 def make_due(*ids: int) -> None:
     """Pretend a retry delay has passed."""
     with write_transaction() as session:
-        session.execute(update(Command).where(Command.id.in_(ids))
-                        .values(available_at=utcnow() - timedelta(seconds=1)))
+        session.execute(update(Command).where(Command.id.in_(ids)).values(available_at=utcnow() - timedelta(seconds=1)))
 
 
 def fetch(command_id: int) -> Command:

@@ -19,27 +19,36 @@ EXAMPLE = ROOT / "examples" / "command_consumer.py"
 
 @pytest.fixture
 def live(app, database_url):
-    server = LiveServer(app.config["CHRONOS_SETTINGS"].instance_path, TEST_KEY, with_daemon=False,
-                        database_url=database_url).start()
+    server = LiveServer(
+        app.config["CHRONOS_SETTINGS"].instance_path, TEST_KEY, with_daemon=False, database_url=database_url
+    ).start()
     yield server
     server.stop()
 
 
 def queue(command: str, *args: str) -> int:
-    cmd, _ = commands.create_command(system_id="hub", command=command, parameters={"args": list(args)},
-                                     source_key=f"example:{command}:{'-'.join(args)}")
+    cmd, _ = commands.create_command(
+        system_id="hub",
+        command=command,
+        parameters={"args": list(args)},
+        source_key=f"example:{command}:{'-'.join(args)}",
+    )
     return cmd.id
 
 
 def test_the_example_consumer_polls_acts_and_acknowledges(live):
-    reboot, notify, busy, unknown = (queue("REBOOT", "nas"), queue("NOTIFY"), queue("BACKUP", "busy"),
-                                     queue("FROBNICATE"))
-    other_system = commands.create_command(system_id="nas", command="REBOOT", parameters={},
-                                           source_key="example:nas")[0].id
+    reboot, notify, busy, unknown = (
+        queue("REBOOT", "nas"),
+        queue("NOTIFY"),
+        queue("BACKUP", "busy"),
+        queue("FROBNICATE"),
+    )
+    other_system = commands.create_command(system_id="nas", command="REBOOT", parameters={}, source_key="example:nas")[
+        0
+    ].id
     env = {name: value for name, value in os.environ.items() if not name.startswith("CHRONOS")}
     env.update({"CHRONOS_URL": live.url, "CHRONOS_API_KEY": TEST_KEY, "CHRONOS_SYSTEM_ID": "hub"})
-    run = subprocess.run([sys.executable, str(EXAMPLE), "--once"], env=env, capture_output=True, text=True,
-                         timeout=60)
+    run = subprocess.run([sys.executable, str(EXAMPLE), "--once"], env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "handled 4 command(s)"
     done = fetch(reboot)
@@ -50,8 +59,9 @@ def test_the_example_consumer_polls_acts_and_acknowledges(live):
     assert retried.available_at > retried.processed_at
     assert (fetch(unknown).status, fetch(unknown).error) == ("failed", "unknown command FROBNICATE")
     assert fetch(other_system).status == "pending"
-    again = subprocess.run([sys.executable, str(EXAMPLE), "--once"], env=env, capture_output=True, text=True,
-                           timeout=60)
+    again = subprocess.run(
+        [sys.executable, str(EXAMPLE), "--once"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert again.stdout.strip() == "handled 0 command(s)"  # the busy backup is not due for a minute
 
 

@@ -7,8 +7,7 @@ import pytest
 from tests.commands.queue_helpers import expire_leases, fetch, seed
 
 BASE = "/api/v1/commands"
-CLAIM_FIELDS = {"id", "command", "parameters", "status", "attempts", "created_at", "processed_at",
-                "lease_expires_at"}
+CLAIM_FIELDS = {"id", "command", "parameters", "status", "attempts", "created_at", "processed_at", "lease_expires_at"}
 
 
 def assert_error(response, status: int, code: str) -> dict:
@@ -82,8 +81,9 @@ def test_complete_of_a_pending_command_is_409(client, auth):
 def test_fail_with_and_without_retry(client, auth):
     [retried, dead] = seed(2)
     client.get(f"{BASE}/hub", headers=auth)
-    answer = client.post(f"{BASE}/{retried}/fail", headers=auth,
-                         json={"error": "busy", "retry": True, "retry_after": 60}).json
+    answer = client.post(
+        f"{BASE}/{retried}/fail", headers=auth, json={"error": "busy", "retry": True, "retry_after": 60}
+    ).json
     assert answer["status"] == "pending" and answer["attempts"] == 1 and answer["error"] == "busy"
     assert {"command_id", "status", "error", "failed_at", "attempts"} <= set(answer)
     answer = client.post(f"{BASE}/{dead}/fail", headers=auth, json={"error": "no such device"}).json
@@ -92,10 +92,16 @@ def test_fail_with_and_without_retry(client, auth):
     assert_error(client.post(f"{BASE}/{dead}/fail", headers=auth, json={"error": "x"}), 409, "invalid_state")
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({}, "error"), ({"error": ""}, "error"), ({"error": "x", "retry": "maybe"}, "retry"),
-    ({"error": "x", "retry_after": -1}, "retry_after"), ({"error": "x", "extra": 1}, "extra"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "error"),
+        ({"error": ""}, "error"),
+        ({"error": "x", "retry": "maybe"}, "retry"),
+        ({"error": "x", "retry_after": -1}, "retry_after"),
+        ({"error": "x", "extra": 1}, "extra"),
+    ],
+)
 def test_fail_body_is_validated(client, auth, body, field):
     [cid] = seed(1)
     client.get(f"{BASE}/hub", headers=auth)
@@ -118,8 +124,11 @@ def test_retry_and_cancel_answer_the_command(client, auth):
 
 @pytest.mark.parametrize("action", ["complete", "fail", "retry", "cancel"])
 def test_unknown_command_is_404(client, auth, action):
-    assert_error(client.post(f"{BASE}/999/{action}", headers=auth, json={"error": "x"} if action == "fail"
-                             else {}), 404, "not_found")
+    assert_error(
+        client.post(f"{BASE}/999/{action}", headers=auth, json={"error": "x"} if action == "fail" else {}),
+        404,
+        "not_found",
+    )
 
 
 def test_list_filters_and_pagination(client, auth):
@@ -130,8 +139,21 @@ def test_list_filters_and_pagination(client, auth):
     assert (page["page"], page["page_size"], page["total_count"]) == (2, 2, 3) and len(page["items"]) == 1
     item = page["items"][0]
     assert item["system_id"] == "hub" and item["status"] == "pending"
-    for field in ("id", "command", "parameters", "attempts", "max_attempts", "available_at", "error",
-                  "result", "completed_at", "failed_at", "source", "lease_expires_at", "processed_at"):
+    for field in (
+        "id",
+        "command",
+        "parameters",
+        "attempts",
+        "max_attempts",
+        "available_at",
+        "error",
+        "result",
+        "completed_at",
+        "failed_at",
+        "source",
+        "lease_expires_at",
+        "processed_at",
+    ):
         assert field in item
     processing = client.get(f"{BASE}?status=processing", headers=auth).json
     assert processing["total_count"] == 1 and processing["items"][0]["system_id"] == "nas"
@@ -154,9 +176,14 @@ def test_expired_lease_is_redelivered_over_http(client, auth):
 def test_openapi_documents_every_command_route(client):
     document = client.get("/api/v1/openapi.json").json
     paths = document["paths"]
-    expected = {f"{BASE}": "get", f"{BASE}/{{system_id}}": "get", f"{BASE}/{{command_id}}/complete": "post",
-                f"{BASE}/{{command_id}}/fail": "post", f"{BASE}/{{command_id}}/retry": "post",
-                f"{BASE}/{{command_id}}/cancel": "post"}
+    expected = {
+        f"{BASE}": "get",
+        f"{BASE}/{{system_id}}": "get",
+        f"{BASE}/{{command_id}}/complete": "post",
+        f"{BASE}/{{command_id}}/fail": "post",
+        f"{BASE}/{{command_id}}/retry": "post",
+        f"{BASE}/{{command_id}}/cancel": "post",
+    }
     for path, method in expected.items():
         operation = paths[path][method]
         assert "$ref" in str(operation["responses"]["200"]), path
@@ -168,11 +195,14 @@ def test_openapi_documents_every_command_route(client):
     assert "FailBody" in document["components"]["schemas"]
 
 
-@pytest.mark.parametrize("method, path, body, field", [
-    ("get", f"{BASE}/a%00b", None, "system_id"),
-    ("get", f"{BASE}?system_id=a%00b", None, "system_id"),
-    ("post", f"{BASE}/1/fail", {"error": "disk\x00full"}, "error"),
-])
+@pytest.mark.parametrize(
+    "method, path, body, field",
+    [
+        ("get", f"{BASE}/a%00b", None, "system_id"),
+        ("get", f"{BASE}?system_id=a%00b", None, "system_id"),
+        ("post", f"{BASE}/1/fail", {"error": "disk\x00full"}, "error"),
+    ],
+)
 def test_nul_in_text_is_422_on_every_backend(client, auth, method, path, body, field):
     [cid] = seed(1)
     client.get(f"{BASE}/hub", headers=auth)

@@ -39,8 +39,11 @@ def assert_delivered_exactly_once(deliveries: list[list[int]], ids: list[int], a
     assert {fetch(cid).attempts for cid in random.sample(ids, min(25, len(ids)))} == {attempts}
 
 
-def run_pollers(count: int, poll: Callable[[int, int], list[int]], ack: Callable[[int, int], None] | None,
-                ) -> list[list[int]]:
+def run_pollers(
+    count: int,
+    poll: Callable[[int, int], list[int]],
+    ack: Callable[[int, int], None] | None,
+) -> list[list[int]]:
     """Run ``count`` poller threads: each takes one batch, waits for the others to hold theirs, then polls
     until three polls in a row come back empty. ``poll(slot, limit)`` claims; ``ack(slot, id)`` (if given)
     completes. Returns the ids each poller received."""
@@ -90,8 +93,9 @@ def claim_ids(system_id: str = "hub") -> Callable[[int, int], list[int]]:
 
 def test_twenty_threads_never_share_a_command(app):
     ids = seed(TOTAL)
-    deliveries = run_pollers(20, in_app(app, claim_ids()),
-                             in_app(app, lambda slot, cid: commands.complete_command(cid, {"thread": slot})))
+    deliveries = run_pollers(
+        20, in_app(app, claim_ids()), in_app(app, lambda slot, cid: commands.complete_command(cid, {"thread": slot}))
+    )
     assert_delivered_exactly_once(deliveries, ids)
     counts = commands.status_counts("hub")
     assert counts["completed"] == TOTAL and counts["pending"] == counts["processing"] == 0
@@ -146,8 +150,10 @@ def test_expired_leases_become_dead_letters_once_among_racing_reapers(make_app):
 
 def test_twenty_http_pollers_over_two_web_processes_never_share_a_command(app, database_url, tmp_path):
     ids = seed(1000)
-    webs = [LiveServer(tmp_path / f"web{number}", TEST_KEY, with_daemon=False, database_url=database_url)
-            for number in (1, 2)]
+    webs = [
+        LiveServer(tmp_path / f"web{number}", TEST_KEY, with_daemon=False, database_url=database_url)
+        for number in (1, 2)
+    ]
     connections: dict[int, http.client.HTTPConnection] = {}
     served_by: list[Counter] = [Counter() for _ in webs]
     try:
@@ -159,8 +165,12 @@ def test_twenty_http_pollers_over_two_web_processes_never_share_a_command(app, d
             if slot not in connections:
                 connections[slot] = http.client.HTTPConnection(urlsplit(web.url).hostname, web.port, timeout=30)
             connection = connections[slot]
-            connection.request(method, f"/api/v1/commands{path}", body=body,
-                               headers={"Authorization": f"Bearer {TEST_KEY}", "Content-Type": "application/json"})
+            connection.request(
+                method,
+                f"/api/v1/commands{path}",
+                body=body,
+                headers={"Authorization": f"Bearer {TEST_KEY}", "Content-Type": "application/json"},
+            )
             response = connection.getresponse()
             answer = json.loads(response.read())
             assert response.status == 200, answer
@@ -252,9 +262,19 @@ def test_racing_retries_or_cancels_succeed_once(app, action):
 def _spawn(instance: Path, mode: str, overrides: dict) -> subprocess.Popen:
     env = {name: value for name, value in os.environ.items() if not name.startswith("CHRONOS")}
     return subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("poller_process.py")), str(instance), mode, "hub",
-         json.dumps(overrides)],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [
+            sys.executable,
+            str(Path(__file__).with_name("poller_process.py")),
+            str(instance),
+            mode,
+            "hub",
+            json.dumps(overrides),
+        ],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
         env={**env, "PYTHONPATH": str(ROOT)},
     )
 

@@ -71,5 +71,10 @@ def test_pooled_connections_go_back_transactional(make_app):
         with pytest.raises(RuntimeError), write_transaction():
             commands.create_command(system_id="hub", command="X", parameters={}, source_key="rolled-back")
             raise RuntimeError("the caller's work failed")
-        assert commands.status_counts("hub") == {"pending": 0, "processing": 0, "completed": 1, "failed": 0,
-                                                 "cancelled": 0}
+        assert commands.status_counts("hub") == {
+            "pending": 0,
+            "processing": 0,
+            "completed": 1,
+            "failed": 0,
+            "cancelled": 0,
+        }

@@ -26,11 +26,18 @@ def test_the_hot_path_refuses_to_run_inside_a_write_transaction(app):
 
 
 def test_create_command_is_idempotent_by_source_key(app):
-    first, created = commands.create_command(system_id="hub", command="REBOOT", parameters={"args": ["a"]},
-                                             source_key="google:primary:evt1", calendar_id="primary",
-                                             external_id="evt1", event_title="ACTION: REBOOT hub a")
-    again, created_again = commands.create_command(system_id="other", command="BACKUP", parameters={},
-                                                   source_key="google:primary:evt1")
+    first, created = commands.create_command(
+        system_id="hub",
+        command="REBOOT",
+        parameters={"args": ["a"]},
+        source_key="google:primary:evt1",
+        calendar_id="primary",
+        external_id="evt1",
+        event_title="ACTION: REBOOT hub a",
+    )
+    again, created_again = commands.create_command(
+        system_id="other", command="BACKUP", parameters={}, source_key="google:primary:evt1"
+    )
     assert (created, created_again) == (True, False)
     assert again.id == first.id and again.command == "REBOOT" and again.system_id == "hub"
     assert first.status == "pending" and first.attempts == 0 and first.max_attempts == 5
@@ -57,8 +64,16 @@ def test_claim_takes_due_pending_commands_of_one_system_oldest_first(app):
     assert [c["id"] for c in claim["commands"]] == ids[:3]
     assert claim["count"] == 3 and claim["system_id"] == "hub" and claim["retrieved_at"].endswith("Z")
     first = claim["commands"][0]
-    assert set(first) == {"id", "command", "parameters", "status", "attempts", "created_at", "processed_at",
-                          "lease_expires_at"}
+    assert set(first) == {
+        "id",
+        "command",
+        "parameters",
+        "status",
+        "attempts",
+        "created_at",
+        "processed_at",
+        "lease_expires_at",
+    }
     assert first["status"] == "processing" and first["attempts"] == 1 and first["parameters"] == {"n": 0}
     row = fetch(ids[0])
     assert row.status == "processing" and row.lease_expires_at - row.processed_at == timedelta(seconds=300)
@@ -222,9 +237,16 @@ def test_cancel_from_other_states_is_a_conflict(app, state):
         commands.cancel_command(cid)
 
 
-@pytest.mark.parametrize("action", [commands.cancel_command, commands.retry_command, commands.get_command,
-                                    lambda cid: commands.complete_command(cid, {}),
-                                    lambda cid: commands.fail_command(cid, "x")])
+@pytest.mark.parametrize(
+    "action",
+    [
+        commands.cancel_command,
+        commands.retry_command,
+        commands.get_command,
+        lambda cid: commands.complete_command(cid, {}),
+        lambda cid: commands.fail_command(cid, "x"),
+    ],
+)
 def test_unknown_command_is_not_found(app, action):
     with pytest.raises(NotFoundError):
         action(404)
@@ -243,8 +265,9 @@ def test_upstream_deletion_cancels_only_undelivered_commands(app):
 
 
 def test_cancel_by_event(app):
-    commands.create_command(system_id="hub", command="X", parameters={}, source_key="k1",
-                            calendar_id="primary", external_id="e1")
+    commands.create_command(
+        system_id="hub", command="X", parameters={}, source_key="k1", calendar_id="primary", external_id="e1"
+    )
     assert commands.cancel_commands_for_event("primary", "e1", "gone") == 1
     assert commands.status_counts()["cancelled"] == 1
 
@@ -281,14 +304,19 @@ def test_list_filters_and_pages_newest_first(app):
     assert commands.list_commands("pending", "nas", 1, 10)[1] == 3
     with pytest.raises(InvalidInputError):
         commands.list_commands("bogus", None, 1, 10)
-    assert commands.status_counts() == {"pending": 6, "processing": 2, "completed": 0, "failed": 0,
-                                        "cancelled": 0}
+    assert commands.status_counts() == {"pending": 6, "processing": 2, "completed": 0, "failed": 0, "cancelled": 0}
 
 
 def test_command_json_has_the_contract_fields_and_utc_times(app):
-    cmd, _ = commands.create_command(system_id="hub", command="REBOOT", parameters={"args": ["x"]},
-                                     source_key="k", calendar_id="primary", external_id="e",
-                                     event_title="ACTION: REBOOT hub x")
+    cmd, _ = commands.create_command(
+        system_id="hub",
+        command="REBOOT",
+        parameters={"args": ["x"]},
+        source_key="k",
+        calendar_id="primary",
+        external_id="e",
+        event_title="ACTION: REBOOT hub x",
+    )
     body = commands.command_json(cmd)
     assert body["source"] == {"calendar_id": "primary", "external_id": "e", "event_title": "ACTION: REBOOT hub x"}
     for field in ("created_at", "updated_at", "available_at"):

@@ -15,9 +15,15 @@ AUTH = {"Authorization": f"Bearer {TEST_KEY}"}
 
 def post_action(client, hours_ahead: float) -> int:
     start = utcnow() + timedelta(hours=hours_ahead)
-    response = client.post("/api/v1/events", headers=AUTH, json={
-        "title": "ACTION: REBOOT hub nas", "start_time": format_utc(start),
-        "end_time": format_utc(start + timedelta(minutes=30))})
+    response = client.post(
+        "/api/v1/events",
+        headers=AUTH,
+        json={
+            "title": "ACTION: REBOOT hub nas",
+            "start_time": format_utc(start),
+            "end_time": format_utc(start + timedelta(minutes=30)),
+        },
+    )
     assert response.status_code == 202, response.text
     assert response.json["result"]["kind"] == "command"
     return response.json["result"]["id"]

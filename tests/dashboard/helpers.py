@@ -44,22 +44,32 @@ def csrf(client) -> str:
 
 def make_command(system: str = "hub", command: str = "NOTIFY", *, failed: bool = False, title: str = "ACTION") -> int:
     """A pending command (or a failed one, delivered once and failed for good); its id."""
-    cmd, _ = create_command(system_id=system, command=command, parameters={"args": ["x"]},
-                            source_key=f"test:{system}:{command}:{title}", event_title=title,
-                            calendar_id="primary")
+    cmd, _ = create_command(
+        system_id=system,
+        command=command,
+        parameters={"args": ["x"]},
+        source_key=f"test:{system}:{command}:{title}",
+        event_title=title,
+        calendar_id="primary",
+    )
     if failed:  # as if delivered once and failed for good (the queue's own tests cover getting there)
         with write_transaction() as session:
-            session.execute(update(Command).where(Command.id == cmd.id).values(
-                status="failed", attempts=1, error="device offline", failed_at=utcnow()))
+            session.execute(
+                update(Command)
+                .where(Command.id == cmd.id)
+                .values(status="failed", attempts=1, error="device offline", failed_at=utcnow())
+            )
     return cmd.id
 
 
-def make_event(title: str = "Team meeting", start: str = "2030-01-07T09:00:00Z", end: str | None = None,
-               **extra) -> int:
+def make_event(
+    title: str = "Team meeting", start: str = "2030-01-07T09:00:00Z", end: str | None = None, **extra
+) -> int:
     """A stored local event; its id."""
     from app.services import events
 
-    event, consumed = events.create_event({"title": title, "start_time": start,
-                                           "end_time": end or start.replace("T09", "T10"), **extra})
+    event, consumed = events.create_event(
+        {"title": title, "start_time": start, "end_time": end or start.replace("T09", "T10"), **extra}
+    )
     assert consumed is None
     return event.id

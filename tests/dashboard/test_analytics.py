@@ -30,8 +30,7 @@ def test_report_page_and_partial(dashboard):
 
 def test_dismiss_unknown_key_and_csrf(dashboard):
     token = csrf(dashboard)
-    response = dashboard.post("/analytics/suggestions/apply", data={"key": "nope", "csrf_token": token},
-                              headers=HX)
+    response = dashboard.post("/analytics/suggestions/apply", data={"key": "nope", "csrf_token": token}, headers=HX)
     assert "no longer applies" in assert_partial(response)
     assert dashboard.post("/analytics/suggestions/dismiss", data={"key": "x"}).status_code == 400
 

@@ -69,8 +69,11 @@ def test_month_view(dashboard):
         make_event(f"Slot {hour}", start=f"2030-01-15T{hour:02d}:00:00Z", end=f"2030-01-15T{hour:02d}:30:00Z")
     html = assert_page(dashboard.get("/calendar/month?month=2030-01"))
     assert "January 2030" in html and "Slot 9" in html and "+2 more" in html
-    assert assert_partial(dashboard.get("/calendar/month?month=2030-01", headers=HX)).lstrip().startswith(
-        '<section id="calendar"')
+    assert (
+        assert_partial(dashboard.get("/calendar/month?month=2030-01", headers=HX))
+        .lstrip()
+        .startswith('<section id="calendar"')
+    )
     assert dashboard.get("/calendar/month?month=bogus").status_code == 200
 
 

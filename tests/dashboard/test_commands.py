@@ -65,8 +65,9 @@ def test_retry_with_htmx_returns_the_row(dashboard):
 
 def test_retry_without_javascript_redirects_with_flash(dashboard):
     command_id = make_command(failed=True)
-    response = dashboard.post(f"/commands/{command_id}/retry",
-                              data={"csrf_token": csrf(dashboard), "next": "/commands?status=failed"})
+    response = dashboard.post(
+        f"/commands/{command_id}/retry", data={"csrf_token": csrf(dashboard), "next": "/commands?status=failed"}
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/commands?status=failed"
     assert "will be delivered again" in dashboard.get("/commands").text
     assert status_of(command_id) == "pending"
@@ -74,8 +75,9 @@ def test_retry_without_javascript_redirects_with_flash(dashboard):
 
 def test_retry_rejects_offsite_next(dashboard):
     command_id = make_command(failed=True)
-    response = dashboard.post(f"/commands/{command_id}/retry",
-                              data={"csrf_token": csrf(dashboard), "next": "https://evil.example/"})
+    response = dashboard.post(
+        f"/commands/{command_id}/retry", data={"csrf_token": csrf(dashboard), "next": "https://evil.example/"}
+    )
     assert response.headers["Location"] == "/"  # never off-site
 
 

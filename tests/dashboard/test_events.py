@@ -52,8 +52,12 @@ def test_load_more_returns_rows_only(dashboard):
 def test_hostile_query_answers(dashboard):
     make_event("Budget (draft) review")
     for query in ['"', "*", "-x", "OR", "NEAR(", "a AND", "(draft)"]:
-        assert dashboard.get("/events", query_string={"q": query, "direction": "all", "range": "-1"},
-                             headers=HX).status_code == 200
+        assert (
+            dashboard.get(
+                "/events", query_string={"q": query, "direction": "all", "range": "-1"}, headers=HX
+            ).status_code
+            == 200
+        )
 
 
 def test_script_title_is_text_everywhere(dashboard):
@@ -79,9 +83,18 @@ def test_detail_page_and_partial(dashboard):
 
 
 def edit_form(**overrides):
-    data = {"title": "Planning", "start_time": "2030-01-07T09:00", "end_time": "2030-01-07T10:30",
-            "location": "", "calendar_id": "local", "tags": "", "priority": "HIGH", "event_type": "meeting",
-            "status": "scheduled", "description": ""}
+    data = {
+        "title": "Planning",
+        "start_time": "2030-01-07T09:00",
+        "end_time": "2030-01-07T10:30",
+        "location": "",
+        "calendar_id": "local",
+        "tags": "",
+        "priority": "HIGH",
+        "event_type": "meeting",
+        "status": "scheduled",
+        "description": "",
+    }
     data.update(overrides)
     return data
 
@@ -89,12 +102,14 @@ def edit_form(**overrides):
 def test_update_with_htmx_error_then_success(dashboard):
     event_id = make_event("Planning")
     token = csrf(dashboard)
-    bad = dashboard.post(f"/events/{event_id}", data={**edit_form(end_time="2030-01-07T08:00"), "csrf_token": token},
-                         headers=HX)
+    bad = dashboard.post(
+        f"/events/{event_id}", data={**edit_form(end_time="2030-01-07T08:00"), "csrf_token": token}, headers=HX
+    )
     html = assert_partial(bad)
     assert 'id="ev-end_time-error"' in html
-    good = dashboard.post(f"/events/{event_id}", data={**edit_form(title="Planning 2"), "csrf_token": token},
-                          headers=HX)
+    good = dashboard.post(
+        f"/events/{event_id}", data={**edit_form(title="Planning 2"), "csrf_token": token}, headers=HX
+    )
     assert "Planning 2" in assert_partial(good) and good.headers["HX-Trigger"] == "events-changed"
     event = fresh(event_id)
     assert event.title == "Planning 2" and event.priority == "HIGH" and event.end_time.hour == 10
@@ -138,7 +153,8 @@ def test_new_event_form_creates_and_shows_errors(dashboard):
 
 
 def test_new_event_taken_by_a_plugin(dashboard):
-    response = dashboard.post("/events/new", data={**edit_form(title="NOTE: remember the milk"),
-                                                   "csrf_token": csrf(dashboard)})
+    response = dashboard.post(
+        "/events/new", data={**edit_form(title="NOTE: remember the milk"), "csrf_token": csrf(dashboard)}
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/notes"
     assert "remember the milk" in dashboard.get("/notes").text

@@ -43,9 +43,20 @@ def test_every_post_needs_the_csrf_token(app, dashboard):
         assert dashboard.post(url, headers={**HX, "X-CSRFToken": "forged"}).status_code == 400, url
 
 
-PAGES = ["/", "/status/card", "/events?direction=all&range=-1", "/events/{event}", "/calendar/week",
-         "/calendar/month", "/templates", "/templates/{template}/edit", "/commands", "/notes", "/sync",
-         "/analytics"]
+PAGES = [
+    "/",
+    "/status/card",
+    "/events?direction=all&range=-1",
+    "/events/{event}",
+    "/calendar/week",
+    "/calendar/month",
+    "/templates",
+    "/templates/{template}/edit",
+    "/commands",
+    "/notes",
+    "/sync",
+    "/analytics",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -20,9 +20,16 @@ def jobs():
 def finish(job_id: int, status: str = "succeeded", error: str | None = None) -> None:
     """What the daemon does when it has run the job."""
     with write_transaction() as session:
-        session.execute(update(SyncJob).where(SyncJob.id == job_id).values(
-            status=status, error=error, finished_at=utcnow(),
-            result={"events_processed": 12, "events_created": 3, "events_updated": 1}))
+        session.execute(
+            update(SyncJob)
+            .where(SyncJob.id == job_id)
+            .values(
+                status=status,
+                error=error,
+                finished_at=utcnow(),
+                result={"events_processed": 12, "events_created": 3, "events_updated": 1},
+            )
+        )
 
 
 @pytest.mark.parametrize("url", ["/sync", "/sync/jobs/1"])
@@ -62,8 +69,9 @@ def test_failed_job_shows_error(dashboard):
 
 
 def test_sync_now_without_javascript(dashboard):
-    response = dashboard.post("/sync", data={"csrf_token": csrf(dashboard), "calendar_id": "primary",
-                                             "force_refresh": "1"})
+    response = dashboard.post(
+        "/sync", data={"csrf_token": csrf(dashboard), "calendar_id": "primary", "force_refresh": "1"}
+    )
     (job,) = jobs()
     assert response.status_code == 302 and response.headers["Location"] == f"/sync/jobs/{job.id}"
     assert job.calendar_id == "primary" and job.force_refresh

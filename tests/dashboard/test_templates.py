@@ -13,13 +13,21 @@ from tests.dashboard.helpers import HX, assert_login_redirect, assert_page, asse
 
 
 def make_template(title="Standup", **extra):
-    return templates.create_template({"title": title, "default_time": "09:30", "duration_minutes": 15,
-                                      "tags": ["team"], **extra}).id
+    return templates.create_template(
+        {"title": title, "default_time": "09:30", "duration_minutes": 15, "tags": ["team"], **extra}
+    ).id
 
 
 def form(**overrides):
-    data = {"title": "Review", "description": "", "default_time": "10:00", "duration_minutes": "30",
-            "calendar_id": "local", "tags": "work, focus", "author": ""}
+    data = {
+        "title": "Review",
+        "description": "",
+        "default_time": "10:00",
+        "duration_minutes": "30",
+        "calendar_id": "local",
+        "tags": "work, focus",
+        "author": "",
+    }
     data.update(overrides)
     return data
 
@@ -70,13 +78,15 @@ def test_inline_edit_row_error_then_save(dashboard):
     assert html.lstrip().startswith(f'<tr id="template-{template_id}" class="editing"')
     assert assert_page(dashboard.get(f"/templates/{template_id}/edit"))
     token = csrf(dashboard)
-    bad = dashboard.post(f"/templates/{template_id}", data={**form(default_time="25:00"), "csrf_token": token},
-                         headers=HX)
+    bad = dashboard.post(
+        f"/templates/{template_id}", data={**form(default_time="25:00"), "csrf_token": token}, headers=HX
+    )
     html = assert_partial(bad)
     assert f'id="t{template_id}-default_time-error"' in html and "HH:MM" in html
     assert fresh(template_id).title == "Standup"
-    good = dashboard.post(f"/templates/{template_id}", data={**form(title="Daily sync"), "csrf_token": token},
-                          headers=HX)
+    good = dashboard.post(
+        f"/templates/{template_id}", data={**form(title="Daily sync"), "csrf_token": token}, headers=HX
+    )
     html = assert_partial(good)
     assert html.lstrip().startswith(f'<tr id="template-{template_id}">') and "Daily sync" in html
     assert good.headers["HX-Trigger"] == "templates-changed"
@@ -109,8 +119,9 @@ def test_use_creates_event_and_counts(dashboard):
     template_id = make_template("Planning")
     page = assert_page(dashboard.get(f"/templates/{template_id}/use"))
     assert 'value="09:30"' in page
-    response = dashboard.post(f"/templates/{template_id}/use",
-                              data={"on": "2030-01-07", "at": "14:00", "csrf_token": csrf(dashboard)})
+    response = dashboard.post(
+        f"/templates/{template_id}/use", data={"on": "2030-01-07", "at": "14:00", "csrf_token": csrf(dashboard)}
+    )
     assert response.status_code == 302 and "/events/" in response.headers["Location"]
     event = db.session.query(Event).filter_by(title="Planning").one()
     assert event.start_time.date() == date(2030, 1, 7)
@@ -119,8 +130,7 @@ def test_use_creates_event_and_counts(dashboard):
 
 def test_use_shows_field_error(dashboard):
     template_id = make_template("Planning")
-    response = dashboard.post(f"/templates/{template_id}/use",
-                              data={"on": "", "at": "", "csrf_token": csrf(dashboard)})
+    response = dashboard.post(f"/templates/{template_id}/use", data={"on": "", "at": "", "csrf_token": csrf(dashboard)})
     assert "Choose a date." in assert_page(response, 422)
 
 
@@ -148,16 +158,26 @@ def test_inline_field_check(dashboard):
     html = dashboard.get(f"/templates/{template_id}/edit", headers=HX).text
     assert f'hx-post="/templates/check/default_time?prefix=t{template_id}-"' in html
     token = csrf(dashboard)
-    bad = dashboard.post(f"/templates/check/default_time?prefix=t{template_id}-",
-                         data={**form(default_time="7pm"), "csrf_token": token}, headers=HX)
+    bad = dashboard.post(
+        f"/templates/check/default_time?prefix=t{template_id}-",
+        data={**form(default_time="7pm"), "csrf_token": token},
+        headers=HX,
+    )
     assert assert_partial(bad).strip() == (
         f'<p class="field-error" id="t{template_id}-default_time-error" aria-live="polite">'
-        "must be a time of day as HH:MM (00:00–23:59)</p>")
-    good = dashboard.post("/templates/check/duration_minutes?prefix=new-",
-                          data={**form(duration_minutes="45"), "csrf_token": token}, headers=HX)
+        "must be a time of day as HH:MM (00:00–23:59)</p>"
+    )
+    good = dashboard.post(
+        "/templates/check/duration_minutes?prefix=new-",
+        data={**form(duration_minutes="45"), "csrf_token": token},
+        headers=HX,
+    )
     assert 'id="new-duration_minutes-error" aria-live="polite"></p>' in assert_partial(good)
-    bad = dashboard.post("/templates/check/duration_minutes?prefix=new-",
-                         data={**form(duration_minutes="lots"), "csrf_token": token}, headers=HX)
+    bad = dashboard.post(
+        "/templates/check/duration_minutes?prefix=new-",
+        data={**form(duration_minutes="lots"), "csrf_token": token},
+        headers=HX,
+    )
     assert "whole number" in bad.text
     assert dashboard.post("/templates/check/author?prefix=x", data={"csrf_token": token}).status_code == 400
     assert dashboard.post('/templates/check/title?prefix="><b>', data={"csrf_token": token}).status_code == 400

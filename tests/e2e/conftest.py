@@ -15,8 +15,14 @@ from tests.conftest import TEST_KEY
 from tests.support import LiveServer
 
 CHROMIUM_FLAGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 
@@ -49,8 +55,10 @@ def browser():
         launched = manager.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS)
     except Error as exc:
         manager.stop()
-        _unavailable(f"no Chromium could be started ({str(exc).splitlines()[0]}); install Debian's chromium "
-                     "or set CHRONOS_CHROMIUM")
+        _unavailable(
+            f"no Chromium could be started ({str(exc).splitlines()[0]}); install Debian's chromium "
+            "or set CHRONOS_CHROMIUM"
+        )
     yield launched
     launched.close()
     manager.stop()

@@ -17,8 +17,12 @@ FAILURE_SHOTS = ROOT / "test-results" / "e2e"
 def api(server, method: str, path: str, body: dict | None = None) -> dict:
     """Call /api/v1 on the live server with the bearer key; the decoded JSON answer (or {} for 204)."""
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{server.url}/api/v1{path}", data=data, method=method, headers={
-        "Authorization": f"Bearer {TEST_KEY}", "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{server.url}/api/v1{path}",
+        data=data,
+        method=method,
+        headers={"Authorization": f"Bearer {TEST_KEY}", "Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         raw = response.read()
     return json.loads(raw) if raw else {}
@@ -26,8 +30,7 @@ def api(server, method: str, path: str, body: dict | None = None) -> dict:
 
 def make_failed_command(server, system: str) -> int:
     """An ACTION: entry becomes a command; the system claims it and reports a final failure."""
-    api(server, "POST", "/events", {"title": f"ACTION: NOTIFY {system} hello",
-                                     "start_time": "2030-01-07T09:00:00Z"})
+    api(server, "POST", "/events", {"title": f"ACTION: NOTIFY {system} hello", "start_time": "2030-01-07T09:00:00Z"})
     (claimed,) = api(server, "GET", f"/commands/{system}?limit=1")["commands"]
     api(server, "POST", f"/commands/{claimed['id']}/fail", {"error": "device offline", "retry": False})
     return claimed["id"]

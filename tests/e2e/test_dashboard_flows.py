@@ -66,8 +66,9 @@ def test_inline_template_edit_error_then_save_then_delete(page, live_server):
         page.fill(prefix + "duration_minutes", "")
         page.locator(prefix + "duration_minutes").press_sequentially("0")
         # The check and the save both run; wait for the save's answer (it re-renders the row) before typing on.
-        with page.expect_response(lambda r: r.request.method == "POST" and "/check/" not in r.url
-                                  and f"/templates/{created['id']}" in r.url):
+        with page.expect_response(
+            lambda r: r.request.method == "POST" and "/check/" not in r.url and f"/templates/{created['id']}" in r.url
+        ):
             page.get_by_role("button", name="Save").click()
         expect(page.locator(prefix + "duration_minutes-error")).to_contain_text("1 to 1440")
         expect(page.locator(prefix + "duration_minutes-error")).to_contain_text("whole number")
@@ -108,8 +109,12 @@ def test_retry_and_queue_refresh(page, live_server):
         expect(row.locator(".pill")).to_have_text("pending")
         assert api(live_server, "GET", "/commands?system_id=e2e-hub")["items"][0]["status"] == "pending"
         # a new command shows up by itself (the list polls every 5 s)
-        api(live_server, "POST", "/events", {"title": "ACTION: STATUS e2e-hub now",
-                                             "start_time": "2030-01-07T10:00:00Z"})
+        api(
+            live_server,
+            "POST",
+            "/events",
+            {"title": "ACTION: STATUS e2e-hub now", "start_time": "2030-01-07T10:00:00Z"},
+        )
         expect(page.locator("#command-queue")).to_contain_text("STATUS", timeout=12000)
         expect(page).to_have_url(re.compile(r"system=e2e-hub"))  # the filter survived the refresh
         assert problems(page) == [], page.problems.messages

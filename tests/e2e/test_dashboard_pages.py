@@ -40,8 +40,12 @@ def wait_for_first_sync(server, timeout: float = 30.0) -> None:
 
 def test_every_page_loads_cleanly(page, live_server):
     wait_for_first_sync(live_server)
-    api(live_server, "POST", "/templates", {"title": "Weekly planning", "default_time": "09:00",
-                                            "duration_minutes": 45, "tags": ["team"]})
+    api(
+        live_server,
+        "POST",
+        "/templates",
+        {"title": "Weekly planning", "default_time": "09:00", "duration_minutes": 45, "tags": ["team"]},
+    )
     event = api(live_server, "POST", "/events", {"title": "Screenshot review", "start_time": "2030-01-08T10:00:00Z"})
     shots = os.environ.get("UPDATE_SCREENSHOTS") == "1"
     sign_in(page, live_server.url)

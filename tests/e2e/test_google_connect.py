@@ -21,11 +21,17 @@ def google_server(tmp_path: Path):
     fake = FakeGoogle().start()
     credentials = tmp_path / "credentials.json"
     token = tmp_path / "token.json"
-    server = LiveServer(tmp_path / "instance", TEST_KEY, with_daemon=False, CHRONOS_CALENDAR_SOURCE="google",
-                        CHRONOS__CALENDAR__CREDENTIALS_FILE=str(credentials), CHRONOS__CALENDAR__TOKEN_FILE=str(token),
-                        CHRONOS__CALENDAR__GOOGLE__API_ENDPOINT=fake.api_endpoint,
-                        CHRONOS__CALENDAR__GOOGLE__TOKEN_URI=fake.token_uri,
-                        OAUTHLIB_INSECURE_TRANSPORT="1")  # the fake's token endpoint is plain http
+    server = LiveServer(
+        tmp_path / "instance",
+        TEST_KEY,
+        with_daemon=False,
+        CHRONOS_CALENDAR_SOURCE="google",
+        CHRONOS__CALENDAR__CREDENTIALS_FILE=str(credentials),
+        CHRONOS__CALENDAR__TOKEN_FILE=str(token),
+        CHRONOS__CALENDAR__GOOGLE__API_ENDPOINT=fake.api_endpoint,
+        CHRONOS__CALENDAR__GOOGLE__TOKEN_URI=fake.token_uri,
+        OAUTHLIB_INSECURE_TRANSPORT="1",
+    )  # the fake's token endpoint is plain http
     credentials.write_text(json.dumps(fake.client_secrets(f"{server.url}/google/callback")))
     server.start()
     try:

@@ -12,8 +12,7 @@ BASE = "/api/v1/events"
 
 
 def add(client, auth, title, start, end, **fields):
-    response = client.post(BASE, json={"title": title, "start_time": start, "end_time": end, **fields},
-                           headers=auth)
+    response = client.post(BASE, json={"title": title, "start_time": start, "end_time": end, **fields}, headers=auth)
     assert response.status_code == 201, response.json
     return response.json["id"]
 
@@ -40,19 +39,32 @@ def edges(client, auth):
 
 def test_future_window_keeps_exactly_the_overlapping_events(client, auth, edges):
     assert titles(client, auth, anchor="2030-05-10", range=3) == [
-        "covers the window", "crosses window start", "instant at window start", "inside", "crosses window end"]
+        "covers the window",
+        "crosses window start",
+        "instant at window start",
+        "inside",
+        "crosses window end",
+    ]
 
 
 def test_past_window_runs_to_the_end_of_the_anchor_day_newest_first(client, auth, edges):
     # [2030-05-08, 2030-05-11): two days back plus the anchor day itself.
     assert titles(client, auth, anchor="2030-05-10", range=2, direction="past") == [
-        "instant at window start", "crosses window start", "ends at window start", "covers the window"]
+        "instant at window start",
+        "crosses window start",
+        "ends at window start",
+        "covers the window",
+    ]
 
 
 def test_all_window_reaches_both_ways(client, auth, edges):
     # [2030-05-09, 2030-05-11)
     assert titles(client, auth, anchor="2030-05-10", range=1, direction="all") == [
-        "covers the window", "ends at window start", "crosses window start", "instant at window start"]
+        "covers the window",
+        "ends at window start",
+        "crosses window start",
+        "instant at window start",
+    ]
 
 
 def test_unbounded_range_on_the_named_side(client, auth, edges):
@@ -104,13 +116,13 @@ def test_ties_are_ordered_by_id_and_pages_are_stable(client, auth):
     ids = [add(client, auth, f"e{n}", "2030-05-10T09:00:00Z", "2030-05-10T10:00:00Z") for n in range(23)]
     seen = []
     for page in (1, 2, 3):
-        body = client.get(BASE, query_string={"anchor": "2030-05-10", "page": page, "page_size": 10},
-                          headers=auth).json
+        body = client.get(BASE, query_string={"anchor": "2030-05-10", "page": page, "page_size": 10}, headers=auth).json
         assert body["total_count"] == 23 and body["page"] == page and body["page_size"] == 10
         seen += [item["id"] for item in body["items"]]
     assert seen == ids
-    past = client.get(BASE, query_string={"anchor": "2030-05-10", "direction": "past", "page_size": 500},
-                      headers=auth).json
+    past = client.get(
+        BASE, query_string={"anchor": "2030-05-10", "direction": "past", "page_size": 500}, headers=auth
+    ).json
     assert [item["id"] for item in past["items"]] == list(reversed(ids))
     beyond = client.get(BASE, query_string={"anchor": "2030-05-10", "page": 9}, headers=auth).json
     assert beyond["items"] == [] and beyond["total_count"] == 23

@@ -19,18 +19,32 @@ def values(events):
 
 
 def test_lean_load_matches_the_model_types(client, auth):
-    for body in ({"title": "Plain", "start_time": "2030-05-10T09:00:00Z"},
-                 {"title": "Full", "start_time": "2030-05-10T09:00:00+02:00", "end_time": "2030-05-10T10:30:00+02:00",
-                  "attendees": ["a@example.com"], "tags": ["x", "y"], "description": "d", "location": "here"},
-                 {"title": "Day off", "all_day": True, "start_time": "2030-05-11"}):
+    for body in (
+        {"title": "Plain", "start_time": "2030-05-10T09:00:00Z"},
+        {
+            "title": "Full",
+            "start_time": "2030-05-10T09:00:00+02:00",
+            "end_time": "2030-05-10T10:30:00+02:00",
+            "attendees": ["a@example.com"],
+            "tags": ["x", "y"],
+            "description": "d",
+            "location": "here",
+        },
+        {"title": "Day off", "all_day": True, "start_time": "2030-05-11"},
+    ):
         assert client.post(BASE, json=body, headers=auth).status_code == 201
     with write_transaction() as session:
         # Forms the fast path does not take: a time without fraction, a 'T' separator, JSON that is not '[]'.
-        session.execute(text("UPDATE events SET start_time = '2030-05-10 07:00:00', "
-                             "end_time = '2030-05-10T08:00:00.500000', problems = '[{\"plugin\": \"p\"}]' "
-                             "WHERE title = 'Plain'"))
-        session.execute(text("UPDATE events SET original_start_time = '2030-05-09 07:00:00.000001' "
-                             "WHERE title = 'Full'"))
+        session.execute(
+            text(
+                "UPDATE events SET start_time = '2030-05-10 07:00:00', "
+                "end_time = '2030-05-10T08:00:00.500000', problems = '[{\"plugin\": \"p\"}]' "
+                "WHERE title = 'Plain'"
+            )
+        )
+        session.execute(
+            text("UPDATE events SET original_start_time = '2030-05-09 07:00:00.000001' WHERE title = 'Full'")
+        )
     query = select(Event).order_by(Event.id)
     lean_values = values(db.session.execute(lean(query)).scalars().all())
     db.session.expunge_all()

@@ -9,14 +9,32 @@ from app.models.sync import UpstreamDeletion
 from app.timeutil import parse_datetime
 
 BASE = "/api/v1/events"
-EVENT_KEYS = {"id", "title", "description", "start_time", "end_time", "all_day", "all_day_date", "timezone",
-              "calendar_id", "source", "external_id", "location", "attendees", "tags", "priority", "event_type",
-              "status", "problems", "created_at", "updated_at"}
+EVENT_KEYS = {
+    "id",
+    "title",
+    "description",
+    "start_time",
+    "end_time",
+    "all_day",
+    "all_day_date",
+    "timezone",
+    "calendar_id",
+    "source",
+    "external_id",
+    "location",
+    "attendees",
+    "tags",
+    "priority",
+    "event_type",
+    "status",
+    "problems",
+    "created_at",
+    "updated_at",
+}
 
 
 def create(client, auth, **fields):
-    body = {"title": "Planning", "start_time": "2030-03-04T10:00:00Z", "end_time": "2030-03-04T11:00:00Z",
-            **fields}
+    body = {"title": "Planning", "start_time": "2030-03-04T10:00:00Z", "end_time": "2030-03-04T11:00:00Z", **fields}
     response = client.post(BASE, json=body, headers=auth)
     assert response.status_code == 201, response.json
     return response.json
@@ -29,8 +47,17 @@ def assert_422(response, field):
 
 
 def test_create_answers_201_with_the_contract_shape(client, auth):
-    data = create(client, auth, description="Quarterly", location="Room 4", attendees=["ana@example.com"],
-                  tags=["q1"], priority="HIGH", event_type="task", status="in_progress")
+    data = create(
+        client,
+        auth,
+        description="Quarterly",
+        location="Room 4",
+        attendees=["ana@example.com"],
+        tags=["q1"],
+        priority="HIGH",
+        event_type="task",
+        status="in_progress",
+    )
     assert set(data) == EVENT_KEYS
     assert data["title"] == "Planning" and data["priority"] == "HIGH" and data["event_type"] == "task"
     assert data["start_time"] == "2030-03-04T10:00:00Z" and data["end_time"] == "2030-03-04T11:00:00Z"
@@ -54,8 +81,11 @@ def test_offset_input_is_stored_as_the_same_instant(client, auth):
 def test_naive_input_is_read_in_the_app_time_zone(make_app, auth):
     app = make_app({"app": {"timezone": "Europe/Berlin"}})
     client = app.test_client()
-    summer = client.post(BASE, json={"title": "Summer", "start_time": "2030-07-01T09:00:00",
-                                     "end_time": "2030-07-01T10:00:00"}, headers=auth).json
+    summer = client.post(
+        BASE,
+        json={"title": "Summer", "start_time": "2030-07-01T09:00:00", "end_time": "2030-07-01T10:00:00"},
+        headers=auth,
+    ).json
     winter = client.post(BASE, json={"title": "Winter", "start_time": "2030-01-15T09:00:00"}, headers=auth).json
     assert summer["start_time"] == "2030-07-01T07:00:00Z" and summer["end_time"] == "2030-07-01T08:00:00Z"
     assert winter["start_time"] == "2030-01-15T08:00:00Z"
@@ -66,12 +96,14 @@ def test_all_day_event_across_dst_keeps_its_local_days(make_app, auth):
     app = make_app({"app": {"timezone": "Europe/Berlin"}})
     client = app.test_client()
     # 2030-03-31 is the spring-forward day in Berlin: that local day lasts 23 hours.
-    one = client.post(BASE, json={"title": "Holiday", "all_day": True, "start_time": "2030-03-31"},
-                      headers=auth).json
+    one = client.post(BASE, json={"title": "Holiday", "all_day": True, "start_time": "2030-03-31"}, headers=auth).json
     assert one["all_day"] is True and one["all_day_date"] == "2030-03-31"
     assert one["start_time"] == "2030-03-30T23:00:00Z" and one["end_time"] == "2030-03-31T22:00:00Z"
-    trip = client.post(BASE, json={"title": "Trip", "all_day": True, "start_time": "2030-10-26",
-                                   "end_time": "2030-10-28"}, headers=auth).json
+    trip = client.post(
+        BASE,
+        json={"title": "Trip", "all_day": True, "start_time": "2030-10-26", "end_time": "2030-10-28"},
+        headers=auth,
+    ).json
     # Autumn back: the 27th has 25 hours; the end is exclusive midnight of the 28th local.
     assert trip["start_time"] == "2030-10-25T22:00:00Z" and trip["end_time"] == "2030-10-27T23:00:00Z"
     # A fetched all-day event can be sent back unchanged.
@@ -81,8 +113,9 @@ def test_all_day_event_across_dst_keeps_its_local_days(make_app, auth):
 
 
 def test_all_day_end_must_be_a_later_date(client, auth):
-    response = client.post(BASE, json={"title": "x", "all_day": True, "start_time": "2030-01-02",
-                                       "end_time": "2030-01-02"}, headers=auth)
+    response = client.post(
+        BASE, json={"title": "x", "all_day": True, "start_time": "2030-01-02", "end_time": "2030-01-02"}, headers=auth
+    )
     assert_422(response, "end_time")
 
 
@@ -146,8 +179,7 @@ def test_put_requires_title_and_times(client, auth, missing):
 
 def test_patch_changes_only_the_given_fields(client, auth):
     data = create(client, auth, description="keep me", tags=["a"])
-    response = client.patch(f"{BASE}/{data['id']}", json={"title": "New title", "priority": "URGENT"},
-                            headers=auth)
+    response = client.patch(f"{BASE}/{data['id']}", json={"title": "New title", "priority": "URGENT"}, headers=auth)
     assert response.status_code == 200
     new = response.json
     assert new["title"] == "New title" and new["priority"] == "URGENT"
@@ -157,10 +189,12 @@ def test_patch_changes_only_the_given_fields(client, auth):
 
 def test_patch_checks_times_against_the_stored_event(client, auth):
     data = create(client, auth)
-    assert_422(client.patch(f"{BASE}/{data['id']}", json={"end_time": "2030-03-04T09:00:00Z"}, headers=auth),
-               "end_time")
-    assert_422(client.patch(f"{BASE}/{data['id']}", json={"start_time": "2030-03-04T12:00:00Z"}, headers=auth),
-               "start_time")
+    assert_422(
+        client.patch(f"{BASE}/{data['id']}", json={"end_time": "2030-03-04T09:00:00Z"}, headers=auth), "end_time"
+    )
+    assert_422(
+        client.patch(f"{BASE}/{data['id']}", json={"start_time": "2030-03-04T12:00:00Z"}, headers=auth), "start_time"
+    )
     assert_422(client.patch(f"{BASE}/{data['id']}", json={"bogus": 1}, headers=auth), "bogus")
     assert client.get(f"{BASE}/{data['id']}", headers=auth).json["start_time"] == data["start_time"]
 
@@ -186,14 +220,20 @@ def test_deleting_a_synced_event_queues_an_upstream_delete(client, auth, app):
     from app.db import write_transaction
 
     with write_transaction() as session:
-        event = Event(title="From Google", start_time=parse_datetime("2030-01-01T10:00:00Z", None),
-                      end_time=parse_datetime("2030-01-01T11:00:00Z", None), calendar_id="primary",
-                      source="google", external_id="abc123")
+        event = Event(
+            title="From Google",
+            start_time=parse_datetime("2030-01-01T10:00:00Z", None),
+            end_time=parse_datetime("2030-01-01T11:00:00Z", None),
+            calendar_id="primary",
+            source="google",
+            external_id="abc123",
+        )
         session.add(event)
     assert client.delete(f"{BASE}/{event.id}", headers=auth).status_code == 204
     ops = PendingUpstreamOp.query.all()
     assert [(op.calendar_id, op.source, op.external_id, op.op) for op in ops] == [
-        ("primary", "google", "abc123", "delete")]
+        ("primary", "google", "abc123", "delete")
+    ]
     remembered = UpstreamDeletion.query.one()  # so the next sync does not bring it back
     assert (remembered.external_id, remembered.reason) == ("abc123", "deleted")
 
@@ -202,9 +242,14 @@ def test_synced_event_cannot_move_calendar(client, auth, app):
     from app.db import write_transaction
 
     with write_transaction() as session:
-        event = Event(title="From Google", start_time=parse_datetime("2030-01-01T10:00:00Z", None),
-                      end_time=parse_datetime("2030-01-01T11:00:00Z", None), calendar_id="primary",
-                      source="google", external_id="abc124")
+        event = Event(
+            title="From Google",
+            start_time=parse_datetime("2030-01-01T10:00:00Z", None),
+            end_time=parse_datetime("2030-01-01T11:00:00Z", None),
+            calendar_id="primary",
+            source="google",
+            external_id="abc124",
+        )
         session.add(event)
     assert_422(client.patch(f"{BASE}/{event.id}", json={"calendar_id": "work"}, headers=auth), "calendar_id")
 

@@ -20,8 +20,16 @@ def test_notes_are_listed_newest_first_with_paging(client, auth):
     assert first["total_count"] == last["total_count"] == 5 and first["page_size"] == 2
     assert [item["id"] for item in first["items"]] == list(reversed(ids))[:2]
     assert [item["id"] for item in last["items"]] == [ids[0]]
-    assert set(first["items"][0]) == {"id", "text", "event_time", "event_end_time", "calendar_id", "external_id",
-                                      "event_details", "created_at"}
+    assert set(first["items"][0]) == {
+        "id",
+        "text",
+        "event_time",
+        "event_end_time",
+        "calendar_id",
+        "external_id",
+        "event_details",
+        "created_at",
+    }
 
 
 def test_note_search_needs_every_word_and_takes_wildcards_literally(client, auth):
@@ -30,8 +38,7 @@ def test_note_search_needs_every_word_and_takes_wildcards_literally(client, auth
     consume(client, auth, "NOTE: 100% done_now", start="2030-05-12T09:00:00Z")
 
     def texts(q):
-        return [item["text"] for item in client.get("/api/v1/notes", query_string={"q": q}, headers=auth).json[
-            "items"]]
+        return [item["text"] for item in client.get("/api/v1/notes", query_string={"q": q}, headers=auth).json["items"]]
 
     assert texts("mil") == ["buy milk and bread", "Milch kaufen"]
     assert texts("milk") == ["buy milk and bread"]
@@ -51,8 +58,9 @@ def test_urls_list_shape(client, auth):
 
 
 @pytest.mark.parametrize("path", ["/api/v1/notes", "/api/v1/urls"])
-@pytest.mark.parametrize(("params", "field"), [({"page": 0}, "page"), ({"page_size": 501}, "page_size"),
-                                               ({"sort": "x"}, "sort")])
+@pytest.mark.parametrize(
+    ("params", "field"), [({"page": 0}, "page"), ({"page_size": 501}, "page_size"), ({"sort": "x"}, "sort")]
+)
 def test_list_parameters_are_checked(client, auth, path, params, field):
     response = client.get(path, query_string=params, headers=auth)
     assert response.status_code == 422 and response.json["error"]["details"]["field"] == field

@@ -15,8 +15,9 @@ WIDE = {"anchor": "2030-05-10", "range": -1, "direction": "all"}
 
 
 def add(client, auth, title, description="", start="2030-05-10T09:00:00Z", **fields):
-    response = client.post(BASE, json={"title": title, "description": description, "start_time": start,
-                                       **fields}, headers=auth)
+    response = client.post(
+        BASE, json={"title": title, "description": description, "start_time": start, **fields}, headers=auth
+    )
     assert response.status_code == 201, response.json
     return response.json["id"]
 
@@ -65,8 +66,11 @@ def test_location_is_searched(client, auth, corpus):
 
 
 # One event per field holding the searched word; all three hold "dinner" in the title.
-BY_FIELD = [("Gala dinner", {}), ("Dinner at the hall", {"location": "Gala hall"}),
-            ("Dinner at home", {"description": "after the gala"})]
+BY_FIELD = [
+    ("Gala dinner", {}),
+    ("Dinner at the hall", {"location": "Gala hall"}),
+    ("Dinner at home", {"description": "after the gala"}),
+]
 
 
 @pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])
@@ -93,8 +97,7 @@ def test_search_ignores_case_and_diacritics(client, auth, corpus):
 
 
 def test_search_respects_the_window_and_calendar(client, auth, corpus):
-    assert search(client, auth, "budget", anchor="2030-05-10", range=1, direction="future") == (
-        ["Budget review"], 1)
+    assert search(client, auth, "budget", anchor="2030-05-10", range=1, direction="future") == (["Budget review"], 1)
     add(client, auth, "Budget at home", calendar_id="home")
     assert search(client, auth, "budget", calendar="home") == (["Budget at home"], 1)
 
@@ -103,8 +106,7 @@ def test_search_pages_keep_the_total(client, auth):
     for n in range(7):
         add(client, auth, f"Sprint planning {n}")
     first = client.get(BASE, query_string={**WIDE, "q": "sprint plan", "page_size": 3}, headers=auth).json
-    third = client.get(BASE, query_string={**WIDE, "q": "sprint plan", "page_size": 3, "page": 3},
-                       headers=auth).json
+    third = client.get(BASE, query_string={**WIDE, "q": "sprint plan", "page_size": 3, "page": 3}, headers=auth).json
     assert first["total_count"] == third["total_count"] == 7
     assert len(first["items"]) == 3 and len(third["items"]) == 1
 
@@ -118,13 +120,63 @@ def test_search_index_follows_edits_and_deletes(client, auth):
     assert search(client, auth, "fresh") == ([], 0)
 
 
-HOSTILE = ['"', '""', "*", "-foo", "foo -", "OR", "a OR b", "NEAR(", "NEAR(a b)", "(", ")", "a AND", "AND",
-           "NOT", "title:budget", "^budget", "budget*", '"budget', "budget\"review", "'", "\\", "%", "_",
-           "{a b}", "a + b", ":", "🎉", "日本語", "Ünïcødé", "a" * 400, "  ", "-", "+", "col:", "NEAR/2",
-           # tsquery syntax, escapes and what PostgreSQL refuses in text
-           "a & b", "a | b", "!a", "!", "a <-> b", "a <2> b", "a:*", "'a':*", "budget:*A", "(a | b) & !c", "a\\",
-           "\\'", "'\\", "a''b", "a\x00b", "\x00", "budget \x00", "\u202e\u0000x",
-           " ".join("abcdefghijklmnopqrstuvwxyz"[number % 26] for number in range(250))]
+HOSTILE = [
+    '"',
+    '""',
+    "*",
+    "-foo",
+    "foo -",
+    "OR",
+    "a OR b",
+    "NEAR(",
+    "NEAR(a b)",
+    "(",
+    ")",
+    "a AND",
+    "AND",
+    "NOT",
+    "title:budget",
+    "^budget",
+    "budget*",
+    '"budget',
+    'budget"review',
+    "'",
+    "\\",
+    "%",
+    "_",
+    "{a b}",
+    "a + b",
+    ":",
+    "🎉",
+    "日本語",
+    "Ünïcødé",
+    "a" * 400,
+    "  ",
+    "-",
+    "+",
+    "col:",
+    "NEAR/2",
+    # tsquery syntax, escapes and what PostgreSQL refuses in text
+    "a & b",
+    "a | b",
+    "!a",
+    "!",
+    "a <-> b",
+    "a <2> b",
+    "a:*",
+    "'a':*",
+    "budget:*A",
+    "(a | b) & !c",
+    "a\\",
+    "\\'",
+    "'\\",
+    "a''b",
+    "a\x00b",
+    "\x00",
+    "budget \x00",
+    "\u202e\u0000x",
+    " ".join("abcdefghijklmnopqrstuvwxyz"[number % 26] for number in range(250)),
+]
 # Longer than the API's 500 characters (a 422 naming q there); the dashboard searches them.
 LONG = ["a" * 3000, " ".join(["budget"] * 1000), " ".join(f"w{number}" for number in range(1000))]
 
@@ -217,7 +269,7 @@ def test_any_text_makes_a_valid_fts_query():
     connection = sqlite3.connect(":memory:")
     connection.execute("CREATE VIRTUAL TABLE t USING fts5(title, tokenize='unicode61 remove_diacritics 2')")
     connection.execute("INSERT INTO t VALUES ('budget review (draft) \"quoted\" NEAR OR')")
-    alphabet = st.sampled_from(list('abc "*-+^:(){}[]ORNEADT\\\'%_é日 \t'))
+    alphabet = st.sampled_from(list("abc \"*-+^:(){}[]ORNEADT\\'%_é日 \t"))
 
     @settings(max_examples=300, deadline=None)
     @given(st.text(alphabet=alphabet, max_size=30))
@@ -293,19 +345,22 @@ def test_expanded_prefixes_match_exactly_what_fts5_prefix_search_matches():
         connection.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, title, description, location)")
         for statement in revision_module("0001").SQLITE_SEARCH:
             connection.execute(statement)
-        connection.executemany("INSERT INTO events (title, description, location) VALUES (?, '', '')",
-                               [(title,) for title in stored])
+        connection.executemany(
+            "INSERT INTO events (title, description, location) VALUES (?, '', '')", [(title,) for title in stored]
+        )
         connection.executemany("DELETE FROM events WHERE id = ?", [(number,) for number in deleted])
         word = data.draw(st.sampled_from(" ".join(stored).split()))
-        typed = data.draw(st.sampled_from(["", "ab ", "aaa "])) + word[:data.draw(st.integers(1, len(word)))]
+        typed = data.draw(st.sampled_from(["", "ab ", "aaa "])) + word[: data.draw(st.integers(1, len(word)))]
 
         def next_term(low, high):
             row = connection.execute(search_service.NEXT_TERM_SQL, {"low": low, "high": high}).fetchone()
             return row[0] if row else None
 
         def found(expression):
-            return {row[0] for row in connection.execute(
-                "SELECT rowid FROM events_fts WHERE events_fts MATCH ?", (expression,))}
+            return {
+                row[0]
+                for row in connection.execute("SELECT rowid FROM events_fts WHERE events_fts MATCH ?", (expression,))
+            }
 
         assert found(match_expression(typed, next_term)) == found(match_expression(typed))
 

@@ -11,8 +11,7 @@ WIDE = {"anchor": "2030-05-10", "range": -1, "direction": "all"}
 
 
 def add(client, auth, title, description="", start="2030-05-10T09:00:00Z"):
-    response = client.post(BASE, json={"title": title, "description": description, "start_time": start},
-                           headers=auth)
+    response = client.post(BASE, json={"title": title, "description": description, "start_time": start}, headers=auth)
     assert response.status_code == 201, response.json
     return response.json["id"]
 
@@ -26,9 +25,13 @@ def ids(client, auth, **params):
 @pytest.fixture
 def five(client, auth, monkeypatch):
     monkeypatch.setattr(search, "RANK_LIMIT", 3)
-    added = [add(client, auth, "Lunch", "budget talk"), add(client, auth, "Budget", ""),
-             add(client, auth, "Walk", "budget"), add(client, auth, "Call", "the budget plan"),
-             add(client, auth, "Budget review", "")]
+    added = [
+        add(client, auth, "Lunch", "budget talk"),
+        add(client, auth, "Budget", ""),
+        add(client, auth, "Walk", "budget"),
+        add(client, auth, "Call", "the budget plan"),
+        add(client, auth, "Budget review", ""),
+    ]
     add(client, auth, "Dentist")
     return added
 

@@ -33,8 +33,13 @@ def plan(statement, params) -> str:
 def test_any_text_makes_a_valid_tsquery(app):
     """Property: whatever a user types, both tsquery texts parse and the search runs."""
     pieces = st.sampled_from([*list("ab \"'\\:*&|!<->()[]{}0123456789é日\x00\t"), "<->", ":*", "<2>", "\\'"])
-    db.session.add(Event(title="budget review (draft) 'quoted' a&b", start_time=datetime(2030, 1, 1, tzinfo=UTC),
-                         end_time=datetime(2030, 1, 1, 1, tzinfo=UTC)))
+    db.session.add(
+        Event(
+            title="budget review (draft) 'quoted' a&b",
+            start_time=datetime(2030, 1, 1, tzinfo=UTC),
+            end_time=datetime(2030, 1, 1, 1, tzinfo=UTC),
+        )
+    )
     db.session.commit()
 
     @settings(max_examples=300, deadline=None)
@@ -52,7 +57,8 @@ def test_any_text_makes_a_valid_tsquery(app):
 
 def test_user_syntax_is_quoted_into_literals_and_punctuation_read_as_spaces():
     assert search_postgresql.expression(["it's", "a\\b", "x:*&!", "Zür"]) == search_postgresql.Expression(
-        "'it s' & 'a b' & 'x    ' & 'Zür':*", "'it s' | 'a b' | 'x    ' | 'Zür':*")
+        "'it s' & 'a b' & 'x    ' & 'Zür':*", "'it s' | 'a b' | 'x    ' | 'Zür':*"
+    )
 
 
 def test_search_words_and_stored_text_read_the_same_punctuation_as_spaces():

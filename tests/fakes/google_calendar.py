@@ -78,15 +78,26 @@ class FakeGoogle:
     def token_info(self, access_token: str | None = None, expired: bool = False) -> dict[str, Any]:
         """The contents of a stored token file, as google-auth writes it."""
         expiry = datetime.now(UTC) + timedelta(hours=-1 if expired else 1)
-        return {"token": access_token or self.issue_access_token(), "refresh_token": "refresh-1",
-                "token_uri": "https://oauth2.googleapis.com/token", "client_id": self.client_id,
-                "client_secret": self.client_secret, "scopes": ["https://www.googleapis.com/auth/calendar"],
-                "expiry": expiry.replace(tzinfo=None).isoformat() + "Z"}
+        return {
+            "token": access_token or self.issue_access_token(),
+            "refresh_token": "refresh-1",
+            "token_uri": "https://oauth2.googleapis.com/token",
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "scopes": ["https://www.googleapis.com/auth/calendar"],
+            "expiry": expiry.replace(tzinfo=None).isoformat() + "Z",
+        }
 
     def client_secrets(self, redirect_uri: str = "http://localhost/callback") -> dict[str, Any]:
-        return {"web": {"client_id": self.client_id, "client_secret": self.client_secret,
-                        "auth_uri": f"{self.url}/authorize", "token_uri": self.token_uri,
-                        "redirect_uris": [redirect_uri]}}
+        return {
+            "web": {
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "auth_uri": f"{self.url}/authorize",
+                "token_uri": self.token_uri,
+                "redirect_uris": [redirect_uri],
+            }
+        }
 
     def add_event(self, calendar_id: str = "primary", **fields: Any) -> dict[str, Any]:
         with self.lock:
@@ -156,8 +167,11 @@ class FakeGoogle:
                 chosen = [e for e in events if e["status"] != "cancelled" and _ends_after(e, time_min)]
             chosen.sort(key=lambda e: self.changed_at[(calendar_id, e["id"])])
             size = min(int(query.get("maxResults", 250)), self.page_size)
-            body: dict[str, Any] = {"kind": "calendar#events", "timeZone": "Europe/Berlin",
-                                    "items": [dict(e) for e in chosen[offset:offset + size]]}
+            body: dict[str, Any] = {
+                "kind": "calendar#events",
+                "timeZone": "Europe/Berlin",
+                "items": [dict(e) for e in chosen[offset : offset + size]],
+            }
             if offset + size < len(chosen):
                 body["nextPageToken"] = f"{offset + size}:{snapshot}:{since}"
             else:
@@ -189,8 +203,12 @@ class FakeGoogle:
         if grant == "refresh_token":
             if form.get("refresh_token") not in self.refresh_tokens:
                 return 400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}
-            return 200, {"access_token": self.issue_access_token(), "expires_in": 3600, "token_type": "Bearer",
-                         "scope": "https://www.googleapis.com/auth/calendar"}
+            return 200, {
+                "access_token": self.issue_access_token(),
+                "expires_in": 3600,
+                "token_type": "Bearer",
+                "scope": "https://www.googleapis.com/auth/calendar",
+            }
         if grant == "authorization_code":
             pending = self.codes.pop(form.get("code", ""), None)
             verifier = form.get("code_verifier", "")
@@ -198,9 +216,13 @@ class FakeGoogle:
             if pending is None or pending.get("code_challenge") != challenge:
                 return 400, {"error": "invalid_grant", "error_description": "Bad code or code verifier."}
             self.refresh_tokens.add("refresh-2")
-            return 200, {"access_token": self.issue_access_token(), "refresh_token": "refresh-2",
-                         "expires_in": 3600, "token_type": "Bearer",
-                         "scope": "https://www.googleapis.com/auth/calendar"}
+            return 200, {
+                "access_token": self.issue_access_token(),
+                "refresh_token": "refresh-2",
+                "expires_in": 3600,
+                "token_type": "Bearer",
+                "scope": "https://www.googleapis.com/auth/calendar",
+            }
         return 400, {"error": "unsupported_grant_type"}
 
     def authorize(self, query: dict[str, str]) -> str:
@@ -235,12 +257,20 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         kind, args = _classify(method, parsed.path)
-        self.fake.requests.append({"method": method, "path": parsed.path, "query": query, "kind": kind,
-                                   "authorization": self.headers.get("Authorization")})
+        self.fake.requests.append(
+            {
+                "method": method,
+                "path": parsed.path,
+                "query": query,
+                "kind": kind,
+                "authorization": self.headers.get("Authorization"),
+            }
+        )
         failure = self.fake._take_failure(kind)
         if failure is not None:
-            return self._json(failure["status"], _error(failure["status"], failure["reason"] or "backendError",
-                                                        "injected failure"))
+            return self._json(
+                failure["status"], _error(failure["status"], failure["reason"] or "backendError", "injected failure")
+            )
         if kind == "token":
             form = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
             return self._json(*self.fake.token(form))
@@ -293,7 +323,7 @@ def _classify(method: str, path: str) -> tuple[str, tuple[str, ...]]:
         return "authorize", ()
     if not path.startswith(PREFIX):
         return "unknown", ()
-    parts = [unquote(part) for part in path[len(PREFIX):].split("/")]
+    parts = [unquote(part) for part in path[len(PREFIX) :].split("/")]
     if parts[:3] == ["users", "me", "calendarList"]:
         return "calendar_list", ()
     if len(parts) == 3 and parts[0] == "calendars" and parts[2] == "events":

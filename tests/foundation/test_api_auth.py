@@ -22,8 +22,7 @@ def _api_routes():
     for rule in application.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1"):
             continue
-        sample = {arg: 1 if isinstance(rule._converters[arg], IntegerConverter) else "sample"
-                  for arg in rule.arguments}
+        sample = {arg: 1 if isinstance(rule._converters[arg], IntegerConverter) else "sample" for arg in rule.arguments}
         url = rule.rule
         for arg, value in sample.items():
             url = url.replace(f"<{arg}>", str(value))
@@ -68,8 +67,13 @@ def test_right_key_is_accepted(client, auth):
 
 
 def test_session_cookie_is_not_accepted_by_the_api(dashboard, app):
-    protected = [rule.rule for rule in app.url_map.iter_rules()
-                 if rule.rule.startswith("/api/v1") and "GET" in rule.methods and not rule.arguments
-                 and not is_public_endpoint(app.view_functions[rule.endpoint])]
+    protected = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1")
+        and "GET" in rule.methods
+        and not rule.arguments
+        and not is_public_endpoint(app.view_functions[rule.endpoint])
+    ]
     for path in protected:
         assert dashboard.get(path).status_code == 401, path

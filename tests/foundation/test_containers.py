@@ -77,8 +77,10 @@ def test_web_and_daemon_start_after_a_successful_migration_on_a_healthy_database
     assert services["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
     assert services["migrate"]["restart"] == "no"
     for name in ("web", "daemon"):
-        assert services[name]["depends_on"] == {"postgres": {"condition": "service_healthy"},
-                                                "migrate": {"condition": "service_completed_successfully"}}
+        assert services[name]["depends_on"] == {
+            "postgres": {"condition": "service_healthy"},
+            "migrate": {"condition": "service_completed_successfully"},
+        }
 
 
 def test_the_image_runs_as_a_non_root_user():
@@ -87,11 +89,25 @@ def test_the_image_runs_as_a_non_root_user():
 
 
 def test_the_build_context_keeps_what_the_image_needs_and_leaves_out_local_state():
-    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
-               if line.strip() and not line.startswith("#")}
+    ignored = {
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     assert {".git", ".venv", "instance", "tests"} <= ignored
-    needed = {"app", "daemon", "plugins", "migrations", "templates", "static", "config", "wsgi.py", "Procfile",
-              "pyproject.toml", "README.md"}
+    needed = {
+        "app",
+        "daemon",
+        "plugins",
+        "migrations",
+        "templates",
+        "static",
+        "config",
+        "wsgi.py",
+        "Procfile",
+        "pyproject.toml",
+        "README.md",
+    }
     assert not needed & ignored
 
 
@@ -117,8 +133,13 @@ def test_the_health_check_asks_health_and_fails_while_no_daemon_beats(tmp_path):
     assert command[0] == "python" and "/health" in command[-1]
     server = LiveServer(tmp_path / "instance", KEY, with_daemon=False).start()
     try:
-        check = subprocess.run([sys.executable, *command[1:]], env={**server.env, "PORT": str(server.port)},
-                               capture_output=True, text=True, timeout=30)
+        check = subprocess.run(
+            [sys.executable, *command[1:]],
+            env={**server.env, "PORT": str(server.port)},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     finally:
         server.stop()
     assert check.returncode != 0 and "503" in check.stderr
@@ -129,9 +150,13 @@ def test_the_health_check_passes_against_a_healthy_server(tmp_path):
     server = LiveServer(tmp_path / "instance", KEY).start()
     try:
         wait_for_healthy(server.url)
-        check = subprocess.run([sys.executable, *healthcheck_command()[1:]],
-                               env={**server.env, "PORT": str(server.port)}, capture_output=True, text=True,
-                               timeout=30)
+        check = subprocess.run(
+            [sys.executable, *healthcheck_command()[1:]],
+            env={**server.env, "PORT": str(server.port)},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     finally:
         server.stop()
     assert check.returncode == 0, check.stderr

@@ -34,14 +34,19 @@ PASSWORD = "s3cret-pass-word"
 
 
 def run_cli(args: list[str], instance: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
-                          env=process_env(instance, KEY), capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=process_env(instance, KEY),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def error_lines(result: subprocess.CompletedProcess) -> list[str]:
     """stderr without the app's start-up log lines."""
     return [line for line in result.stderr.splitlines() if line.strip() and " INFO " not in line]
-
 
 
 def get_json(url: str) -> dict:
@@ -51,8 +56,12 @@ def get_json(url: str) -> dict:
 
 
 def post_json(url: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
-        "Authorization": f"Bearer {KEY}", "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return response.status, json.loads(response.read())
 
@@ -120,8 +129,10 @@ def stored_rows(url: str) -> dict[str, list]:
     engine = create_engine(normalised_url(url))
     try:
         with engine.connect() as connection:
-            return {table.name: connection.execute(select(table).order_by(*table.primary_key.columns)).all()
-                    for table in db.metadata.sorted_tables}
+            return {
+                table.name: connection.execute(select(table).order_by(*table.primary_key.columns)).all()
+                for table in db.metadata.sorted_tables
+            }
     finally:
         engine.dispose()
 
@@ -142,12 +153,18 @@ def test_an_app_on_the_target_finds_copied_events_and_adds_new_ones(copied, tmp_
     try:
         found = get_json(f"{server.url}/api/v1/events?q=budget&direction=all&range=-1")["items"]
         assert [(item["title"], item["location"]) for item in found] == [("Quarterly budget review", "Room Atlas")]
-        status, created = post_json(f"{server.url}/api/v1/events", {
-            "title": "First event after the move", "start_time": "2026-12-05T09:00:00Z",
-            "end_time": "2026-12-05T10:00:00Z"})
+        status, created = post_json(
+            f"{server.url}/api/v1/events",
+            {
+                "title": "First event after the move",
+                "start_time": "2026-12-05T09:00:00Z",
+                "end_time": "2026-12-05T10:00:00Z",
+            },
+        )
         assert status == 201
-        copied_ids = [item["id"] for item in get_json(
-            f"{server.url}/api/v1/events?direction=all&range=-1&page_size=500")["items"]]
+        copied_ids = [
+            item["id"] for item in get_json(f"{server.url}/api/v1/events?direction=all&range=-1&page_size=500")["items"]
+        ]
         assert created["id"] > max(set(copied_ids) - {created["id"]})
     finally:
         server.stop()
@@ -192,12 +209,18 @@ def test_a_target_that_holds_events_is_refused_and_left_alone(tmp_path):
     assert row_counts(target) == before
 
 
-@pytest.mark.parametrize(("source", "target", "expected"), [
-    ("mysql://user:pw@localhost/chronos", "sqlite:///{tmp}/target.db", "unsupported database URL"),
-    ("sqlite:///{tmp}/missing.db", "sqlite:///{tmp}/target.db", "does not exist"),
-    ("sqlite:///{tmp}/source/chronos.db", f"postgresql://someone:{PASSWORD}@127.0.0.1:{{port}}/nothing",
-     "nothing copied"),
-])
+@pytest.mark.parametrize(
+    ("source", "target", "expected"),
+    [
+        ("mysql://user:pw@localhost/chronos", "sqlite:///{tmp}/target.db", "unsupported database URL"),
+        ("sqlite:///{tmp}/missing.db", "sqlite:///{tmp}/target.db", "does not exist"),
+        (
+            "sqlite:///{tmp}/source/chronos.db",
+            f"postgresql://someone:{PASSWORD}@127.0.0.1:{{port}}/nothing",
+            "nothing copied",
+        ),
+    ],
+)
 def test_a_bad_url_gives_one_line_and_a_non_zero_exit(tmp_path, source, target, expected):
     upgraded_release_0_1(tmp_path / "source")
     urls = [url.format(tmp=tmp_path, port=free_port()) for url in (source, target)]

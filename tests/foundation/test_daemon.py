@@ -26,13 +26,15 @@ def daemon_env(instance: Path, database_url: str | None = None) -> dict[str, str
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHRONOS")}
     if database_url:
         env["CHRONOS_DATABASE_URL"] = database_url
-    env.update({
-        "CHRONOS_INSTANCE_PATH": str(instance),
-        "CHRONOS_API_KEY": TEST_KEY,
-        "CHRONOS_CALENDAR_SOURCE": "demo",
-        "CHRONOS__SCHEDULER__HEARTBEAT_SECONDS": "0.5",
-        "CHRONOS__SCHEDULER__JOB_POLL_SECONDS": "0.2",
-    })
+    env.update(
+        {
+            "CHRONOS_INSTANCE_PATH": str(instance),
+            "CHRONOS_API_KEY": TEST_KEY,
+            "CHRONOS_CALENDAR_SOURCE": "demo",
+            "CHRONOS__SCHEDULER__HEARTBEAT_SECONDS": "0.5",
+            "CHRONOS__SCHEDULER__JOB_POLL_SECONDS": "0.2",
+        }
+    )
     return env
 
 
@@ -48,8 +50,9 @@ def wait_for(predicate, timeout: float = 15.0, step: float = 0.1):
 
 def start_daemon(app) -> subprocess.Popen:
     env = daemon_env(Path(app.instance_path), app.config["CHRONOS_SETTINGS"].database_url)
-    return subprocess.Popen([sys.executable, "-m", "daemon"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "daemon"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def daemon_rows() -> list[Heartbeat]:
@@ -115,14 +118,26 @@ def test_health_counts_the_daemons_beating_now_and_stays_healthy_while_one_does(
 
     now = utcnow()
     with write_transaction() as session:  # daemons on other hosts: only their beats tell whether they live
-        session.add(Heartbeat(name="daemon:host-a:7:x", pid=7, started_at=now, beat_at=now - timedelta(seconds=2),
-                              interval_seconds=5))
-        session.add(Heartbeat(name="daemon:host-b:7:y", pid=7, started_at=now, beat_at=now - timedelta(seconds=14),
-                              interval_seconds=5))  # within 3 beats
-        session.add(Heartbeat(name="daemon:host-c:7:z", pid=7, started_at=now, beat_at=now - timedelta(seconds=16),
-                              interval_seconds=5))  # stale
-        session.add(Heartbeat(name="daemon:host-d:7:w", pid=7, started_at=now, beat_at=now - timedelta(hours=2),
-                              interval_seconds=5))  # long dead
+        session.add(
+            Heartbeat(
+                name="daemon:host-a:7:x", pid=7, started_at=now, beat_at=now - timedelta(seconds=2), interval_seconds=5
+            )
+        )
+        session.add(
+            Heartbeat(
+                name="daemon:host-b:7:y", pid=7, started_at=now, beat_at=now - timedelta(seconds=14), interval_seconds=5
+            )
+        )  # within 3 beats
+        session.add(
+            Heartbeat(
+                name="daemon:host-c:7:z", pid=7, started_at=now, beat_at=now - timedelta(seconds=16), interval_seconds=5
+            )
+        )  # stale
+        session.add(
+            Heartbeat(
+                name="daemon:host-d:7:w", pid=7, started_at=now, beat_at=now - timedelta(hours=2), interval_seconds=5
+            )
+        )  # long dead
         session.add(Heartbeat(name="web-cache", pid=7, started_at=now, beat_at=now, interval_seconds=5))
 
     scheduler = client.get("/health").json["scheduler"]
@@ -166,8 +181,9 @@ def test_a_job_that_raises_does_not_stop_the_loop(app):
 def test_config_error_stops_the_daemon_with_one_line(tmp_path):
     env = daemon_env(tmp_path / "instance")
     env["CHRONOS_TIMEZONE"] = "Nowhere/Special"
-    result = subprocess.run([sys.executable, "-m", "daemon"], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "daemon"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert lines == ["config error: app.timezone in environment: unknown time zone 'Nowhere/Special'"]

@@ -40,8 +40,9 @@ def test_next_only_follows_local_paths(client):
     page = client.get("/login?next=https://evil.example/")
     from tests.conftest import TEST_KEY
 
-    response = client.post("/login", data={"api_key": TEST_KEY, "csrf_token": csrf_token_from(page.text),
-                                           "next": "https://evil.example/"})
+    response = client.post(
+        "/login", data={"api_key": TEST_KEY, "csrf_token": csrf_token_from(page.text), "next": "https://evil.example/"}
+    )
     assert response.location == "/"
 
 

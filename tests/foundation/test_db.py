@@ -82,10 +82,12 @@ def test_driver_write_transaction_commits_or_rolls_back_and_holds_the_lock(app):
 
     path = db.engine.url.database
     stamp = "2030-01-01 09:00:00.000000"
-    insert = ("INSERT INTO events (title, start_time, end_time, all_day, timezone, calendar_id, source, priority,"
-              " event_type, status, description, location, attendees, tags, problems, created_at, updated_at)"
-              " VALUES (?, ?, ?, 0, 'UTC', 'local', 'local', 'MEDIUM', 'meeting', 'scheduled', '', '',"
-              " '[]', '[]', '[]', ?, ?)")
+    insert = (
+        "INSERT INTO events (title, start_time, end_time, all_day, timezone, calendar_id, source, priority,"
+        " event_type, status, description, location, attendees, tags, problems, created_at, updated_at)"
+        " VALUES (?, ?, ?, 0, 'UTC', 'local', 'local', 'MEDIUM', 'meeting', 'scheduled', '', '',"
+        " '[]', '[]', '[]', ?, ?)"
+    )
     with driver_write_transaction() as driver:
         driver.execute(insert, ("kept", stamp, stamp, stamp, stamp))
         other = sqlite3.connect(path, timeout=0, isolation_level=None)
@@ -103,8 +105,11 @@ def test_driver_write_transaction_commits_or_rolls_back_and_holds_the_lock(app):
 def test_driver_write_transaction_refuses_to_run_inside_a_write_transaction(app):
     import pytest
 
-    with write_transaction(), pytest.raises(RuntimeError, match="no open write_transaction"), \
-            driver_write_transaction():
+    with (
+        write_transaction(),
+        pytest.raises(RuntimeError, match="no open write_transaction"),
+        driver_write_transaction(),
+    ):
         pass
 
 
@@ -112,8 +117,9 @@ def test_driver_write_transaction_refuses_to_run_inside_a_write_transaction(app)
 def test_fts_index_follows_inserts_updates_and_deletes(app):
     start = utcnow()
     with write_transaction() as session:
-        event = Event(title="Quarterly planning", description="budget", start_time=start,
-                      end_time=start + timedelta(hours=1))
+        event = Event(
+            title="Quarterly planning", description="budget", start_time=start, end_time=start + timedelta(hours=1)
+        )
         session.add(event)
     match = text("SELECT rowid FROM events_fts WHERE events_fts MATCH :q")
     assert db.session.execute(match, {"q": "quarterly"}).scalars().all() == [event.id]
@@ -130,8 +136,22 @@ def test_two_processes_write_concurrently_without_locking_errors(app, tmp_path, 
     instance = Path(app.instance_path)
     count = 2000
     writers = [
-        subprocess.Popen([sys.executable, "-m", "tests.foundation.writer_process", str(instance), database_url,
-                          label, str(count), "1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.foundation.writer_process",
+                str(instance),
+                database_url,
+                label,
+                str(count),
+                "1",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for label in ("alpha", "beta")
     ]
     for writer in writers:
@@ -232,8 +252,10 @@ def test_processes_opening_a_new_database_file_at_once_all_switch_it_to_wal(tmp_
     outcomes = context.Queue()
     for round_number in range(40):
         start = time.time() + 0.05
-        processes = [context.Process(target=_open_new_file_at, args=(str(tmp_path / f"{round_number}.db"), start,
-                                                                      outcomes)) for _ in range(4)]
+        processes = [
+            context.Process(target=_open_new_file_at, args=(str(tmp_path / f"{round_number}.db"), start, outcomes))
+            for _ in range(4)
+        ]
         for process in processes:
             process.start()
         for process in processes:

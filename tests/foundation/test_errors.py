@@ -78,8 +78,9 @@ def test_validation_error_names_the_field(make_app, auth):
     client = _echo_app(make_app).test_client()
     error = assert_error(client.post("/api/v1/echo-test", json={}, headers=auth), 422, "validation_error")
     assert error["details"]["field"] == "name"
-    error = assert_error(client.post("/api/v1/echo-test", json={"name": "a", "extra": 1}, headers=auth),
-                         422, "validation_error")
+    error = assert_error(
+        client.post("/api/v1/echo-test", json={"name": "a", "extra": 1}, headers=auth), 422, "validation_error"
+    )
     assert error["details"]["field"] == "extra"
     assert "unknown field" in error["message"]
 
@@ -111,8 +112,13 @@ def test_dashboard_404_is_an_html_page_in_the_layout(dashboard):
 
 def test_numbers_too_large_for_sqlite_are_client_errors(client, auth, dashboard):
     huge = "9" * 25
-    for url in (f"/api/v1/events/{huge}", f"/api/v1/templates/{huge}", f"/api/v1/commands?page={huge}",
-                f"/api/v1/notes?page={huge}", f"/api/v1/sync/jobs/{huge}"):
+    for url in (
+        f"/api/v1/events/{huge}",
+        f"/api/v1/templates/{huge}",
+        f"/api/v1/commands?page={huge}",
+        f"/api/v1/notes?page={huge}",
+        f"/api/v1/sync/jobs/{huge}",
+    ):
         response = client.get(url, headers=auth)
         assert response.status_code in (404, 422), url
         assert response.is_json

@@ -32,9 +32,14 @@ KEY = "migration-test-key-0123"
 
 
 def run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
-
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def differences(url: str) -> list:
@@ -68,8 +73,20 @@ def test_a_database_made_by_release_0_1_is_upgraded_in_place_with_every_row_kept
     shutil.copy(RELEASE_0_1_DB, path)
     url = f"sqlite:///{path}"
     before = row_counts(url)
-    assert all(before[name] > 0 for name in ("events", "event_analytics", "commands", "notes", "url_payloads",
-                                              "templates", "template_usage", "sync_jobs", "sync_state"))
+    assert all(
+        before[name] > 0
+        for name in (
+            "events",
+            "event_analytics",
+            "commands",
+            "notes",
+            "url_payloads",
+            "templates",
+            "template_usage",
+            "sync_jobs",
+            "sync_state",
+        )
+    )
 
     result = run_cli(["init-db"], process_env(instance, KEY))
     assert result.returncode == 0, result.stderr
@@ -77,17 +94,22 @@ def test_a_database_made_by_release_0_1_is_upgraded_in_place_with_every_row_kept
 
     assert row_counts(url) == before
     with sqlite3.connect(path) as connection:
-        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [
-            (schema.head_revision(),)]
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [(schema.head_revision(),)]
         location, tags, attendees = connection.execute(
-            "SELECT location, tags, attendees FROM events WHERE title = 'Quarterly budget review'").fetchone()
+            "SELECT location, tags, attendees FROM events WHERE title = 'Quarterly budget review'"
+        ).fetchone()
         assert (location, json.loads(tags), json.loads(attendees)) == (
-            "Room Atlas", ["finance", "board"], ["cfo@example.org"])
+            "Room Atlas",
+            ["finance", "board"],
+            ["cfo@example.org"],
+        )
         assert connection.execute("SELECT usage_count FROM templates WHERE title = 'Weekly retro'").fetchone() == (2,)
-        assert connection.execute("SELECT count(*) FROM commands WHERE command = 'RESTART' AND system_id = 'web-02'"
-                                  ).fetchone() == (1,)
-        assert connection.execute("SELECT count(*) FROM notes WHERE text LIKE 'Ask about the migration window%'"
-                                  ).fetchone() == (1,)
+        assert connection.execute(
+            "SELECT count(*) FROM commands WHERE command = 'RESTART' AND system_id = 'web-02'"
+        ).fetchone() == (1,)
+        assert connection.execute(
+            "SELECT count(*) FROM notes WHERE text LIKE 'Ask about the migration window%'"
+        ).fetchone() == (1,)
     assert differences(url) == []
 
     server = LiveServer(instance, KEY, with_daemon=False, database_url=url).start()
@@ -121,18 +143,28 @@ def test_processes_starting_at_once_on_an_empty_database_migrate_it_once(tmp_pat
     count = 4
     ready = tmp_path / "ready"
     ready.mkdir()
-    env = process_env(tmp_path / "instance", KEY, CHRONOS_DATABASE_URL=empty_database,
-                      CHRONOS_SECRET_KEY="one-secret-for-all-of-them")
-    processes = [subprocess.Popen([sys.executable, "-m", "tests.foundation.cli_together", str(ready), str(count),
-                                   "init-db"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True) for _ in range(count)]
+    env = process_env(
+        tmp_path / "instance", KEY, CHRONOS_DATABASE_URL=empty_database, CHRONOS_SECRET_KEY="one-secret-for-all-of-them"
+    )
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.foundation.cli_together", str(ready), str(count), "init-db"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(count)
+    ]
     outcomes = []
     for process in processes:
         out, err = process.communicate(timeout=120)
         assert process.returncode == 0, err[-3000:]
         outcomes.append(out.strip().rsplit("(", 1)[-1].rstrip(")"))
-    assert sorted(outcomes) == sorted([f"upgraded from an empty database to {schema.head_revision()}"]
-                                      + ["up to date"] * (count - 1))
+    assert sorted(outcomes) == sorted(
+        [f"upgraded from an empty database to {schema.head_revision()}"] + ["up to date"] * (count - 1)
+    )
     engine = create_engine(normalised_url(empty_database))
     try:
         with engine.connect() as connection:
@@ -189,8 +221,10 @@ def test_upgrading_an_older_database_rebuilds_a_search_index_of_another_definiti
         session.add(Event(title="Quarterly planning", start_time=start, end_time=start + timedelta(hours=1)))
     with db.engine.begin() as connection:  # the index as an earlier version defined it: no prefix indexes
         connection.exec_driver_sql("DROP TABLE events_fts")
-        connection.exec_driver_sql("CREATE VIRTUAL TABLE events_fts USING fts5(title, description, location, "
-                                   "content='events', content_rowid='id')")
+        connection.exec_driver_sql(
+            "CREATE VIRTUAL TABLE events_fts USING fts5(title, description, location, "
+            "content='events', content_rowid='id')"
+        )
         as_release_0_1(connection)
     schema.upgrade_database()
     with db.engine.connect() as connection:

@@ -29,8 +29,11 @@ def test_document_lists_every_api_route(client, app):
 def test_protected_operations_declare_bearer_and_errors(client, app):
     document = client.get("/api/v1/openapi.json").json
     assert document["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer"}
-    public = {_openapi_path(rule.rule) for rule in app.url_map.iter_rules()
-              if rule.rule.startswith("/api/v1") and is_public_endpoint(app.view_functions[rule.endpoint])}
+    public = {
+        _openapi_path(rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1") and is_public_endpoint(app.view_functions[rule.endpoint])
+    }
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             if path in public:
@@ -38,7 +41,8 @@ def test_protected_operations_declare_bearer_and_errors(client, app):
                 continue
             assert operation.get("security") == [{"bearerAuth": []}], f"{method} {path}"
             assert operation["responses"]["401"]["content"]["application/json"]["schema"] == {
-                "$ref": "#/components/schemas/ErrorResponse"}
+                "$ref": "#/components/schemas/ErrorResponse"
+            }
 
 
 def test_document_is_public_and_reveals_no_secret(client):

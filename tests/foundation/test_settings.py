@@ -26,8 +26,7 @@ def test_defaults_come_from_the_committed_file():
 
 
 def test_overlay_file_then_environment_win_in_order(tmp_path):
-    overlay = write(tmp_path / "local.yaml",
-                    "app:\n  timezone: Europe/Berlin\ncommands:\n  lease_seconds: 60\n")
+    overlay = write(tmp_path / "local.yaml", "app:\n  timezone: Europe/Berlin\ncommands:\n  lease_seconds: 60\n")
     settings = load_settings(environ={"CHRONOS_CONFIG": str(overlay), "CHRONOS_TIMEZONE": "America/New_York"})
     assert settings.commands.lease_seconds == 60  # from the overlay
     assert settings.app.timezone == "America/New_York"  # environment beats the overlay
@@ -116,8 +115,13 @@ def test_every_key_in_the_committed_file_is_commented():
 
 
 def test_masked_output_hides_secrets():
-    settings = load_settings(environ={"CHRONOS_API_KEY": "super-secret-value", "CHRONOS_SECRET_KEY": "abc",
-                                      "CHRONOS_DATABASE_URL": "postgresql://bob:hunter2@db/chronos"})
+    settings = load_settings(
+        environ={
+            "CHRONOS_API_KEY": "super-secret-value",
+            "CHRONOS_SECRET_KEY": "abc",
+            "CHRONOS_DATABASE_URL": "postgresql://bob:hunter2@db/chronos",
+        }
+    )
     masked = settings.masked()
     assert masked["api"]["api_key"] == "****"
     assert masked["app"]["secret_key"] == "****"

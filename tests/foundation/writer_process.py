@@ -20,9 +20,16 @@ def main(instance: str, database_url: str, label: str, count: int, per_transacti
         for first in range(0, count, per_transaction):
             with write_transaction() as session:
                 for number in range(first, min(first + per_transaction, count)):
-                    session.add(Event(title=f"{label} {number}", start_time=start + timedelta(minutes=number),
-                                      end_time=start + timedelta(minutes=number + 30), calendar_id=label,
-                                      external_id=f"{label}-{number}", source="demo"))
+                    session.add(
+                        Event(
+                            title=f"{label} {number}",
+                            start_time=start + timedelta(minutes=number),
+                            end_time=start + timedelta(minutes=number + 30),
+                            calendar_id=label,
+                            external_id=f"{label}-{number}",
+                            source="demo",
+                        )
+                    )
     print("done", label)
 
 

@@ -20,13 +20,18 @@ def at(day: int, clock: str, zone: str = "UTC") -> datetime:
     return local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
-def add(title: str, day: int, start: str, end: str, *, zone: str = "UTC", event_type: str = "task",
-        **fields) -> int:
+def add(title: str, day: int, start: str, end: str, *, zone: str = "UTC", event_type: str = "task", **fields) -> int:
     """Insert one event of the test week and return its id."""
     with write_transaction() as session:
-        event = Event(title=title, start_time=at(day, start, zone), end_time=at(day, end, zone),
-                      event_type=event_type, calendar_id=fields.pop("calendar_id", "local"),
-                      source=fields.pop("source", "local"), **fields)
+        event = Event(
+            title=title,
+            start_time=at(day, start, zone),
+            end_time=at(day, end, zone),
+            event_type=event_type,
+            calendar_id=fields.pop("calendar_id", "local"),
+            source=fields.pop("source", "local"),
+            **fields,
+        )
         session.add(event)
         session.flush()
         return event.id

@@ -22,8 +22,16 @@ def conflicted_week():
     task = add("Write report", 0, "10:00", "11:00")
     meeting = add("Client call", 0, "10:30", "11:30", event_type="meeting")
     synced = add("Synced task", 1, "10:00", "11:00", source="google", calendar_id="primary", external_id="g-1")
-    add("Synced call", 1, "10:00", "11:00", event_type="meeting", source="google", calendar_id="primary",
-        external_id="g-2")
+    add(
+        "Synced call",
+        1,
+        "10:00",
+        "11:00",
+        event_type="meeting",
+        source="google",
+        calendar_id="primary",
+        external_id="g-2",
+    )
     return task, meeting, synced
 
 
@@ -66,8 +74,9 @@ def test_synced_moves_queue_one_upstream_patch(planning_app, monday_morning):
 
 def test_dismissed_move_is_neither_suggested_nor_applied(planning_app, monday_morning):
     task, _meeting, _synced = conflicted_week()
-    move = next(s for s in planning.current_suggestions(7, monday_morning)
-                if s["type"] == "move" and s["event_id"] == task)
+    move = next(
+        s for s in planning.current_suggestions(7, monday_morning) if s["type"] == "move" and s["event_id"] == task
+    )
     planning.dismiss_suggestion(move["key"])
     planning.dismiss_suggestion(move["key"])  # twice is fine
     keys = {s["key"] for s in planning.current_suggestions(7, monday_morning)}
@@ -85,8 +94,9 @@ def test_dismissing_a_conflict_drops_its_move(planning_app, monday_morning):
 
 def test_apply_one_suggestion_by_key(planning_app, monday_morning):
     task, meeting, _synced = conflicted_week()
-    move = next(s for s in planning.current_suggestions(7, monday_morning) if s["event_id"] == task
-                and s["type"] == "move")
+    move = next(
+        s for s in planning.current_suggestions(7, monday_morning) if s["event_id"] == task and s["type"] == "move"
+    )
     applied = planning.apply_suggestion(move["key"], now=monday_morning)
     assert applied["event_id"] == task and applied["new_start"] == move["proposed_start"]
     with pytest.raises(NotFoundError):  # solved: the suggestion is gone

@@ -10,7 +10,7 @@ from app.errors import ConflictError
 from app.services import planning
 from tests.optimizer.scenario import add, all_times, at
 
-PLUGINS = textwrap.dedent('''
+PLUGINS = textwrap.dedent("""
     from datetime import timedelta
 
     from app.plugins import Suggestion
@@ -34,7 +34,7 @@ PLUGINS = textwrap.dedent('''
 
 
     PLUGINS = [EarlyBird, Broken]
-''')
+""")
 
 
 @pytest.fixture
@@ -42,8 +42,9 @@ def plugin_app(make_app, tmp_path):
     folder = tmp_path / "custom_plugins"
     folder.mkdir()
     (folder / "scheduling_extras.py").write_text(PLUGINS)
-    application = make_app({"plugins": {"enabled": ["command_handler", "early_bird", "broken"],
-                                        "custom_directory": str(folder)}})
+    application = make_app(
+        {"plugins": {"enabled": ["command_handler", "early_bird", "broken"], "custom_directory": str(folder)}}
+    )
     with application.app_context():
         yield application
 
@@ -53,8 +54,7 @@ def test_plugin_suggestions_are_listed_but_never_applied(plugin_app):
     now = at(0, "07:00")
     suggestions = planning.current_suggestions(7, now)
     extra = [s for s in suggestions if s["key"].startswith("plugin:early_bird:")]
-    assert [(s["type"], s["event_id"], s["proposed_start"]) for s in extra] == [
-        ("move", task, "2026-03-02T10:00:00Z")]
+    assert [(s["type"], s["event_id"], s["proposed_start"]) for s in extra] == [("move", task, "2026-03-02T10:00:00Z")]
     before = all_times()
     assert planning.optimize(7, auto_apply=True, now=now)["applied"] == []
     assert all_times() == before

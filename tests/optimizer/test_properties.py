@@ -18,9 +18,16 @@ from app.services.schedule_rules import is_busy, is_fixed
 from app.services.worktime import WorkPolicy
 from tests.optimizer.scenario import MONDAY, all_times
 
-POLICY = WorkPolicy(zone=ZoneInfo("Europe/Berlin"), day_begin=time(9), day_end=time(17),
-                    working_days=frozenset(range(5)), max_daily_minutes=480, max_chain_minutes=120,
-                    min_break_minutes=15, focus_block_minutes=90)
+POLICY = WorkPolicy(
+    zone=ZoneInfo("Europe/Berlin"),
+    day_begin=time(9),
+    day_end=time(17),
+    working_days=frozenset(range(5)),
+    max_daily_minutes=480,
+    max_chain_minutes=120,
+    min_break_minutes=15,
+    focus_block_minutes=90,
+)
 START = datetime.combine(MONDAY, time(0), tzinfo=UTC)
 NOW = START + timedelta(hours=6)
 
@@ -42,9 +49,18 @@ def build(specs) -> list[EventData]:
     events = []
     for index, (day, quarter, length, kind, tags, attendees, status) in enumerate(specs, start=1):
         start = START + timedelta(days=day, minutes=15 * quarter)
-        events.append(EventData(id=index, title=f"e{index}", start_time=start,
-                                end_time=start + timedelta(minutes=15 * length), event_type=kind, tags=list(tags),
-                                attendees=["a@example.org"] if attendees else [], status=status))
+        events.append(
+            EventData(
+                id=index,
+                title=f"e{index}",
+                start_time=start,
+                end_time=start + timedelta(minutes=15 * length),
+                event_type=kind,
+                tags=list(tags),
+                attendees=["a@example.org"] if attendees else [],
+                status=status,
+            )
+        )
     return events
 
 
@@ -87,9 +103,18 @@ def test_auto_apply_through_the_database_keeps_the_property(make_app, specs):
             session.execute(delete(PlanningAction))
             session.execute(delete(Event))
             for event in build(specs):
-                session.add(Event(id=event.id, title=event.title, start_time=event.start_time,
-                                  end_time=event.end_time, event_type=event.event_type, tags=event.tags,
-                                  attendees=event.attendees, status=event.status))
+                session.add(
+                    Event(
+                        id=event.id,
+                        title=event.title,
+                        start_time=event.start_time,
+                        end_time=event.end_time,
+                        event_type=event.event_type,
+                        tags=event.tags,
+                        attendees=event.attendees,
+                        status=event.status,
+                    )
+                )
         result = planning.optimize(7, auto_apply=True, now=NOW)
         final = all_times()
         check_moves(build(specs), final, {item["event_id"] for item in result["applied"]})

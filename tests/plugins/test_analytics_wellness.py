@@ -24,23 +24,51 @@ def post(client, auth, **fields):
 def metrics(app, event_id):
     with app.app_context():
         row = db.session.get(EventAnalytics, event_id)
-        return None if row is None else {name: getattr(row, name) for name in (
-            "duration_minutes", "category", "is_focus", "is_meeting", "time_of_day")}
+        return (
+            None
+            if row is None
+            else {
+                name: getattr(row, name)
+                for name in ("duration_minutes", "category", "is_focus", "is_meeting", "time_of_day")
+            }
+        )
 
 
 def test_analytics_row_is_written_and_recomputed_on_change(make_app, auth):
     app = make_app(BERLIN)
     client = app.test_client()
-    event = post(client, auth, title="Weekly sync", attendees=["a@example.com"],
-                 start_time="2030-05-08T06:30:00Z", end_time="2030-05-08T07:15:00Z")  # 08:30 local
-    assert metrics(app, event["id"]) == {"duration_minutes": 45.0, "category": "meeting", "is_focus": False,
-                                         "is_meeting": True, "time_of_day": "morning"}
-    client.patch(f"{BASE}/{event['id']}", json={"title": "Deep work", "attendees": [], "event_type": "block",
-                                                "end_time": "2030-05-08T10:30:00Z"}, headers=auth)
-    assert metrics(app, event["id"]) == {"duration_minutes": 240.0, "category": "focus", "is_focus": True,
-                                         "is_meeting": False, "time_of_day": "morning"}
-    client.patch(f"{BASE}/{event['id']}", json={"start_time": "2030-05-08T16:00:00Z",
-                                                "end_time": "2030-05-08T17:00:00Z"}, headers=auth)
+    event = post(
+        client,
+        auth,
+        title="Weekly sync",
+        attendees=["a@example.com"],
+        start_time="2030-05-08T06:30:00Z",
+        end_time="2030-05-08T07:15:00Z",
+    )  # 08:30 local
+    assert metrics(app, event["id"]) == {
+        "duration_minutes": 45.0,
+        "category": "meeting",
+        "is_focus": False,
+        "is_meeting": True,
+        "time_of_day": "morning",
+    }
+    client.patch(
+        f"{BASE}/{event['id']}",
+        json={"title": "Deep work", "attendees": [], "event_type": "block", "end_time": "2030-05-08T10:30:00Z"},
+        headers=auth,
+    )
+    assert metrics(app, event["id"]) == {
+        "duration_minutes": 240.0,
+        "category": "focus",
+        "is_focus": True,
+        "is_meeting": False,
+        "time_of_day": "morning",
+    }
+    client.patch(
+        f"{BASE}/{event['id']}",
+        json={"start_time": "2030-05-08T16:00:00Z", "end_time": "2030-05-08T17:00:00Z"},
+        headers=auth,
+    )
     assert metrics(app, event["id"])["time_of_day"] == "evening"  # 18:00 in Berlin
     client.delete(f"{BASE}/{event['id']}", headers=auth)
     assert metrics(app, event["id"]) is None
@@ -75,7 +103,8 @@ def test_wellness_local_time_differs_from_utc(make_app, auth):
     client = make_app({"app": {"timezone": "Asia/Tokyo"}}).test_client()
     # 11:00Z is 20:00 in Tokyo.
     assert post(client, auth, start_time="2030-05-08T11:00:00Z", end_time="2030-05-08T11:30:00Z")["tags"] == [
-        "late_work"]
+        "late_work"
+    ]
 
 
 def test_stress_keywords_come_from_the_configuration(make_app, auth):
@@ -88,20 +117,31 @@ def test_stress_keywords_come_from_the_configuration(make_app, auth):
 def test_wellness_tags_follow_edits_and_keep_user_tags(client, auth):
     event = post(client, auth, start_time="2030-05-08T20:00:00Z", tags=["mine"])
     assert event["tags"] == ["mine", "late_work"]
-    moved = client.patch(f"{BASE}/{event['id']}", json={"start_time": "2030-05-08T10:00:00Z",
-                                                        "end_time": "2030-05-08T10:30:00Z"}, headers=auth).json
+    moved = client.patch(
+        f"{BASE}/{event['id']}",
+        json={"start_time": "2030-05-08T10:00:00Z", "end_time": "2030-05-08T10:30:00Z"},
+        headers=auth,
+    ).json
     assert moved["tags"] == ["mine"]
 
 
 def test_all_day_and_cancelled_events_get_no_time_tags(client, auth):
     assert post(client, auth, all_day=True, start_time="2030-05-11")["tags"] == []
-    assert post(client, auth, title="ASAP fix", status="cancelled", start_time="2030-05-11T22:00:00Z")[
-        "tags"] == ["stress_indicator"]
+    assert post(client, auth, title="ASAP fix", status="cancelled", start_time="2030-05-11T22:00:00Z")["tags"] == [
+        "stress_indicator"
+    ]
 
 
 def make_event(event_id, start, minutes, event_type="meeting", **fields) -> Event:
-    return Event(id=event_id, title=f"e{event_id}", start_time=start, end_time=start + timedelta(minutes=minutes),
-                 event_type=event_type, all_day=False, status=fields.get("status", "scheduled"))
+    return Event(
+        id=event_id,
+        title=f"e{event_id}",
+        start_time=start,
+        end_time=start + timedelta(minutes=minutes),
+        event_type=event_type,
+        all_day=False,
+        status=fields.get("status", "scheduled"),
+    )
 
 
 def test_day_warnings(app):

@@ -48,8 +48,15 @@ def test_action_becomes_one_command(client, auth, app, title, command, system, a
     command_id = consumed(post(client, auth, title, end_time="2030-05-10T09:30:00Z"), "command")
     row = db.session.get(Command, command_id)
     assert (row.command, row.system_id, row.status) == (command, system, "pending")
-    assert row.parameters == {"args": args, "event_context": {
-        "calendar_id": "local", "start_time": START, "end_time": "2030-05-10T09:30:00Z", "external_id": None}}
+    assert row.parameters == {
+        "args": args,
+        "event_context": {
+            "calendar_id": "local",
+            "start_time": START,
+            "end_time": "2030-05-10T09:30:00Z",
+            "external_id": None,
+        },
+    }
     assert Event.query.count() == 0  # a consumed event is not stored
     assert client.get(f"/api/v1/commands?system_id={system}", headers=auth).json["total_count"] == 1
 
@@ -114,8 +121,9 @@ def test_url_becomes_a_saved_link(client, auth):
     assert client.get("/api/v1/urls?q=nothing", headers=auth).json["total_count"] == 0
 
 
-@pytest.mark.parametrize("url", ["ftp://example.org/file", "javascript:alert(1)", "file:///etc/passwd",
-                                 "example.org", "http://"])
+@pytest.mark.parametrize(
+    "url", ["ftp://example.org/file", "javascript:alert(1)", "file:///etc/passwd", "example.org", "http://"]
+)
 def test_url_with_another_scheme_stays_an_event_with_a_problem(client, auth, url):
     event = rejected(post(client, auth, f"URL: {url}"))
     assert "http" in event["problems"][0]["message"]
@@ -129,12 +137,20 @@ def test_ordinary_titles_pass_untouched(client, auth):
 
 def synced(title: str, external_id: str = "g-1") -> EventData:
     start = datetime(2030, 5, 10, 9, tzinfo=UTC)
-    return EventData(title=title, start_time=start, end_time=start + timedelta(hours=1), calendar_id="primary",
-                     source="google", external_id=external_id)
+    return EventData(
+        title=title,
+        start_time=start,
+        end_time=start + timedelta(hours=1),
+        calendar_id="primary",
+        source="google",
+        external_id=external_id,
+    )
 
 
-@pytest.mark.parametrize(("title", "model"), [("ACTION: STATUS web-1", Command), ("NOTIZ: hello", Note),
-                                              ("URL: http://example.org", UrlPayload)])
+@pytest.mark.parametrize(
+    ("title", "model"),
+    [("ACTION: STATUS web-1", Command), ("NOTIZ: hello", Note), ("URL: http://example.org", UrlPayload)],
+)
 def test_the_same_source_event_never_makes_a_second_row(app, title, model):
     first = run_pipeline(synced(title))
     again = run_pipeline(synced(title).copy(description="seen again on the next sync"))

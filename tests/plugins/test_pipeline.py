@@ -61,13 +61,19 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_app_starts(make_app, 
     assert "no plugin has this name" in errors["missing"]
     with app.app_context():
         assert [plugin.name for plugin in current_pipeline().event_plugins] == [
-            "command_handler", "analytics", "wellness"]
+            "command_handler",
+            "analytics",
+            "wellness",
+        ]
     assert client.post(BASE, json=LATE, headers=auth).status_code == 201
 
 
 def test_enabled_selects_and_orders_plugins(make_app, auth, tmp_path):
     directory = tmp_path / "custom"
-    write_plugin(directory, "pair", """
+    write_plugin(
+        directory,
+        "pair",
+        """
         from app.plugins import EventData
 
         class Append:
@@ -78,7 +84,8 @@ def test_enabled_selects_and_orders_plugins(make_app, auth, tmp_path):
                 return event.copy(title=event.title + "+" + self.name)
 
         PLUGINS = [Append("first"), Append("second"), Append("unused")]
-    """)
+    """,
+    )
     client = app_with(make_app, directory, ["second", "first"]).test_client()
     assert client.post(BASE, json=LATE, headers=auth).json["title"] == "Evening review+second+first"
     plain = app_with(make_app, directory, []).test_client()
@@ -88,7 +95,10 @@ def test_enabled_selects_and_orders_plugins(make_app, auth, tmp_path):
 
 def test_a_plugin_returning_nonsense_is_recorded(make_app, auth, tmp_path):
     directory = tmp_path / "custom"
-    write_plugin(directory, "odd", """
+    write_plugin(
+        directory,
+        "odd",
+        """
         class Odd:
             name = "odd"
 
@@ -96,14 +106,18 @@ def test_a_plugin_returning_nonsense_is_recorded(make_app, auth, tmp_path):
                 return "not an event"
 
         plugin = Odd()
-    """)
+    """,
+    )
     event = app_with(make_app, directory, ["odd"]).test_client().post(BASE, json=LATE, headers=auth).json
     assert event["problems"] == [{"plugin": "odd", "message": "returned str, not an event"}]
 
 
 def test_a_failing_after_store_hook_is_recorded_on_the_stored_event(make_app, auth, tmp_path):
     directory = tmp_path / "custom"
-    write_plugin(directory, "late_boom", """
+    write_plugin(
+        directory,
+        "late_boom",
+        """
         class LateBoom:
             name = "late_boom"
 
@@ -117,7 +131,8 @@ def test_a_failing_after_store_hook_is_recorded_on_the_stored_event(make_app, au
                 raise ValueError(f"no luck with {event.id}")
 
         plugin = LateBoom()
-    """)
+    """,
+    )
     app = app_with(make_app, directory, ["late_boom"])
     client = app.test_client()
     event = client.post(BASE, json=LATE, headers=auth).json
@@ -141,8 +156,9 @@ def test_the_documented_example_plugin_works_from_a_custom_directory(make_app, a
     write_plugin(directory, "shout", docs_example())
     app = app_with(make_app, directory, ["command_handler", "shout", "analytics", "wellness"])
     client = app.test_client()
-    event = client.post(BASE, json={"title": "!! Call the bank", "start_time": "2030-05-08T10:00:00Z"},
-                        headers=auth).json
+    event = client.post(
+        BASE, json={"title": "!! Call the bank", "start_time": "2030-05-08T10:00:00Z"}, headers=auth
+    ).json
     assert event["title"] == "Call the bank" and event["priority"] == "URGENT" and event["tags"] == ["shouted"]
     assert client.get("/health").json.get("details", {}).get("plugins") is None
 
@@ -154,7 +170,10 @@ def test_scheduling_plugins_are_asked_and_a_failing_one_is_reported(make_app, tm
     from app.services.pipeline import scheduling_suggestions
 
     directory = tmp_path / "custom"
-    write_plugin(directory, "planner", """
+    write_plugin(
+        directory,
+        "planner",
+        """
         from app.plugins import Suggestion
 
         class Breaks:
@@ -170,7 +189,8 @@ def test_scheduling_plugins_are_asked_and_a_failing_one_is_reported(make_app, tm
                 raise KeyError("nope")
 
         PLUGINS = [Breaks, Broken]
-    """)
+    """,
+    )
     app = app_with(make_app, directory, ["breaks", "broken_planner"])
     start = datetime(2030, 5, 10, 9, tzinfo=UTC)
     events = [EventData(title="a", start_time=start, end_time=start + timedelta(hours=1))]
@@ -214,8 +234,17 @@ def test_a_batch_undoes_only_the_failing_events_writes(make_app, tmp_path):
     write_plugin(directory, "picky", PICKY)
     app = app_with(make_app, directory, ["picky"])
     start = datetime(2030, 5, 10, 9, tzinfo=UTC)
-    events = [EventData(title=title, start_time=start, end_time=start + timedelta(hours=1), calendar_id="work",
-                        source="google", external_id=title) for title in ("one", "bad two", "three")]
+    events = [
+        EventData(
+            title=title,
+            start_time=start,
+            end_time=start + timedelta(hours=1),
+            calendar_id="work",
+            source="google",
+            external_id=title,
+        )
+        for title in ("one", "bad two", "three")
+    ]
     with app.app_context():
         outcomes = run_pipeline_batch(events)
         assert [outcome.consumed is not None for outcome in outcomes] == [True, False, True]
@@ -241,17 +270,25 @@ def test_after_store_batch_keeps_the_metrics_of_events_whose_hook_succeeded(make
         assert (good.category, good.duration_minutes, good.time_of_day) == ("picked", 1, "night")
         assert (bad.category, bad.duration_minutes, bad.time_of_day) == ("other", 60, "morning")
         assert db.session.get(Event, ids[1].id).problems == [
-            {"plugin": "picky", "message": "RuntimeError: no metrics for you"}]
+            {"plugin": "picky", "message": "RuntimeError: no metrics for you"}
+        ]
 
 
-@pytest.mark.parametrize(("metrics", "complaint"), [
-    ({"category": "x"}, "missing"),
-    ({"duration_minutes": "long", "category": "x", "is_focus": False, "is_meeting": False, "time_of_day": "x"},
-     "duration_minutes"),
-    ({"duration_minutes": 5, "category": "", "is_focus": False, "is_meeting": False, "time_of_day": "x"},
-     "category"),
-    ({"duration_minutes": 5, "category": "x", "is_focus": 1, "is_meeting": False, "time_of_day": "x"}, "is_focus"),
-])
+@pytest.mark.parametrize(
+    ("metrics", "complaint"),
+    [
+        ({"category": "x"}, "missing"),
+        (
+            {"duration_minutes": "long", "category": "x", "is_focus": False, "is_meeting": False, "time_of_day": "x"},
+            "duration_minutes",
+        ),
+        (
+            {"duration_minutes": 5, "category": "", "is_focus": False, "is_meeting": False, "time_of_day": "x"},
+            "category",
+        ),
+        ({"duration_minutes": 5, "category": "x", "is_focus": 1, "is_meeting": False, "time_of_day": "x"}, "is_focus"),
+    ],
+)
 def test_metrics_are_checked_before_they_wait_for_the_batch(metrics, complaint):
     from app.services.plugin_context import checked_metrics
 

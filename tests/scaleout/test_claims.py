@@ -57,8 +57,17 @@ def test_each_queued_sync_job_is_claimed_by_one_daemon(app):
 def add_ops(count: int) -> None:
     with write_transaction() as session:
         for n in range(count):
-            session.add(PendingUpstreamOp(calendar_id="primary", source="google", external_id=f"e{n}", op="delete",
-                                          payload={}, attempts=0, next_attempt_at=utcnow()))
+            session.add(
+                PendingUpstreamOp(
+                    calendar_id="primary",
+                    source="google",
+                    external_id=f"e{n}",
+                    op="delete",
+                    payload={},
+                    attempts=0,
+                    next_attempt_at=utcnow(),
+                )
+            )
 
 
 def test_each_due_outbox_row_is_claimed_by_one_daemon_until_its_lease_ends(app):
@@ -117,8 +126,15 @@ def test_concurrent_daemons_take_an_interval_run_once(app):
 def test_a_run_left_unfinished_by_a_dead_daemon_is_redone_at_once(app):
     now = utcnow()
     with write_transaction() as session:  # a daemon on another host, alive since before the claim
-        session.add(Heartbeat(name="daemon:elsewhere:1:a", pid=1, started_at=now - timedelta(minutes=5),
-                              beat_at=now, interval_seconds=5))
+        session.add(
+            Heartbeat(
+                name="daemon:elsewhere:1:a",
+                pid=1,
+                started_at=now - timedelta(minutes=5),
+                beat_at=now,
+                interval_seconds=5,
+            )
+        )
     assert intervals.claim("scheduled_sync", 600, now) is True
     later = now + timedelta(seconds=30)
     assert intervals.claim("scheduled_sync", 600, later) is False  # it may be the one still running
@@ -134,8 +150,11 @@ def test_the_scheduled_sync_and_planning_jobs_run_once_per_interval(app, monkeyp
     from daemon.jobs import default_jobs
 
     settings = app.config["CHRONOS_SETTINGS"]
-    settings = settings.model_copy(update={"planning": settings.planning.model_copy(
-        update={"timeboxing_enabled": True, "replanning_enabled": True})})
+    settings = settings.model_copy(
+        update={
+            "planning": settings.planning.model_copy(update={"timeboxing_enabled": True, "replanning_enabled": True})
+        }
+    )
     calls: list[str] = []
     monkeypatch.setattr(sync_jobs, "run_scheduled_sync", lambda: calls.append("sync") or True)
     jobs = {name: func for _every, func, name in default_jobs(settings)}

@@ -51,10 +51,12 @@ class Cluster:
 
 
 def api(server: LiveServer, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(f"{server.url}{path}", method=method,
-                                     data=None if body is None else json.dumps(body).encode(),
-                                     headers={"Authorization": f"Bearer {TEST_KEY}",
-                                              "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{server.url}{path}",
+        method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {TEST_KEY}", "Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=70) as response:
             return response.status, json.loads(response.read() or b"{}")
@@ -94,12 +96,17 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             instance.mkdir(exist_ok=True)
             token = instance / "token.json"  # each machine keeps its own OAuth token file
             token.write_text(json.dumps(fake.token_info()))
-            server = LiveServer(instance, TEST_KEY, database_url=url, CHRONOS_CALENDAR_SOURCE="google",
-                                CHRONOS__CALENDAR__TOKEN_FILE=str(token),
-                                CHRONOS__CALENDAR__CALENDARS=f"[{', '.join(CALENDARS)}]",
-                                CHRONOS__CALENDAR__GOOGLE__API_ENDPOINT=fake.api_endpoint,
-                                CHRONOS__CALENDAR__GOOGLE__TOKEN_URI=fake.token_uri,
-                                CHRONOS__SCHEDULER__SYNC_INTERVAL_MINUTES="60")
+            server = LiveServer(
+                instance,
+                TEST_KEY,
+                database_url=url,
+                CHRONOS_CALENDAR_SOURCE="google",
+                CHRONOS__CALENDAR__TOKEN_FILE=str(token),
+                CHRONOS__CALENDAR__CALENDARS=f"[{', '.join(CALENDARS)}]",
+                CHRONOS__CALENDAR__GOOGLE__API_ENDPOINT=fake.api_endpoint,
+                CHRONOS__CALENDAR__GOOGLE__TOKEN_URI=fake.token_uri,
+                CHRONOS__SCHEDULER__SYNC_INTERVAL_MINUTES="60",
+            )
             webs.append(server)
             server.start()
         yield Cluster(fake, webs, engine)
@@ -114,8 +121,11 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 def synced(cluster: Cluster) -> bool:
     """Both calendars synced without error and nothing left to send upstream."""
     states = cluster.rows("SELECT status, last_error FROM sync_state")
-    return (len(states) == len(CALENDARS) and all(state == ("ok", None) for state in states)
-            and cluster.scalar("SELECT count(*) FROM pending_upstream_ops") == 0)
+    return (
+        len(states) == len(CALENDARS)
+        and all(state == ("ok", None) for state in states)
+        and cluster.scalar("SELECT count(*) FROM pending_upstream_ops") == 0
+    )
 
 
 def assert_stored_once(cluster: Cluster) -> None:
@@ -124,8 +134,12 @@ def assert_stored_once(cluster: Cluster) -> None:
     stored = cluster.rows("SELECT calendar_id, external_id FROM events")
     assert len(stored) == len(set(stored)) and set(stored) == live
     with cluster.fake.lock:
-        actions = {f"{calendar}:{event['id']}" for calendar in CALENDARS
-                   for event in cluster.fake.calendars[calendar].values() if event["summary"].startswith("ACTION:")}
+        actions = {
+            f"{calendar}:{event['id']}"
+            for calendar in CALENDARS
+            for event in cluster.fake.calendars[calendar].values()
+            if event["summary"].startswith("ACTION:")
+        }
     keys = [key for (key,) in cluster.rows("SELECT source_key FROM commands")]
     assert len(keys) == len(set(keys)) and set(keys) == actions
     deletes = cluster.deletes()
@@ -134,18 +148,29 @@ def assert_stored_once(cluster: Cluster) -> None:
 
 
 def test_two_daemons_store_each_event_once_and_turn_each_action_into_one_command_and_delete(cluster):
-    wait_until(lambda: synced(cluster) and cluster.scalar("SELECT count(*) FROM commands") >= 8, 60,
-               "the first scheduled sync of both calendars")
+    wait_until(
+        lambda: synced(cluster) and cluster.scalar("SELECT count(*) FROM commands") >= 8,
+        60,
+        "the first scheduled sync of both calendars",
+    )
     assert_stored_once(cluster)
 
     # New entries upstream, then syncs asked of both webs at once: both daemons work the same calendars.
     for calendar in CALENDARS:
         add_entries(cluster.fake, calendar, 30, 3, "second")
-    jobs = [api(web, "POST", "/api/v1/sync/calendar", body)[1]["job_id"]
-            for body in ({}, {"force_refresh": True}, {"calendar_id": "team"}) for web in cluster.webs]
+    jobs = [
+        api(web, "POST", "/api/v1/sync/calendar", body)[1]["job_id"]
+        for body in ({}, {"force_refresh": True}, {"calendar_id": "team"})
+        for web in cluster.webs
+    ]
     for job_id in jobs:
-        wait_until(lambda job_id=job_id: api(cluster.webs[0], "GET", f"/api/v1/sync/jobs/{job_id}")[1]["status"]
-                   in ("succeeded", "failed"), 90, f"sync job {job_id}")
+        wait_until(
+            lambda job_id=job_id: (
+                api(cluster.webs[0], "GET", f"/api/v1/sync/jobs/{job_id}")[1]["status"] in ("succeeded", "failed")
+            ),
+            90,
+            f"sync job {job_id}",
+        )
     results = [api(cluster.webs[1], "GET", f"/api/v1/sync/jobs/{job_id}")[1] for job_id in jobs]
     assert [(job["status"], job["error"]) for job in results] == [("succeeded", None)] * len(jobs)
     wait_until(lambda: synced(cluster), 30, "the upstream deletes of the new entries")
@@ -155,15 +180,17 @@ def test_two_daemons_store_each_event_once_and_turn_each_action_into_one_command
 def test_a_sync_request_posted_to_either_web_runs_once(cluster):
     wait_until(lambda: synced(cluster), 60, "the first sync")
     listings = len([call for call in cluster.fake.calls("list") if "syncToken" in call["query"]])
-    jobs = [api(cluster.webs[n % 2], "POST", "/api/v1/sync/calendar", {"calendar_id": CALENDARS[n % 2]})
-            for n in range(10)]
+    jobs = [
+        api(cluster.webs[n % 2], "POST", "/api/v1/sync/calendar", {"calendar_id": CALENDARS[n % 2]}) for n in range(10)
+    ]
     assert {status for status, _body in jobs} == {202}
     ids = [body["job_id"] for _status, body in jobs]
     assert len(set(ids)) == len(ids)
 
     def finished() -> list[dict] | None:
-        found = [api(cluster.webs[(n + 1) % 2], "GET", f"/api/v1/sync/jobs/{job_id}")[1]
-                 for n, job_id in enumerate(ids)]
+        found = [
+            api(cluster.webs[(n + 1) % 2], "GET", f"/api/v1/sync/jobs/{job_id}")[1] for n, job_id in enumerate(ids)
+        ]
         return found if all(job["status"] in ("succeeded", "failed") for job in found) else None
 
     results = wait_until(finished, 60, "the ten sync requests")

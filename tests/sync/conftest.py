@@ -34,9 +34,17 @@ def google_app(make_app, fake_google, tmp_path: Path, sleeps):
     token_file.write_text(json.dumps(fake_google.token_info()))
     secrets_file = tmp_path / "credentials.json"
     secrets_file.write_text(json.dumps(fake_google.client_secrets()))
-    application = make_app({"calendar": {
-        "source": "google", "token_file": str(token_file), "credentials_file": str(secrets_file),
-        "calendars": ["primary"], "sync_past_days": 30,
-        "google": {"api_endpoint": fake_google.api_endpoint, "token_uri": fake_google.token_uri}}})
+    application = make_app(
+        {
+            "calendar": {
+                "source": "google",
+                "token_file": str(token_file),
+                "credentials_file": str(secrets_file),
+                "calendars": ["primary"],
+                "sync_past_days": 30,
+                "google": {"api_endpoint": fake_google.api_endpoint, "token_uri": fake_google.token_uri},
+            }
+        }
+    )
     with application.app_context():
         yield application

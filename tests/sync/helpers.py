@@ -16,8 +16,12 @@ def stamp(moment: datetime) -> str:
 
 def timed(title: str, start: datetime, minutes: int = 60, **extra) -> dict:
     """A timed Google event resource starting at ``start``."""
-    return {"summary": title, "start": {"dateTime": stamp(start), "timeZone": "UTC"},
-            "end": {"dateTime": stamp(start + timedelta(minutes=minutes)), "timeZone": "UTC"}, **extra}
+    return {
+        "summary": title,
+        "start": {"dateTime": stamp(start), "timeZone": "UTC"},
+        "end": {"dateTime": stamp(start + timedelta(minutes=minutes)), "timeZone": "UTC"},
+        **extra,
+    }
 
 
 def soon(hours: int = 24) -> datetime:
@@ -37,8 +41,15 @@ def daemon_env(app, **extra: str) -> dict[str, str]:
     from tests.conftest import TEST_KEY
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHRONOS")}
-    env.update({"CHRONOS_INSTANCE_PATH": str(app.instance_path), "CHRONOS_API_KEY": TEST_KEY,
-                "CHRONOS_DATABASE_URL": app.config["CHRONOS_SETTINGS"].database_url,
-                "CHRONOS_CALENDAR_SOURCE": "demo", "CHRONOS__SCHEDULER__HEARTBEAT_SECONDS": "0.5",
-                "CHRONOS__SCHEDULER__JOB_POLL_SECONDS": "0.2", **extra})
+    env.update(
+        {
+            "CHRONOS_INSTANCE_PATH": str(app.instance_path),
+            "CHRONOS_API_KEY": TEST_KEY,
+            "CHRONOS_DATABASE_URL": app.config["CHRONOS_SETTINGS"].database_url,
+            "CHRONOS_CALENDAR_SOURCE": "demo",
+            "CHRONOS__SCHEDULER__HEARTBEAT_SECONDS": "0.5",
+            "CHRONOS__SCHEDULER__JOB_POLL_SECONDS": "0.2",
+            **extra,
+        }
+    )
     return env

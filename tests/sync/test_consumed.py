@@ -81,7 +81,8 @@ def test_entry_deleted_upstream_before_delivery_cancels_its_command(google_app, 
     from app.services import commands as command_service
 
     command, created = command_service.create_command(
-        system_id="nas-01", command="BACKUP", parameters={"args": []}, source_key="primary:manual1")
+        system_id="nas-01", command="BACKUP", parameters={"args": []}, source_key="primary:manual1"
+    )
     assert created
     fake_google.add_event(id="manual1", **timed("Ordinary", soon(3)))
     run_sync()
@@ -97,9 +98,15 @@ def test_queued_patch_reaches_google(google_app, fake_google):
     event = fake_google.add_event(**timed("Movable", soon(3)))
     run_sync()
     with write_transaction() as session:
-        session.add(PendingUpstreamOp(calendar_id="primary", source="google", external_id=event["id"], op="patch",
-                                      payload={"start_time": "2030-01-01T10:00:00Z",
-                                               "end_time": "2030-01-01T11:00:00Z"}))
+        session.add(
+            PendingUpstreamOp(
+                calendar_id="primary",
+                source="google",
+                external_id=event["id"],
+                op="patch",
+                payload={"start_time": "2030-01-01T10:00:00Z", "end_time": "2030-01-01T11:00:00Z"},
+            )
+        )
 
     assert retry_upstream_job() is True
 

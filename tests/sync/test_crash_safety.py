@@ -107,14 +107,23 @@ def test_daemon_killed_mid_sync_and_restarted_loses_and_duplicates_nothing(app, 
             fake.add_event(**timed(title, soon(1 + n % 300)))
         token_file = tmp_path / "token.json"
         token_file.write_text(json.dumps(fake.token_info()))
-        env = daemon_env(app, CHRONOS_CALENDAR_SOURCE="google", CHRONOS__CALENDAR__TOKEN_FILE=str(token_file),
-                         CHRONOS__CALENDAR__GOOGLE__API_ENDPOINT=fake.api_endpoint,
-                         CHRONOS__CALENDAR__GOOGLE__TOKEN_URI=fake.token_uri,
-                         CHRONOS__SCHEDULER__SYNC_INTERVAL_MINUTES="1")
+        env = daemon_env(
+            app,
+            CHRONOS_CALENDAR_SOURCE="google",
+            CHRONOS__CALENDAR__TOKEN_FILE=str(token_file),
+            CHRONOS__CALENDAR__GOOGLE__API_ENDPOINT=fake.api_endpoint,
+            CHRONOS__CALENDAR__GOOGLE__TOKEN_URI=fake.token_uri,
+            CHRONOS__SCHEDULER__SYNC_INTERVAL_MINUTES="1",
+        )
 
         def start():
-            return subprocess.Popen([sys.executable, "-m", "daemon"], cwd=ROOT, env=env,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            return subprocess.Popen(
+                [sys.executable, "-m", "daemon"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
 
         first = start()
         try:
@@ -157,16 +166,16 @@ def test_jobs_left_running_by_a_daemon_that_no_longer_beats_are_failed(app):
     from app.services.heartbeat import beat
     from app.services.sync_jobs import claim_next_job, fail_interrupted_jobs, request_sync
 
-    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                              text=True).stdout)
+    dead = int(
+        subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout
+    )
     live_name = f"daemon:elsewhere:{dead}:live"  # on another host: only its beats tell
     dead_name = f"daemon:{socket.gethostname()}:{dead}:dead"  # beat a moment ago, then SIGKILLed
     beat(utcnow() - timedelta(minutes=5), 5, name=live_name)
     with write_transaction() as session:
         now, old = utcnow(), utcnow() - timedelta(minutes=1)
         session.add(Heartbeat(name=dead_name, pid=dead, started_at=old, beat_at=now, interval_seconds=5))
-        session.add(Heartbeat(name="daemon:elsewhere:1:stale", pid=1, started_at=old, beat_at=old,
-                              interval_seconds=5))
+        session.add(Heartbeat(name="daemon:elsewhere:1:stale", pid=1, started_at=old, beat_at=old, interval_seconds=5))
     jobs = {}
     for runner in (live_name, dead_name, "daemon:elsewhere:1:stale", "daemon:never:1:beat"):
         request_sync()
@@ -187,11 +196,16 @@ def test_daemon_keeps_running_when_google_refuses_the_grant(app, tmp_path: Path)
         token_file = tmp_path / "token.json"
         token_file.write_text(json.dumps(fake.token_info(access_token="stale", expired=True)))
         fake.refresh_tokens.clear()  # revoked
-        env = daemon_env(app, CHRONOS_CALENDAR_SOURCE="google", CHRONOS__CALENDAR__TOKEN_FILE=str(token_file),
-                         CHRONOS__CALENDAR__GOOGLE__API_ENDPOINT=fake.api_endpoint,
-                         CHRONOS__CALENDAR__GOOGLE__TOKEN_URI=fake.token_uri)
-        process = subprocess.Popen([sys.executable, "-m", "daemon"], cwd=ROOT, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env = daemon_env(
+            app,
+            CHRONOS_CALENDAR_SOURCE="google",
+            CHRONOS__CALENDAR__TOKEN_FILE=str(token_file),
+            CHRONOS__CALENDAR__GOOGLE__API_ENDPOINT=fake.api_endpoint,
+            CHRONOS__CALENDAR__GOOGLE__TOKEN_URI=fake.token_uri,
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "daemon"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         try:
             deadline = time.monotonic() + 30
             while True:

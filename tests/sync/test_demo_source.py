@@ -20,8 +20,9 @@ def test_demo_calendar_is_deterministic_and_realistic():
     source = DemoSource(zone, anchor=anchor)
     first, second = source.build(window), DemoSource(zone, anchor=anchor).build(window)
 
-    assert [(e.external_id, e.start_time, e.updated) for e in first] == \
-           [(e.external_id, e.start_time, e.updated) for e in second]
+    assert [(e.external_id, e.start_time, e.updated) for e in first] == [
+        (e.external_id, e.start_time, e.updated) for e in second
+    ]
     assert {e.calendar_id for e in first} == {"primary", "personal"}
     assert len({e.external_id for e in first}) == len(first)
     titles = {e.title for e in first}
@@ -57,8 +58,7 @@ def test_demo_sync_through_the_pipeline_consumes_once_and_the_entries_stay_gone(
 
     assert second["events_consumed"] == 0 and second["events_created"] == 0 and second["events_updated"] == 0
     assert second["events_deleted"] == 0
-    assert [db.session.execute(select(func.count(m.id))).scalar_one() for m in (Command, Note, UrlPayload)] == \
-           [1, 1, 1]
+    assert [db.session.execute(select(func.count(m.id))).scalar_one() for m in (Command, Note, UrlPayload)] == [1, 1, 1]
 
 
 def test_demo_deletes_survive_a_new_app(make_app):

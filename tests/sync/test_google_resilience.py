@@ -15,8 +15,9 @@ from app.services.sync import run_sync
 from tests.sync.helpers import soon, stored, timed
 
 
-@pytest.mark.parametrize(("status", "reason"), [(429, ""), (503, ""), (500, ""), (403, "rateLimitExceeded"),
-                                                (403, "userRateLimitExceeded")])
+@pytest.mark.parametrize(
+    ("status", "reason"), [(429, ""), (503, ""), (500, ""), (403, "rateLimitExceeded"), (403, "userRateLimitExceeded")]
+)
 def test_transient_failures_back_off_then_succeed(google_app, fake_google, sleeps, status, reason):
     fake_google.add_event(**timed("Survivor", soon(2)))
     fake_google.fail("list", status, reason, times=2)

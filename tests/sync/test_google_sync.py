@@ -78,15 +78,27 @@ def test_expired_sync_token_triggers_a_full_resync_that_reconciles(google_app, f
 
 def test_all_day_timed_new_york_and_recurring_instances_map_to_the_right_instants(google_app, fake_google):
     day = (datetime.now(UTC) + timedelta(days=3)).date()
-    fake_google.add_event(id="allday", summary="Holiday", start={"date": day.isoformat()},
-                          end={"date": (day + timedelta(days=1)).isoformat()})
-    fake_google.add_event(id="ny", summary="NY call",
-                          start={"dateTime": f"{day}T09:00:00-05:00", "timeZone": "America/New_York"},
-                          end={"dateTime": f"{day}T10:30:00-05:00", "timeZone": "America/New_York"},
-                          attendees=[{"email": "a@example.org"}, {"displayName": "no mail"}])
-    fake_google.add_event(id="weekly_20990105T100000Z", summary="Weekly", recurringEventId="weekly",
-                          originalStartTime={"dateTime": f"{day}T10:00:00Z"},
-                          start={"dateTime": f"{day}T11:00:00Z"}, end={"dateTime": f"{day}T12:00:00Z"})
+    fake_google.add_event(
+        id="allday",
+        summary="Holiday",
+        start={"date": day.isoformat()},
+        end={"date": (day + timedelta(days=1)).isoformat()},
+    )
+    fake_google.add_event(
+        id="ny",
+        summary="NY call",
+        start={"dateTime": f"{day}T09:00:00-05:00", "timeZone": "America/New_York"},
+        end={"dateTime": f"{day}T10:30:00-05:00", "timeZone": "America/New_York"},
+        attendees=[{"email": "a@example.org"}, {"displayName": "no mail"}],
+    )
+    fake_google.add_event(
+        id="weekly_20990105T100000Z",
+        summary="Weekly",
+        recurringEventId="weekly",
+        originalStartTime={"dateTime": f"{day}T10:00:00Z"},
+        start={"dateTime": f"{day}T11:00:00Z"},
+        end={"dateTime": f"{day}T12:00:00Z"},
+    )
 
     run_sync()
     rows = stored()

@@ -18,8 +18,10 @@ def feed_text(start: datetime, with_single: bool = True) -> str:
     """A weekly meeting (4 times, the 2nd excluded, the 3rd moved) and an all-day event."""
     fmt = "%Y%m%dT%H%M%S"
     week = timedelta(days=7)
-    single = (f"BEGIN:VEVENT\nUID:single@test\nDTSTART;VALUE=DATE:{start:%Y%m%d}\n"
-              f"DTEND;VALUE=DATE:{start + timedelta(days=1):%Y%m%d}\nSUMMARY:Holiday\nEND:VEVENT\n")
+    single = (
+        f"BEGIN:VEVENT\nUID:single@test\nDTSTART;VALUE=DATE:{start:%Y%m%d}\n"
+        f"DTEND;VALUE=DATE:{start + timedelta(days=1):%Y%m%d}\nSUMMARY:Holiday\nEND:VEVENT\n"
+    )
     return (
         "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//test//EN\n"
         f"BEGIN:VEVENT\nUID:weekly@test\nDTSTART;TZID=America/New_York:{start:{fmt}}\n"
@@ -29,8 +31,7 @@ def feed_text(start: datetime, with_single: bool = True) -> str:
         f"BEGIN:VEVENT\nUID:weekly@test\nRECURRENCE-ID;TZID=America/New_York:{start + 2 * week:{fmt}}\n"
         f"DTSTART;TZID=America/New_York:{start + 2 * week + timedelta(hours=3):{fmt}}\n"
         f"DTEND;TZID=America/New_York:{start + 2 * week + timedelta(hours=4):{fmt}}\nSUMMARY:Weekly sync (moved)\n"
-        "END:VEVENT\n"
-        + (single if with_single else "") + "END:VCALENDAR\n"
+        "END:VEVENT\n" + (single if with_single else "") + "END:VCALENDAR\n"
     )
 
 
@@ -43,8 +44,12 @@ def test_parse_expands_recurrences_with_exdate_and_moved_instance():
 
     start = base_start()
     now = datetime.now(UTC)
-    events = parse_feed(feed_text(start).encode(), "team", SyncWindow(now - timedelta(days=1),
-                                                                      now + timedelta(days=40)), ZoneInfo("UTC"))
+    events = parse_feed(
+        feed_text(start).encode(),
+        "team",
+        SyncWindow(now - timedelta(days=1), now + timedelta(days=40)),
+        ZoneInfo("UTC"),
+    )
     weekly = sorted((e for e in events if e.recurring_event_id == "weekly@test"), key=lambda e: e.start_time)
     assert len(weekly) == 3  # 4 occurrences, one excluded
     assert [e.title for e in weekly] == ["Weekly sync", "Weekly sync (moved)", "Weekly sync"]
@@ -108,9 +113,12 @@ def test_duration_without_dtend_gives_the_end():
     from zoneinfo import ZoneInfo
 
     start = base_start()
-    text = ("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//EN\nBEGIN:VEVENT\nUID:d@t\n"
-            f"DTSTART:{start:%Y%m%dT%H%M%S}Z\nDURATION:PT45M\nSUMMARY:Short\nEND:VEVENT\nEND:VCALENDAR\n")
+    text = (
+        "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//EN\nBEGIN:VEVENT\nUID:d@t\n"
+        f"DTSTART:{start:%Y%m%dT%H%M%S}Z\nDURATION:PT45M\nSUMMARY:Short\nEND:VEVENT\nEND:VCALENDAR\n"
+    )
     now = datetime.now(UTC)
-    [event] = parse_feed(text.encode(), "f", SyncWindow(now - timedelta(days=1), now + timedelta(days=5)),
-                         ZoneInfo("UTC"))
+    [event] = parse_feed(
+        text.encode(), "f", SyncWindow(now - timedelta(days=1), now + timedelta(days=5)), ZoneInfo("UTC")
+    )
     assert event.end_time - event.start_time == timedelta(minutes=45)

@@ -39,9 +39,14 @@ def test_wait_without_a_fresh_daemon_is_503_and_queues_nothing(client, auth, app
 
 
 def test_bad_input_is_422_naming_the_field(client, auth):
-    for query, body, field in [("?wait=0", {}, "wait"), ("?wait=61", {}, "wait"), ("?wait=x", {}, "wait"),
-                               ("", {"days_ahead": 0}, "days_ahead"), ("", {"days_ahead": 366}, "days_ahead"),
-                               ("", {"color": "red"}, "color")]:
+    for query, body, field in [
+        ("?wait=0", {}, "wait"),
+        ("?wait=61", {}, "wait"),
+        ("?wait=x", {}, "wait"),
+        ("", {"days_ahead": 0}, "days_ahead"),
+        ("", {"days_ahead": 366}, "days_ahead"),
+        ("", {"color": "red"}, "color"),
+    ]:
         response = client.post(f"/api/v1/sync/calendar{query}", json=body, headers=auth)
         assert response.status_code == 422, (query, body)
         assert field in response.json["error"]["details"]["field"]
@@ -85,8 +90,13 @@ def test_wait_returns_the_finished_job_when_a_daemon_works_it(app, client, auth)
 
 
 def test_real_daemon_process_finishes_a_request_made_through_the_api(app, client, auth):
-    process = subprocess.Popen([sys.executable, "-m", "daemon"], cwd=ROOT, env=daemon_env(app),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daemon"],
+        cwd=ROOT,
+        env=daemon_env(app),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 20
         while not client.get("/api/v1/sync/health").json["scheduler"]["is_running"]:

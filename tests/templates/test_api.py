@@ -15,8 +15,20 @@ def create(client, auth, **fields):
 
 def test_create_answers_201_with_the_contract_shape(client, auth):
     data = create(client, auth, default_time="09:15", duration_minutes=15, tags=["team"], author="ana")
-    assert set(data) == {"id", "title", "description", "all_day", "default_time", "duration_minutes",
-                         "calendar_id", "tags", "usage_count", "created_at", "updated_at", "author"}
+    assert set(data) == {
+        "id",
+        "title",
+        "description",
+        "all_day",
+        "default_time",
+        "duration_minutes",
+        "calendar_id",
+        "tags",
+        "usage_count",
+        "created_at",
+        "updated_at",
+        "author",
+    }
     assert data["default_time"] == "09:15" and data["usage_count"] == 0 and data["tags"] == ["team"]
     assert client.get(f"{BASE}/{data['id']}", headers=auth).json == data
 

@@ -52,8 +52,9 @@ def test_fifty_concurrent_use_requests_add_exactly_fifty(app):
     counts: list[int] = []
 
     def call():
-        response = app.test_client().post(f"/api/v1/templates/{template_id}/use",
-                                          headers={"Authorization": f"Bearer {TEST_KEY}"})
+        response = app.test_client().post(
+            f"/api/v1/templates/{template_id}/use", headers={"Authorization": f"Bearer {TEST_KEY}"}
+        )
         assert response.status_code == 200, response.json
         counts.append(response.json["new_usage_count"])
 

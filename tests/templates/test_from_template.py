@@ -18,8 +18,16 @@ def berlin_app(make_app):
 
 
 def test_timed_template_starts_at_its_default_time_in_the_app_zone(berlin_app):
-    template = service.create_template({"title": "Standup", "default_time": "09:30", "duration_minutes": 20,
-                                        "tags": ["team"], "calendar_id": "work", "description": "daily"})
+    template = service.create_template(
+        {
+            "title": "Standup",
+            "default_time": "09:30",
+            "duration_minutes": 20,
+            "tags": ["team"],
+            "calendar_id": "work",
+            "description": "daily",
+        }
+    )
     fields = service.event_fields_from_template(template, date(2026, 7, 1))
     # 09:30 in Berlin in summer (UTC+2) is 07:30 UTC.
     assert fields["start_time"] == "2026-07-01T07:30:00Z"
@@ -52,8 +60,16 @@ def test_create_event_from_template_stores_the_event_and_counts_the_use(berlin_a
     from app.extensions import db
     from app.models import Event, TemplateUsage
 
-    template = service.create_template({"title": "Review", "default_time": "15:00", "duration_minutes": 45,
-                                        "tags": ["work"], "calendar_id": "work", "description": "weekly"})
+    template = service.create_template(
+        {
+            "title": "Review",
+            "default_time": "15:00",
+            "duration_minutes": 45,
+            "tags": ["work"],
+            "calendar_id": "work",
+            "description": "weekly",
+        }
+    )
     event = service.create_event_from_template(template.id, date(2026, 7, 3))
     db.session.rollback()
     stored = db.session.get(Event, event.id)

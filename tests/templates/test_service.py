@@ -68,8 +68,12 @@ def test_update_changes_only_given_fields(app):
 
 
 def test_missing_template_is_not_found(app):
-    for call in (lambda: service.get_template(99), lambda: service.delete_template(99),
-                 lambda: service.update_template(99, {"title": "x"}), lambda: service.use_template(99)):
+    for call in (
+        lambda: service.get_template(99),
+        lambda: service.delete_template(99),
+        lambda: service.update_template(99, {"title": "x"}),
+        lambda: service.use_template(99),
+    ):
         with pytest.raises(NotFoundError):
             call()
 
