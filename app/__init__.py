@@ -112,7 +112,7 @@ def _load_plugins(app: OpenAPI) -> None:
 
 
 def _sync_health_details() -> dict[str, Any]:
-    """Calendars that are disconnected or failing, for /health details (issue 5)."""
+    """Calendars that are disconnected or failing, for /health details."""
     from app.services.sync import health_details
 
     return health_details()

@@ -6,7 +6,7 @@ a new database `bench_queue_<pid>_<name>` on that server, dropped afterwards. Ea
 10 and completes every command, checks that no command was delivered twice and none was left, and prints one
 summary line. The raw loop runs the hot path's own SQL (app/services/command_leases.py) on a bare driver
 connection: the floor the service layer and HTTP are compared with.
-Targets (issues 4 and 11): >= 1,000 commands/s through HTTP, also over two web processes; the service layer
+Targets: >= 1,000 commands/s through HTTP, also over two web processes; the service layer
 within 2x of the raw loop.
 """
 

@@ -1,4 +1,4 @@
-"""Server-side render time of dashboard pages on 100,000 stored events (issue 6: < 50 ms each).
+"""Server-side render time of dashboard pages on 100,000 stored events (target: < 50 ms each).
 
 Run by hand: `.venv/bin/python bench/dashboard_render.py [--events 100000] [--runs 60]`.
 Builds a temporary instance, inserts the events with executemany through the app's own connection (the FTS

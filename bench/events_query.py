@@ -16,7 +16,7 @@ the same database, so load from other processes hits both sides alike. Workloads
 - search: page 1 of a search over every event; two words taken from a random stored event (what a user
   who remembers an event types), the second cut to a prefix. Every such search has at least one match.
 - common-word search: two of the 20 most frequent words (tens to hundreds of thousands of matches).
-Targets (issue 3): service p99 within 2x of raw SQL p99; window p99 < 20 ms; ranked search p99 < 50 ms.
+Targets: service p99 within 2x of raw SQL p99; window p99 < 20 ms; ranked search p99 < 50 ms.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ of 100 changes, the daemon's peak memory, and a raw bulk insert of the same rows
 Run by hand: `.venv/bin/python bench/sync.py` (EVENTS=20000 for a quicker look); on PostgreSQL add
 `--database-url postgresql://user@host:port/any_db`: a database `bench_sync_<pid>` is created on that server for
 the run and dropped afterwards. The daemon runs as a real process against the fake Google server (tests/fakes),
-through the whole plugin pipeline. Targets (issues 5 and 11, both backends): full sync >= 2,000 events/s end to
+through the whole plugin pipeline. Targets (both backends): full sync >= 2,000 events/s end to
 end; incremental sync of 100 changes < 1 s; daemon peak RSS < 200 MB.
 """
 
