@@ -3,20 +3,8 @@
 from __future__ import annotations
 
 import gc
-import sys
 
-from app import create_app
-from app.settings import ConfigError
-
-
-def build_app():
-    """Build the app, turning a configuration problem into one line on stderr and exit status 2."""
-    try:
-        return create_app()
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        raise SystemExit(2) from None
-
+from app import build_app
 
 app = build_app()
 # Everything built so far lives as long as the process: keep it out of the garbage collector's full passes,

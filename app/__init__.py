@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import timedelta
 from typing import Any
 
@@ -15,17 +16,15 @@ from app import extensions, schema
 from app.auth import DashboardOnlySessions
 from app.config import SETTINGS_KEY
 from app.logs import configure_logging
-from app.settings import Settings, ensure_secret_key, load_settings, masked_url
+from app.settings import ConfigError, Settings, ensure_secret_key, load_settings, masked_url
+from app.version import app_version
 
 log = logging.getLogger(__name__)
 
 
-VERSION = "0.1.0"
-
-
 def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | None = None) -> OpenAPI:
     """Build the app: settings -> logging -> extensions -> blueprints -> plugins -> CLI."""
-    from app import api, cli, dashboard, health, security
+    from app import api, cli, dashboard, error_handlers, health, security
     from app.api.schemas import ErrorResponse
     from app.api.validation import validation_error_response
 
@@ -35,7 +34,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
 
     app = OpenAPI(
         __name__,
-        info=Info(title="Chronos Engine API", version=VERSION),
+        info=Info(title="Chronos Engine API", version=app_version()),
         security_schemes={"bearerAuth": {"type": "http", "scheme": "bearer"}},
         doc_ui=False,
         validation_error_callback=validation_error_response,
@@ -85,11 +84,11 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
     api.init_app(app)
     dashboard.init_app(app)
     health.init_app(app)
-    app.extensions.setdefault("chronos.health_details", []).append(_sync_health_details)
+    error_handlers.init_app(app)
     Migrate(app, extensions.db, directory=str(schema.MIGRATIONS))  # `flask db ...`; registers itself
     _load_plugins(app)
     cli.init_app(app)
-    log.info("Chronos Engine %s starting", VERSION)
+    log.info("Chronos Engine %s starting", app_version())
     return app
 
 
@@ -103,16 +102,15 @@ class SQLiteIntConverter(IntegerConverter):
 
 def _load_plugins(app: OpenAPI) -> None:
     """Discover plugins now so that import failures are reported at start-up, not at first use."""
+    from app.services import pipeline
+
+    pipeline.install(app, pipeline.load_pipeline(app.config[SETTINGS_KEY]))
+
+
+def build_app() -> OpenAPI:
+    """The app for waitress and the CLI: a configuration problem becomes one line on stderr and exit status 2."""
     try:
-        from app.services import pipeline
-    except ImportError:  # the pipeline arrives with the events and plugins work
-        app.extensions["chronos.plugins"] = None
-        return
-    app.extensions["chronos.plugins"] = pipeline.load_pipeline(app.config[SETTINGS_KEY])
-
-
-def _sync_health_details() -> dict[str, Any]:
-    """Calendars that are disconnected or failing, for /health details."""
-    from app.services.sync import health_details
-
-    return health_details()
+        return create_app()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None

@@ -68,6 +68,6 @@ def main() -> None:
     """Entry point of the `chronos` console script."""
     from flask.cli import FlaskGroup
 
-    from wsgi import build_app
+    from app import build_app
 
-    FlaskGroup(create_app=lambda: build_app())(prog_name="chronos")
+    FlaskGroup(create_app=build_app)(prog_name="chronos")

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-from flask import Flask, current_app, render_template, send_from_directory
+from flask import Blueprint, Flask, current_app, render_template, send_from_directory
 
 from app.auth import is_logged_in
 from app.config import current_settings
 from app.dashboard.forms import LogoutForm
-from app.dashboard.views import bp
 
-# Each area's views attach their routes to the same blueprint when imported.
-from app.dashboard import (  # noqa: F401  isort: skip
-    views_agenda,
-    views_analytics,
-    views_calendar,
-    views_commands,
-    views_common,
-    views_events,
-    views_notes,
-    views_sync,
-    views_templates,
-)
+bp = Blueprint("dashboard", __name__)
 
 # Navigation for every dashboard area; an area shows up once its endpoint exists.
 NAV_ITEMS = [
@@ -40,12 +28,25 @@ HTMX_DIR = files("js_lib_htmx") / "static" / "htmx"
 
 
 def init_app(app: Flask) -> None:
+    # Each area's views attach their routes to `bp` when imported; they import `bp` from here, so they are
+    # imported once this module is complete, never while it loads.
+    from app.dashboard import (  # noqa: F401
+        views_agenda,
+        views_analytics,
+        views_calendar,
+        views_commands,
+        views_common,
+        views_events,
+        views_home,
+        views_notes,
+        views_sync,
+        views_templates,
+    )
     from app.dashboard.google import bp as google_bp
 
     app.register_blueprint(bp)
     app.register_blueprint(google_bp)
     app.add_url_rule("/vendor/htmx.min.js", "vendor_htmx", _htmx_script)
-    app.extensions["chronos.html_error"] = render_error_page
 
     @app.context_processor
     def _layout_context():
@@ -58,6 +59,7 @@ def init_app(app: Flask) -> None:
 
 
 def render_error_page(status: int, message: str):
+    """The dashboard's error page for any error outside the API."""
     titles = {
         400: "Bad request",
         403: "Forbidden",

@@ -8,10 +8,12 @@ from typing import Any
 
 from app.auth import login_required
 from app.config import current_settings
-from app.dashboard import queries
-from app.dashboard.views import bp
+from app.dashboard import bp, queries
 from app.dashboard.views_calendar_layout import events_by_day
 from app.htmx import render
+from app.services.google_auth import is_connected
+from app.services.health import health_report
+from app.services.wellness import day_warnings
 from app.timeutil import today, utcnow
 
 AGENDA_DAYS = 7
@@ -38,20 +40,12 @@ def agenda_context() -> dict[str, Any]:
 
 def _warnings(events: list, zone) -> list[dict]:
     """Wellness warnings (overload, back-to-back, late work) from the wellness service, when it is present."""
-    try:
-        from app.services.wellness import day_warnings
-    except ImportError:  # pragma: no cover - the wellness service ships with the plugins
-        return []
     return day_warnings(events, zone)
 
 
 def status_context() -> dict[str, Any]:
     """Database, daemon heartbeat, last sync and the Google connection, for the status card."""
-    from app import VERSION
-    from app.services.google_auth import is_connected
-    from app.services.health import health_report
-
-    report, healthy = health_report(VERSION)
+    report, healthy = health_report()
     settings = current_settings()
     return {
         "report": report,

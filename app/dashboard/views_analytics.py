@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 
 from app.auth import login_required
-from app.dashboard.views import bp
+from app.dashboard import bp
 from app.dashboard.views_common import fragment
 from app.errors import DomainError
 from app.htmx import render, wants_partial

@@ -8,8 +8,7 @@ from flask import request
 
 from app.auth import login_required
 from app.config import current_settings
-from app.dashboard import queries
-from app.dashboard.views import bp
+from app.dashboard import bp, queries
 from app.dashboard.views_calendar_layout import (
     events_by_day,
     hour_labels,

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 
 from app.auth import login_required
-from app.dashboard import queries
-from app.dashboard.views import _safe_next, bp
-from app.dashboard.views_common import fragment
+from app.dashboard import bp, queries
+from app.dashboard.views_common import fragment, safe_next
 from app.errors import ConflictError
 from app.htmx import render, wants_partial
 from app.models import COMMAND_STATUSES
@@ -97,4 +96,4 @@ def _act(command_id: int, action, message: str):
 
 def _back() -> str:
     """Where the form came from (the list with its filters), same-site only."""
-    return _safe_next(request.form.get("next") or url_for("dashboard.command_list"))
+    return safe_next(request.form.get("next") or url_for("dashboard.command_list"))

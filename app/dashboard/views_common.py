@@ -5,13 +5,24 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from flask import Response, flash, make_response, redirect, render_template, url_for
 from markupsafe import Markup, escape
 
 from app.config import current_settings
-from app.dashboard.views import bp
+from app.dashboard import bp
 from app.timeutil import to_utc
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after a form: only same-site paths are followed, anything else goes home."""
+    if not target:
+        return url_for("dashboard.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("dashboard.home")
+    return target
 
 
 def fragment(template: str, *, trigger: str | None = None, status: int = 200, **context) -> Response:

@@ -7,9 +7,8 @@ from datetime import date, timedelta
 from flask import flash, redirect, request, url_for
 
 from app.auth import login_required
-from app.dashboard import queries
+from app.dashboard import bp, queries
 from app.dashboard.forms import ConfirmForm, EventForm, show_error
-from app.dashboard.views import bp
 from app.dashboard.views_common import deleted, fragment, full_page, iso_local
 from app.errors import InvalidInputError
 from app.htmx import render, wants_partial

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from app.auth import login_required
-from app.dashboard.views import bp
+from app.dashboard import bp
 from app.htmx import render
 from app.services import notes
 

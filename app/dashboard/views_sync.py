@@ -6,9 +6,8 @@ from flask import flash, redirect, request, url_for
 
 from app.auth import login_required
 from app.config import current_settings
-from app.dashboard import queries
+from app.dashboard import bp, queries
 from app.dashboard.forms import ConfirmForm
-from app.dashboard.views import bp
 from app.dashboard.views_common import fragment
 from app.extensions import db
 from app.htmx import render, wants_partial

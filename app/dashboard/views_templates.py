@@ -8,8 +8,8 @@ from flask import flash, redirect, request, url_for
 
 from app.auth import login_required
 from app.config import current_settings
+from app.dashboard import bp
 from app.dashboard.forms import ConfirmForm, TemplateForm, UseTemplateForm, show_error
-from app.dashboard.views import bp
 from app.dashboard.views_common import deleted, fragment, full_page
 from app.errors import InvalidInputError
 from app.htmx import render, wants_partial

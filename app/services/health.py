@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
-
 from app import db as database
 from app.services.heartbeat import scheduler_status
+from app.services.pipeline import current_pipeline
+from app.services.sync import health_details
 from app.timeutil import format_utc, utcnow
+from app.version import app_version
 
 
-def health_report(version: str) -> tuple[dict[str, Any], bool]:
+def health_report() -> tuple[dict[str, Any], bool]:
     """The /health body and whether everything is healthy."""
     db_ok = database.database_ok()
     engine = database.db.engine
@@ -20,7 +21,7 @@ def health_report(version: str) -> tuple[dict[str, Any], bool]:
     healthy = db_ok and fts_ok and scheduler is not None and scheduler.is_running
     body: dict[str, Any] = {
         "status": "healthy" if healthy else "degraded",
-        "version": version,
+        "version": app_version(),
         "timestamp": format_utc(utcnow()),
         "database": {"status": "ok" if db_ok else "unreachable", "type": engine.dialect.name},
         "fts5": {"status": "available" if fts_ok else "missing"},
@@ -37,10 +38,8 @@ def health_report(version: str) -> tuple[dict[str, Any], bool]:
 def _details() -> dict[str, Any]:
     """Problems a person should see: plugins that failed to load, calendars that are disconnected."""
     details: dict[str, Any] = {}
-    pipeline = current_app.extensions.get("chronos.plugins")
-    failures = getattr(pipeline, "load_errors", None)
+    failures = current_pipeline().load_errors
     if failures:
         details["plugins"] = {"load_errors": failures}
-    for provider in current_app.extensions.get("chronos.health_details", []):
-        details.update(provider())
+    details.update(health_details())
     return details

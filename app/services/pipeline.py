@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 
+from app.config import current_settings
 from app.db import write_transaction
 from app.models import Event
 from app.plugins import Consumed, EventData, Suggestion
 from app.services.plugin_context import ConsumeRefused, HostContext
 from app.services.plugin_loader import Pipeline, load_pipeline
-from app.settings import Settings
 
 log = logging.getLogger("chronos.plugins")
 
@@ -26,6 +26,7 @@ __all__ = [
     "apply_event_data",
     "current_pipeline",
     "event_data_from_model",
+    "install",
     "load_pipeline",
     "plugin_name",
     "run_pipeline",
@@ -60,19 +61,14 @@ class PipelineOutcome:
     consumed: Consumed | None = None
 
 
+def install(app: Flask, pipeline: Pipeline) -> None:
+    """Make `pipeline` the one current_pipeline() answers within this app (create_app does it at start-up)."""
+    app.extensions[EXTENSION_KEY] = pipeline
+
+
 def current_pipeline() -> Pipeline:
-    """The pipeline create_app loaded; built on demand for apps made without it."""
-    pipeline = current_app.extensions.get(EXTENSION_KEY)
-    if pipeline is None:
-        pipeline = load_pipeline(_settings())
-        current_app.extensions[EXTENSION_KEY] = pipeline
-    return pipeline
-
-
-def _settings() -> Settings:
-    from app.config import current_settings
-
-    return current_settings()
+    """The pipeline create_app loaded for this app."""
+    return current_app.extensions[EXTENSION_KEY]
 
 
 def run_pipeline(event: EventData, *, allow_consume: bool = True) -> PipelineOutcome:
@@ -87,7 +83,7 @@ def run_pipeline_batch(events: list[EventData], *, allow_consume: bool = True) -
     undone and the others' kept. With allow_consume False (an edit of a stored event) plugins may annotate
     the event but not turn it into a command, note or link.
     """
-    context = HostContext(_settings(), allow_consume=allow_consume)
+    context = HostContext(current_settings(), allow_consume=allow_consume)
     plugins = current_pipeline().event_plugins
     with write_transaction() as session:
         outcomes = [_through_plugins(event, plugins, context, session, allow_consume) for event in events]
@@ -132,7 +128,7 @@ def after_store_batch(events: list[EventData]) -> None:
     """
     if any(event.id is None for event in events):
         raise ValueError("after_store needs stored events (an event.id is None)")
-    context = HostContext(_settings(), allow_consume=False)
+    context = HostContext(current_settings(), allow_consume=False)
     hooks = [
         (plugin_name(plugin), plugin.after_store)
         for plugin in current_pipeline().event_plugins
@@ -164,7 +160,7 @@ def scheduling_suggestions(
     events: list[EventData], window_start: datetime, window_end: datetime
 ) -> tuple[list[Suggestion], list[dict[str, str]]]:
     """Ask every enabled scheduling plugin; a plugin that raises is logged and reported, not fatal."""
-    context = HostContext(_settings(), allow_consume=False)
+    context = HostContext(current_settings(), allow_consume=False)
     suggestions: list[Suggestion] = []
     problems: list[dict[str, str]] = []
     for plugin in current_pipeline().scheduling_plugins:

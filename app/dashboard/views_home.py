@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from app.auth import is_logged_in, key_matches, log_in, log_out, login_required
+from app.dashboard import bp
 from app.dashboard.forms import LoginForm, LogoutForm
+from app.dashboard.views_agenda import agenda_context, status_context
+from app.dashboard.views_common import safe_next
 from app.htmx import render
-
-bp = Blueprint("dashboard", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths are followed after login."""
-    if not target:
-        return url_for("dashboard.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("dashboard.home")
-    return target
+from app.services.health import health_report
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -30,7 +20,7 @@ def login():
         if key_matches(form.api_key.data):
             log_in()
             flash("Signed in.", "success")
-            return redirect(_safe_next(form.next.data))
+            return redirect(safe_next(form.next.data))
         form.api_key.errors.append("That key is not the configured API key.")
     elif is_logged_in() and request.method == "GET":
         return redirect(url_for("dashboard.home"))
@@ -50,16 +40,11 @@ def logout():
 @login_required
 def home():
     """Today / agenda (built in views_agenda)."""
-    from app.dashboard.views_agenda import agenda_context, status_context
-
     return render("dashboard/home.html", "dashboard/_agenda.html", **agenda_context(), **status_context())
 
 
 @bp.get("/status/badge")
 @login_required
 def health_badge():
-    from app import VERSION
-    from app.services.health import health_report
-
-    report, healthy = health_report(VERSION)
+    report, healthy = health_report()
     return render("dashboard/status.html", "dashboard/_health_badge.html", report=report, healthy=healthy)
