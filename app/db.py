@@ -138,7 +138,7 @@ def driver_write_transaction() -> Iterator[sqlite3.Connection]:
         raise RuntimeError("driver_write_transaction needs SQLite and no open write_transaction")
     pooled = db.engine.raw_connection()
     try:
-        driver = pooled.driver_connection
+        driver: Any = pooled.driver_connection
         driver.execute("BEGIN IMMEDIATE")
         try:
             yield driver
@@ -161,7 +161,7 @@ def autocommit_driver() -> Iterator[Any]:
     if db.engine.dialect.name != "postgresql" or in_write_transaction():
         raise RuntimeError("autocommit_driver needs PostgreSQL and no open write_transaction")
     pooled = db.engine.raw_connection()
-    driver = pooled.driver_connection
+    driver: Any = pooled.driver_connection
     try:
         driver.autocommit = True
         yield driver

@@ -10,7 +10,7 @@ from flask import Response, make_response, render_template, request
 def wants_partial() -> bool:
     """An htmx request that is not a boosted navigation wants only the fragment."""
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+    return htmx is not None and bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def render(page: str, partial: str, status: int = 200, **context: Any) -> Response:

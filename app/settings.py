@@ -286,9 +286,9 @@ def _env_layer(environ: Mapping[str, str]) -> dict[str, Any]:
             _put(layer, path, _scalar(environ[name], path))
     for name, value in environ.items():
         if name.startswith("CHRONOS__"):
-            path = tuple(part.lower() for part in name[len("CHRONOS__") :].split("__") if part)
-            if path:
-                _put(layer, path, _scalar(value, path))
+            nested = tuple(part.lower() for part in name[len("CHRONOS__") :].split("__") if part)
+            if nested:
+                _put(layer, nested, _scalar(value, nested))
     return layer
 
 

@@ -30,7 +30,8 @@ class Daemon:
         self.started_at = utcnow()
         self._signals = 0
         for seconds, func, name in jobs.default_jobs(self.settings) + (extra_jobs or []):
-            self.scheduler.every(seconds).seconds.do(self.run_job, name, func)
+            # schedule takes fractional seconds although its signature names int
+            self.scheduler.every(seconds).seconds.do(self.run_job, name, func)  # type: ignore[arg-type]
 
     def run_job(self, name: str, func: Callable[[], None]) -> None:
         """Run one job in a fresh app context; an exception is logged and recorded, never fatal."""
@@ -70,7 +71,7 @@ class Daemon:
         log.info(
             "daemon started (pid %s); jobs: %s",
             os.getpid(),
-            ", ".join(sorted({job.job_func.args[0] for job in self.scheduler.jobs})),
+            ", ".join(sorted({job.job_func.args[0] for job in self.scheduler.jobs if job.job_func})),
         )
         self.scheduler.run_all()
         while not self.stop_event.is_set():

@@ -19,7 +19,7 @@ FLOW_SECONDS = 900
 
 
 def _signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="google-oauth-flow")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="google-oauth-flow")
 
 
 def _pending_flow() -> dict:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import Response, flash, make_response, redirect, render_template, url_for
 from markupsafe import Markup, escape
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.config import current_settings
 from app.dashboard import bp
@@ -34,7 +35,7 @@ def fragment(template: str, *, trigger: str | None = None, status: int = 200, **
     return response
 
 
-def deleted(what: str, title: str, *, trigger: str, list_endpoint: str) -> Response:
+def deleted(what: str, title: str, *, trigger: str, list_endpoint: str) -> BaseResponse:
     """After a delete: htmx gets an empty answer (the row disappears in place), a plain form a redirect."""
     from app.htmx import wants_partial
 
@@ -115,8 +116,8 @@ bp.add_app_template_filter(highlight, "highlight")
 @lru_cache(maxsize=64)
 def _query_pattern(query: str) -> re.Pattern[str] | None:
     """One case-insensitive pattern for the searched words, longest first (compiled once per query)."""
-    words = {word.strip('"*()') for word in query.split() if any(ch.isalnum() for ch in word)}
-    words = sorted((word for word in words if word), key=len, reverse=True)
+    distinct = {word.strip('"*()') for word in query.split() if any(ch.isalnum() for ch in word)}
+    words = sorted((word for word in distinct if word), key=len, reverse=True)
     if not words:
         return None
     return re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE)

@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import UTCDateTime, utcnow
 
 COMMAND_STATUSES = ("pending", "processing", "completed", "failed", "cancelled")
 
 
-class Command(db.Model):
+class Command(Model):
     __tablename__ = "commands"
     __table_args__ = (
         # A claim reads one system's pending commands in id order and stops after `limit` due ones: no sort

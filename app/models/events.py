@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, S
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import UTCDateTime, utcnow
 
 PRIORITIES = ("LOW", "MEDIUM", "HIGH", "URGENT")
@@ -19,7 +19,7 @@ EVENT_STATUSES = ("scheduled", "in_progress", "completed", "cancelled", "resched
 SPAN_SQL = "(julianday(end_time) - julianday(start_time))"
 
 
-class Event(db.Model):
+class Event(Model):
     __tablename__ = "events"
     __table_args__ = (
         UniqueConstraint("calendar_id", "external_id", name="uq_events_calendar_external"),
@@ -56,7 +56,7 @@ class Event(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class EventAnalytics(db.Model):
+class EventAnalytics(Model):
     """Per-event metrics written by the analytics plugin, recomputed when the event changes."""
 
     __tablename__ = "event_analytics"
@@ -70,7 +70,7 @@ class EventAnalytics(db.Model):
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class Note(db.Model):
+class Note(Model):
     """A NOTIZ:/NOTE: calendar entry turned into a note."""
 
     __tablename__ = "notes"
@@ -86,7 +86,7 @@ class Note(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class UrlPayload(db.Model):
+class UrlPayload(Model):
     """A URL: calendar entry turned into a saved link."""
 
     __tablename__ = "url_payloads"

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import UTCDateTime, utcnow
 
 
-class DismissedSuggestion(db.Model):
+class DismissedSuggestion(Model):
     """A suggestion the user dismissed; its key names the rule and the events, so it does not come back."""
 
     __tablename__ = "dismissed_suggestions"
@@ -20,7 +20,7 @@ class DismissedSuggestion(db.Model):
     dismissed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class PlanningAction(db.Model):
+class PlanningAction(Model):
     """One event moved by the optimizer, an applied suggestion, or a planning job (what, from, to, why)."""
 
     __tablename__ = "planning_actions"

@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import UTCDateTime, utcnow
 
 SYNC_JOB_STATUSES = ("queued", "running", "succeeded", "failed")
 
 
-class SyncState(db.Model):
+class SyncState(Model):
     """One row per synced calendar: its cursor and how the last run went."""
 
     __tablename__ = "sync_state"
@@ -32,7 +32,7 @@ class SyncState(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class SyncJob(db.Model):
+class SyncJob(Model):
     """A sync requested by the web or API and carried out by the daemon."""
 
     __tablename__ = "sync_jobs"
@@ -50,7 +50,7 @@ class SyncJob(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class PendingUpstreamOp(db.Model):
+class PendingUpstreamOp(Model):
     """A change that must still reach the calendar provider (delete or patch), retried until it does."""
 
     __tablename__ = "pending_upstream_ops"
@@ -68,7 +68,7 @@ class PendingUpstreamOp(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class UpstreamDeletion(db.Model):
+class UpstreamDeletion(Model):
     """An event this app removed from its source (or took over as a command, note or link).
 
     Read-only sources (demo, ICS) leave such events out, so they do not come back; a tombstone from
@@ -86,7 +86,7 @@ class UpstreamDeletion(db.Model):
     deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Heartbeat(db.Model):
+class Heartbeat(Model):
     """Liveness of a background process, written every few seconds."""
 
     __tablename__ = "heartbeats"
@@ -98,7 +98,7 @@ class Heartbeat(db.Model):
     interval_seconds: Mapped[float] = mapped_column(default=5.0)
 
 
-class JobRecord(db.Model):
+class JobRecord(Model):
     """How each daemon job last ran; failures keep their message for the dashboard and /health."""
 
     __tablename__ = "job_records"

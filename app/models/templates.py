@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import UTCDateTime, utcnow
 
 
-class Template(db.Model):
+class Template(Model):
     __tablename__ = "templates"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -28,7 +28,7 @@ class Template(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class TemplateUsage(db.Model):
+class TemplateUsage(Model):
     __tablename__ = "template_usage"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
