@@ -18,12 +18,11 @@ from pathlib import Path
 from types import ModuleType
 
 from alembic import command
-from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app, has_app_context
-from sqlalchemy import Float, MetaData, inspect, text
+from sqlalchemy import Float, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
@@ -181,12 +180,3 @@ def expected_comparison_warnings_silenced() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*expression-based index '?ix_events_span")
         yield
-
-
-def schema_differences(connection: Connection, metadata: MetaData | None = None) -> list:
-    """What Alembic autogenerate would change to make the database match the models (empty: they agree)."""
-    import app.models  # noqa: F401  (registers every table on the metadata)
-
-    context = MigrationContext.configure(connection, opts=AUTOGENERATE_OPTIONS)
-    with expected_comparison_warnings_silenced():
-        return compare_metadata(context, db.metadata if metadata is None else metadata)

@@ -233,25 +233,3 @@ def _queue_patch(session: Session, event: Event) -> None:
     else:
         op.payload = {**(op.payload or {}), **payload}
         op.next_attempt_at = utcnow()
-
-
-def recent_actions(limit: int = 20) -> list[dict[str, Any]]:
-    """The latest planning moves, newest first: {"id", "actor", "event_id", "event_title", "previous_start",
-    "previous_end", "new_start", "new_end", "reason", "upstream_patch_queued", "created_at"}."""
-    rows = db.session.scalars(select(PlanningAction).order_by(PlanningAction.id.desc()).limit(limit))
-    return [
-        {
-            "id": r.id,
-            "actor": r.actor,
-            "event_id": r.event_id,
-            "event_title": r.event_title,
-            "previous_start": format_utc(r.previous_start),
-            "previous_end": format_utc(r.previous_end),
-            "new_start": format_utc(r.new_start),
-            "new_end": format_utc(r.new_end),
-            "reason": r.reason,
-            "upstream_patch_queued": r.upstream_patch_queued,
-            "created_at": format_utc(r.created_at),
-        }
-        for r in rows
-    ]

@@ -47,10 +47,6 @@ def fixed_reason(event: EventData) -> str | None:
     return f"it is {'an' if event.event_type[0] in 'aeiou' else 'a'} {event.event_type}"
 
 
-def is_fixed(event: EventData) -> bool:
-    return fixed_reason(event) is not None
-
-
 def is_focus(event: EventData) -> bool:
     return event.event_type == "block" or FOCUS in _tags(event)
 

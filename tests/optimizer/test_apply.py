@@ -103,7 +103,8 @@ def test_apply_one_suggestion_by_key(planning_app, monday_morning):
         planning.apply_suggestion(move["key"], now=monday_morning)
     with pytest.raises(ConflictError):
         planning.apply_suggestion(f"conflict:{_synced}:{_synced + 1}", now=monday_morning)
-    assert planning.recent_actions()[0]["event_id"] == task and planning.recent_actions()[0]["actor"] == "apply"
+    newest = db.session.scalars(select(PlanningAction).order_by(PlanningAction.id.desc())).first()
+    assert newest is not None and newest.event_id == task and newest.actor == "apply"
     assert meeting
 
 

@@ -14,7 +14,7 @@ from app.models import Event, PlanningAction
 from app.plugins import EventData
 from app.services import planning
 from app.services.optimizer import analyse
-from app.services.schedule_rules import is_busy, is_fixed
+from app.services.schedule_rules import fixed_reason, is_busy
 from app.services.worktime import WorkPolicy
 from tests.optimizer.scenario import MONDAY, all_times
 
@@ -66,7 +66,7 @@ def build(specs) -> list[EventData]:
 
 def check_moves(events: list[EventData], final: dict[int, tuple[datetime, datetime]], moved: set[int]) -> None:
     for event in events:
-        if is_fixed(event):
+        if fixed_reason(event) is not None:
             assert final[event.id] == (event.start_time, event.end_time), f"fixed event {event.id} moved"
     busy_ids = [e.id for e in events if is_busy(e)]
     for event_id in moved:
