@@ -30,4 +30,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PORT', '8080') + '/health', timeout=4)"]
 
 # The Procfile's web command; exec so that waitress itself receives the stop signal.
-CMD ["/bin/sh", "-c", "exec waitress-serve --listen=0.0.0.0:${PORT:-8080} --threads=8 wsgi:app"]
+CMD ["/bin/sh", "-c", "exec waitress-serve --listen=0.0.0.0:${PORT:-8080} --threads=8 --max-request-body-size=${CHRONOS_MAX_REQUEST_BYTES:-1048576} wsgi:app"]

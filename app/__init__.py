@@ -51,7 +51,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
             "SECRET_KEY": ensure_secret_key(settings),
             "SQLALCHEMY_DATABASE_URI": settings.database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": database.engine_options(settings),
-            "MAX_CONTENT_LENGTH": 1024 * 1024,
+            "MAX_CONTENT_LENGTH": settings.web.max_request_bytes,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": settings.app.env == "production",

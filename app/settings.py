@@ -33,6 +33,7 @@ ENV_KEYS = {
     "CHRONOS_ENV": ("app", "env"),
     "CHRONOS_LOG_LEVEL": ("logging", "level"),
     "PORT": ("web", "port"),
+    "CHRONOS_MAX_REQUEST_BYTES": ("web", "max_request_bytes"),
 }
 
 
@@ -62,6 +63,9 @@ class AppSection(_Section):
 
 class WebSection(_Section):
     port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    # The largest request body accepted (dashboard forms and API bodies alike); larger ones answer 413. The
+    # Procfile hands the same environment variable to waitress, so it never buffers more than this either.
+    max_request_bytes: Annotated[int, Field(ge=16 * 1024, le=64 * 1024 * 1024)] = 1024 * 1024
 
 
 class ApiSection(_Section):

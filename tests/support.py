@@ -23,6 +23,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def procfile_command(name: str) -> list[str]:
+    """The Procfile's command for `name`, run through the shell as honcho runs it, listening on 127.0.0.1 only."""
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        key, _, command = line.partition(":")
+        if key.strip() == name:
+            return ["/bin/sh", "-c", "exec " + command.strip().replace("--listen=0.0.0.0:", "--listen=127.0.0.1:")]
+    raise KeyError(f"no {name!r} process in the Procfile")
+
+
 def process_env(instance: Path, api_key: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHRONOS")}
     env.update(
@@ -34,6 +43,7 @@ def process_env(instance: Path, api_key: str, **extra: str) -> dict[str, str]:
             "CHRONOS__SCHEDULER__JOB_POLL_SECONDS": "0.3",
         }
     )
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # the Procfile's commands come from the venv
     env.update(extra)
     return env
 
@@ -71,7 +81,7 @@ class LiveServer:
         self.with_daemon = with_daemon
 
     def start(self) -> LiveServer:
-        web = [str(BIN / "waitress-serve"), f"--listen=127.0.0.1:{self.port}", "--threads=8", "wsgi:app"]
+        web = procfile_command("web")
         self.processes.append(subprocess.Popen(web, cwd=ROOT, env=self.env, stderr=subprocess.DEVNULL))
         wait_for_http(f"{self.url}/health")
         if self.with_daemon:

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from app.api.schemas import Page, PageNumber, ResourceId, StrictModel
+from app.timeutil import OutOfRange, parse_day
 
 Priority = Literal["LOW", "MEDIUM", "HIGH", "URGENT"]
 EventType = Literal["meeting", "task", "appointment", "reminder", "block"]
@@ -40,7 +41,9 @@ class EventListQuery(StrictModel):
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise ValueError("must be a date YYYY-MM-DD")
         try:
-            date.fromisoformat(value)
+            parse_day(value)
+        except OutOfRange as exc:
+            raise ValueError(str(exc)) from None
         except ValueError:
             raise ValueError(f"{value!r} is not a calendar date") from None
         return value

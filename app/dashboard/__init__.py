@@ -53,7 +53,7 @@ def init_app(app: Flask) -> None:
         return {
             "logged_in": is_logged_in(),
             "default_key_in_use": current_settings().uses_default_api_key,
-            "logout_form": LogoutForm(),
+            "logout_form": LogoutForm(formdata=None),  # never reads the request: error pages render it too
             "nav_items": [(label, endpoint) for label, endpoint in NAV_ITEMS if endpoint in current_app.view_functions],
         }
 
@@ -66,6 +66,7 @@ def render_error_page(status: int, message: str):
         404: "Page not found",
         405: "Method not allowed",
         413: "Too large",
+        422: "Not a valid request",
         500: "Something went wrong",
     }
     return render_template("error.html", status=status, title=titles.get(status, "Error"), message=message), status

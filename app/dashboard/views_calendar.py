@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import request
 
@@ -17,17 +17,12 @@ from app.dashboard.views_calendar_layout import (
     now_row,
     week_start,
 )
+from app.dashboard.views_common import day_param
+from app.errors import InvalidInputError
 from app.htmx import render
-from app.timeutil import today, utcnow
+from app.timeutil import OutOfRange, parse_day, today, utcnow
 
 MONTH_CELL_EVENTS = 3
-
-
-def _day_arg(name: str, fallback: date) -> date:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return fallback
 
 
 def _calendar_arg() -> str:
@@ -40,7 +35,7 @@ def _calendar_arg() -> str:
 def calendar_week():
     """Seven days, hours as rows; ?start=any day of the wanted week."""
     zone = current_settings().zone
-    monday = week_start(_day_arg("start", today(zone)))
+    monday = week_start(day_param("start", today(zone)) or today(zone))
     calendar = _calendar_arg()
     events = queries.window_events(monday, 7, [calendar] if calendar else None)
     now_day, now_at = now_row(utcnow(), zone)
@@ -67,8 +62,11 @@ def calendar_week():
 def calendar_month():
     """A month as weeks of days, a few events per day; ?month=YYYY-MM."""
     zone = current_settings().zone
+    month = request.args.get("month", "")
     try:
-        first = date.fromisoformat(request.args.get("month", "") + "-01")
+        first = parse_day(month + "-01") if month else today(zone).replace(day=1)
+    except OutOfRange as exc:
+        raise InvalidInputError("month", str(exc)) from None
     except ValueError:
         first = today(zone).replace(day=1)
     days = month_days(first)

@@ -7,13 +7,25 @@ from datetime import date, datetime
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import Response, flash, make_response, redirect, render_template, url_for
+from flask import Response, flash, make_response, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.config import current_settings
 from app.dashboard import bp
-from app.timeutil import to_utc
+from app.errors import InvalidInputError
+from app.timeutil import OutOfRange, parse_day, to_utc
+
+
+def day_param(name: str, fallback: date | None) -> date | None:
+    """A YYYY-MM-DD query parameter: missing or malformed gives the fallback; a date outside the supported range
+    is refused (422 page) rather than silently replaced."""
+    try:
+        return parse_day(request.args.get(name, ""))
+    except OutOfRange as exc:
+        raise InvalidInputError(name, str(exc)) from None
+    except ValueError:
+        return fallback
 
 
 def safe_next(target: str | None) -> str:

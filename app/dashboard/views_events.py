@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import flash, redirect, request, url_for
 
 from app.auth import login_required
 from app.dashboard import bp, queries
 from app.dashboard.forms import ConfirmForm, EventForm, show_error
-from app.dashboard.views_common import deleted, fragment, full_page, iso_local
+from app.dashboard.views_common import day_param, deleted, fragment, full_page, iso_local
 from app.errors import InvalidInputError
 from app.htmx import render, wants_partial
 from app.services import events
@@ -25,10 +25,7 @@ def search_filters() -> dict:
     args = request.args
     direction = args.get("direction", "all")
     range_days = args.get("range", "365")
-    try:
-        anchor = date.fromisoformat(args.get("anchor", ""))
-    except ValueError:
-        anchor = None
+    anchor = day_param("anchor", None)
     return {
         "q": args.get("q", "").strip(),
         "calendar": [c for c in args.getlist("calendar") if c],

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.errors import InvalidInputError
 from app.models import EVENT_STATUSES, EVENT_TYPES, PRIORITIES, Event
-from app.timeutil import all_day_bounds, format_utc, parse_datetime
+from app.timeutil import OutOfRange, all_day_bounds, format_utc, parse_datetime, parse_day
 
 WRITABLE = (
     "title",
@@ -128,6 +128,8 @@ def _instant(value: Any, field: str, zone: ZoneInfo) -> datetime:
         raise InvalidInputError(field, "must be an RFC 3339 date-time such as 2026-03-01T09:00:00Z")
     try:
         return parse_datetime(value, zone)
+    except OutOfRange as exc:
+        raise InvalidInputError(field, str(exc)) from None
     except ValueError:
         raise InvalidInputError(field, f"{value!r} is not an RFC 3339 date-time") from None
 
@@ -143,10 +145,12 @@ def _day(value: Any, field: str, event_zone: ZoneInfo, is_end: bool = False) -> 
     text = value.strip()
     try:
         if DATE_ONLY.fullmatch(text):
-            return date.fromisoformat(text)
+            return parse_day(text)
         local = parse_datetime(text, event_zone).astimezone(event_zone)
         covers_day = is_end and local.time() != datetime.min.time()
         return local.date() + timedelta(days=1) if covers_day else local.date()
+    except OutOfRange as exc:
+        raise InvalidInputError(field, str(exc)) from None
     except ValueError:
         raise InvalidInputError(field, f"{value!r} is not a date YYYY-MM-DD") from None
 

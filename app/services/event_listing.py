@@ -16,7 +16,7 @@ from app.models.events import SPAN_SQL
 from app.models.types import UTCDateTime
 from app.services import search
 from app.services.event_rows import lean
-from app.timeutil import day_start, today
+from app.timeutil import OutOfRange, day_start, in_range, today
 
 DIRECTIONS = ("future", "past", "all")
 MAX_RANGE_DAYS = 3660
@@ -28,6 +28,10 @@ def window_bounds(anchor: date, range_days: int, direction: str, zone: Any) -> t
         raise InvalidInputError("direction", f"must be one of {', '.join(DIRECTIONS)}")
     if range_days != -1 and not 1 <= range_days <= MAX_RANGE_DAYS:
         raise InvalidInputError("range", f"must be 1-{MAX_RANGE_DAYS} days, or -1 for unbounded")
+    try:
+        in_range(anchor, anchor.isoformat())
+    except OutOfRange as exc:
+        raise InvalidInputError("anchor", str(exc)) from None
     unbounded = range_days == -1
     span = timedelta(days=0 if unbounded else range_days)
     if direction == "future":
