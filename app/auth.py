@@ -59,6 +59,11 @@ def is_logged_in() -> bool:
     return bool(session.get(SESSION_FLAG))
 
 
+def may_see_details() -> bool:
+    """Whether this request may see operational details on public pages: the admin key or a dashboard session."""
+    return key_matches(bearer_token()) or is_logged_in()
+
+
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

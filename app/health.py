@@ -6,7 +6,7 @@ from importlib.resources import files
 
 from flask import Blueprint, Flask, jsonify, render_template, send_from_directory
 
-from app.auth import public
+from app.auth import may_see_details, public
 from app.services.health import health_report
 
 bp = Blueprint("ops", __name__)
@@ -17,7 +17,7 @@ SWAGGER_ASSETS = files("flask_openapi3_swagger") / "templates" / "swagger"
 @bp.get("/health")
 @public
 def health():
-    body, healthy = health_report()
+    body, healthy = health_report(with_details=may_see_details())
     response = jsonify(body)
     response.status_code = 200 if healthy else 503
     response.headers["Cache-Control"] = "no-store"

@@ -43,4 +43,5 @@ class SyncHealthOut(BaseModel):
     status: str
     scheduler: dict[str, Any]
     timestamp: str
-    calendars: list[dict[str, Any]] = []
+    calendars_failing: int
+    calendars: list[dict[str, Any]] | None = Field(None, description="Which calendars fail and why (admin key only).")

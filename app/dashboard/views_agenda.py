@@ -45,7 +45,7 @@ def _warnings(events: list, zone) -> list[dict]:
 
 def status_context() -> dict[str, Any]:
     """Database, daemon heartbeat, last sync and the Google connection, for the status card."""
-    report, healthy = health_report()
+    report, healthy = health_report(with_details=True)
     settings = current_settings()
     return {
         "report": report,

@@ -46,5 +46,5 @@ def home():
 @bp.get("/status/badge")
 @login_required
 def health_badge():
-    report, healthy = health_report()
+    report, healthy = health_report(with_details=True)
     return render("dashboard/status.html", "dashboard/_health_badge.html", report=report, healthy=healthy)

@@ -12,8 +12,9 @@ from app.timeutil import format_utc, utcnow
 from app.version import app_version
 
 
-def health_report() -> tuple[dict[str, Any], bool]:
-    """The /health body and whether everything is healthy."""
+def health_report(with_details: bool) -> tuple[dict[str, Any], bool]:
+    """The /health body and whether everything is healthy; `details` (which plugin or calendar fails, and why)
+    only `with_details`, since their messages can name feeds, files and accounts."""
     db_ok = database.database_ok()
     engine = database.db.engine
     fts_ok = db_ok and database.fts_available()
@@ -29,7 +30,7 @@ def health_report() -> tuple[dict[str, Any], bool]:
         if scheduler
         else {"status": "unknown", "is_running": False, "last_heartbeat": None, "last_sync": None},
     }
-    details = _details()
+    details = _details() if with_details and db_ok else {}
     if details:
         body["details"] = details
     return body, healthy

@@ -18,6 +18,7 @@ from app.db import write_transaction
 from app.errors import UnavailableError
 from app.extensions import db
 from app.models import SyncJob, SyncState
+from app.redact import without_credentials
 from app.services import sync_jobs, sync_lock, sync_outbox
 from app.services.heartbeat import daemon_is_fresh, scheduler_status
 from app.services.sync_store import SyncCounts, apply_page, reconcile
@@ -48,9 +49,10 @@ def run_sync(
         source = source or registry.build_source(settings)
     except AuthorizationLost as exc:
         name = registry.source_name(settings)
+        message = without_credentials(str(exc))
         for calendar in [calendar_id] if calendar_id else registry.configured_calendars(settings):
-            _finish_state(calendar, name, "disconnected", str(exc), None, keep_token=True)
-        return {**totals, "pending_upstream": sync_outbox.pending_count(name), "error": str(exc)}
+            _finish_state(calendar, name, "disconnected", message, None, keep_token=True)
+        return {**totals, "pending_upstream": sync_outbox.pending_count(name), "error": message}
     calendars = source.calendars()
     if calendar_id and calendar_id not in calendars and source.name != "google":
         return {
@@ -104,13 +106,15 @@ def sync_calendar(
                 _finish_state(calendar_id, source.name, None, None, None, keep_token=False)
                 new_token = _consume(source, calendar_id, None, window, counts, lock)
         except AuthorizationLost as exc:
-            status, error = "disconnected", str(exc)
+            status, error = "disconnected", without_credentials(str(exc))
         except SourceError as exc:
-            status, error = "error", str(exc)
-        except Exception as exc:  # recorded on the calendar; the daemon job wrapper logs the traceback
+            status, error = "error", without_credentials(str(exc))
+        except Exception as exc:
+            # Its text can hold SQL with an event's content, or a fetched body: the log keeps it, the calendar's
+            # status (shown to people) names only the kind of failure.
             log.exception("sync of calendar %s failed", calendar_id)
             db.session.rollback()
-            status, error = "error", f"{type(exc).__name__}: {exc}"
+            status, error = "error", f"unexpected {type(exc).__name__} while syncing; the daemon's log has the details"
         _finish_state(calendar_id, source.name, status, error, counts, keep_token=status != "ok", token=new_token)
     return counts, error
 
@@ -219,8 +223,11 @@ def sync_overview() -> list[dict[str, Any]]:
 
 
 def health_details() -> dict[str, Any]:
-    """For /health details: calendars that are disconnected or failing, with their message."""
-    rows = db.session.execute(select(SyncState).where(SyncState.status.in_(("disconnected", "error")))).scalars()
+    """For /health details: configured calendars that are disconnected or failing, with their message (a calendar
+    removed from the configuration no longer counts, whatever its last sync left behind)."""
+    configured = registry.configured_calendars(current_settings())
+    failing = SyncState.status.in_(("disconnected", "error"))
+    rows = db.session.execute(select(SyncState).where(failing, SyncState.calendar_id.in_(configured))).scalars()
     problems = [
         {"calendar_id": row.calendar_id, "source": row.source, "status": row.status, "message": row.last_error}
         for row in rows
@@ -263,14 +270,18 @@ def wait_for_job(job_id: int, seconds: float, poll: float = 0.2) -> SyncJob:
         time.sleep(poll)
 
 
-def sync_health() -> dict[str, Any]:
-    """The public sync health: the daemon's status and calendars that are disconnected or failing."""
+def sync_health(with_details: bool) -> dict[str, Any]:
+    """The sync health: the daemon's status and how many calendars are disconnected or failing; which ones and
+    why only `with_details` (their messages can name feeds and accounts)."""
     scheduler = scheduler_status()
     problems = health_details().get("calendars", [])
     healthy = scheduler.is_running and not problems
-    return {
+    body = {
         "status": "healthy" if healthy else "degraded",
         "scheduler": scheduler.as_json(),
         "timestamp": format_utc(utcnow()),
-        "calendars": problems,
+        "calendars_failing": len(problems),
     }
+    if with_details:
+        body["calendars"] = problems
+    return body

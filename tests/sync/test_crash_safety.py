@@ -23,6 +23,7 @@ from app.models import Command, Event, Heartbeat, SyncState
 from app.services import sync_lock
 from app.services.sync import run_sync
 from app.timeutil import utcnow
+from tests.conftest import TEST_KEY
 from tests.fakes.google_calendar import FakeGoogle
 from tests.sync.helpers import daemon_env, soon, timed
 
@@ -219,7 +220,7 @@ def test_daemon_keeps_running_when_google_refuses_the_grant(app, tmp_path: Path)
             time.sleep(1.5)  # beats go on after the failed sync
             client = app.test_client()
             db.session.rollback()
-            health = client.get("/health").json
+            health = client.get("/health", headers={"Authorization": f"Bearer {TEST_KEY}"}).json
             assert process.poll() is None and health["scheduler"]["is_running"] is True
             assert health["details"]["calendars"][0]["status"] == "disconnected"
         finally:

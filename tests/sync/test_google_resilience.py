@@ -12,6 +12,7 @@ from app.config import current_settings
 from app.extensions import db
 from app.models import SyncState
 from app.services.sync import run_sync
+from tests.conftest import TEST_KEY
 from tests.sync.helpers import soon, stored, timed
 
 
@@ -83,12 +84,16 @@ def test_invalid_grant_disconnects_the_calendar_and_shows_in_health(google_app, 
     assert "invalid_grant" in result["error"]
     state = db.session.get(SyncState, "primary")
     assert state.status == "disconnected" and "Connect Google Calendar again" in state.last_error
-    health = client.get("/health").json
+    admin = {"Authorization": f"Bearer {TEST_KEY}"}
+    health = client.get("/health", headers=admin).json
     assert health["details"]["calendars"][0]["status"] == "disconnected"
     assert "invalid_grant" in health["details"]["calendars"][0]["message"]
+    detailed = client.get("/api/v1/sync/health", headers=admin).json
+    assert detailed["calendars"][0]["calendar_id"] == "primary" and detailed["status"] == "degraded"
+    assert "refresh" not in json.dumps(detailed).lower().replace("refused", "")  # no secrets leak
     public = client.get("/api/v1/sync/health").json
-    assert public["calendars"][0]["calendar_id"] == "primary" and public["status"] == "degraded"
-    assert "refresh" not in json.dumps(public).lower().replace("refused", "")  # no secrets leak
+    assert public["status"] == "degraded" and public["calendars_failing"] == 1 and "calendars" not in public
+    assert "details" not in client.get("/health").json
 
 
 def test_missing_token_file_reads_as_disconnected(google_app):
