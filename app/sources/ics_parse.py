@@ -63,12 +63,13 @@ class _Problems:
             entry["skipped"] += skipped
 
     def _line(self, uid: str, summary: str) -> int | None:
-        """The line where the component's UID (else its summary) appears first, to find it in the file."""
+        """The line of the BEGIN:VEVENT holding the component's UID (else its summary), to find it in the file."""
         for name, value in (("UID", uid), ("SUMMARY", summary)):
             if value and not value.startswith(GENERATED_UID_PREFIX):
                 match = re.search(rf"^{name}[;:][^\n]*{re.escape(value[:40])}", self.text, re.MULTILINE)
                 if match:
-                    return self.text.count("\n", 0, match.start()) + 1
+                    begin = self.text.rfind("BEGIN:VEVENT", 0, match.start())
+                    return self.text.count("\n", 0, begin if begin >= 0 else match.start()) + 1
         return None
 
     def as_list(self) -> list[dict[str, Any]]:
@@ -84,6 +85,7 @@ def parse_feed_report(data: bytes, calendar_id: str, window: SyncWindow, zone: Z
     for calendar in calendars:
         components = list(calendar.walk("VEVENT"))
         _give_uids(components)
+        components = _drop_redefined(calendar, components, problems)
         series = _series_uids(components)
         modifications = {(str(c.get("UID")), _raw(c.get("RECURRENCE-ID"))): c for c in components}
         for occurrence in _expand(calendar, components, window.start, end, problems):
@@ -130,6 +132,22 @@ def _give_uids(components: Iterable) -> None:
         parts = [f"{name}={_raw(component.get(name))}" for name in IDENTIFYING_PROPERTIES]
         digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
         component["UID"] = GENERATED_UID_PREFIX + digest
+
+
+def _drop_redefined(calendar, components: list, problems: _Problems) -> list:
+    """Of components with the same UID and RECURRENCE-ID, keep the one defined last (expanding would keep
+    only the first, silently); the replaced ones are reported, their occurrences are not lost but replaced."""
+    last: dict[tuple[str, str], Any] = {}
+    for component in components:
+        last[(str(component.get("UID")), _raw(component.get("RECURRENCE-ID")))] = component
+    kept_ids = {id(component) for component in last.values()}
+    if len(kept_ids) == len(components):
+        return components
+    for component in components:
+        if id(component) not in kept_ids:
+            problems.add(component, "defined twice (same UID and RECURRENCE-ID); the later definition is kept", 0)
+    calendar.subcomponents = [c for c in calendar.subcomponents if c.name != "VEVENT" or id(c) in kept_ids]
+    return [component for component in components if id(component) in kept_ids]
 
 
 def _raw(value: Any) -> str:
