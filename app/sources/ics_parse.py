@@ -2,7 +2,9 @@
 
 A feed is never failed by one bad event. Components without a UID get a stable one derived from their
 content; occurrences that end up with the same id keep the one defined last; every component or occurrence
-left out becomes a problem ({"uid", "summary", "line", "message", "skipped"}) shown on the calendar's status.
+left out becomes a problem ({"uid", "summary", "line", "message", "skipped"}) shown on the calendar's status;
+"skipped" counts the occurrences left out: 0 when a later definition replaced the component, null when the
+component could not be expanded at all.
 """
 
 from __future__ import annotations
@@ -20,16 +22,13 @@ import icalendar
 import recurring_ical_events
 
 from app.sources.base import SourceError, SourceEvent, SyncWindow
+from app.sources.ics_problems import GENERATED_UID_PREFIX, FeedProblems, plain_reason, text_value
 from app.timeutil import all_day_bounds, to_utc
 
 log = logging.getLogger(__name__)
 
-# Ids made up for components without a UID start with this, so they are recognisable in the database.
-GENERATED_UID_PREFIX = "chronos-generated-"
 # The properties whose values identify a component without a UID (its content, not its position).
 IDENTIFYING_PROPERTIES = ("DTSTART", "DTEND", "DURATION", "SUMMARY", "LOCATION", "RRULE", "RDATE", "EXDATE")
-MAX_PROBLEMS = 50
-MAX_MESSAGE = 300
 
 
 @dataclass
@@ -40,46 +39,10 @@ class ParsedFeed:
     problems: list[dict[str, Any]] = field(default_factory=list)
 
 
-class _Problems:
-    """Problems of one feed, one entry per (component, reason) with the number of occurrences skipped."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.entries: dict[tuple[str, str], dict[str, Any]] = {}
-
-    def add(self, component, message: str, skipped: int | None = 1) -> None:
-        """Record that `component` (or `skipped` of its occurrences; None: all of them) was left out."""
-        uid = str(component.get("UID") or "")
-        key = (uid, message)
-        entry = self.entries.get(key)
-        if entry is None:
-            summary = _text(component.get("SUMMARY"))[:80]
-            entry = {"uid": uid, "summary": summary, "line": self._line(uid, summary), "message": message}
-            entry["skipped"] = 0
-            self.entries[key] = entry
-        if skipped is None:
-            entry["skipped"] = None
-        elif entry["skipped"] is not None:
-            entry["skipped"] += skipped
-
-    def _line(self, uid: str, summary: str) -> int | None:
-        """The line of the BEGIN:VEVENT holding the component's UID (else its summary), to find it in the file."""
-        for name, value in (("UID", uid), ("SUMMARY", summary)):
-            if value and not value.startswith(GENERATED_UID_PREFIX):
-                match = re.search(rf"^{name}[;:][^\n]*{re.escape(value[:40])}", self.text, re.MULTILINE)
-                if match:
-                    begin = self.text.rfind("BEGIN:VEVENT", 0, match.start())
-                    return self.text.count("\n", 0, begin if begin >= 0 else match.start()) + 1
-        return None
-
-    def as_list(self) -> list[dict[str, Any]]:
-        return list(self.entries.values())[:MAX_PROBLEMS]
-
-
 def parse_feed_report(data: bytes, calendar_id: str, window: SyncWindow, zone: ZoneInfo) -> ParsedFeed:
     """Every occurrence in the window as a SourceEvent; recurring instances get an id per occurrence."""
     calendars = _load(data, calendar_id)
-    problems = _Problems(data.decode("utf-8", "replace").replace("\r\n", "\n"))
+    problems = FeedProblems(data.decode("utf-8", "replace").replace("\r\n", "\n"))
     end = window.end or window.start + timedelta(days=366)
     by_id: dict[str, tuple[SourceEvent, Any]] = {}
     for calendar in calendars:
@@ -92,7 +55,7 @@ def parse_feed_report(data: bytes, calendar_id: str, window: SyncWindow, zone: Z
             try:
                 event = _to_source_event(occurrence, calendar_id, series, modifications, zone)
             except Exception as exc:  # one occurrence that cannot be read: skip it and say why
-                problems.add(occurrence, _plain(exc))
+                problems.add(occurrence, plain_reason(exc))
                 continue
             earlier = by_id.get(event.external_id)
             if earlier is not None:
@@ -109,7 +72,7 @@ def _load(data: bytes, calendar_id: str) -> list[icalendar.Calendar]:
             # A cut-off download or a sloppy exporter: the calendar is never closed. Read what is there.
             components = icalendar.Calendar.from_ical(data.rstrip() + b"\r\nEND:VCALENDAR\r\n", multiple=True)
     except Exception as exc:  # icalendar raises several types for malformed input
-        raise SourceError(f"ICS feed {calendar_id!r} is not a valid calendar: {_plain(exc)}") from None
+        raise SourceError(f"ICS feed {calendar_id!r} is not a valid calendar: {plain_reason(exc)}") from None
     calendars = []
     for component in components:
         if component.name == "VCALENDAR":
@@ -134,7 +97,7 @@ def _give_uids(components: Iterable) -> None:
         component["UID"] = GENERATED_UID_PREFIX + digest
 
 
-def _drop_redefined(calendar, components: list, problems: _Problems) -> list:
+def _drop_redefined(calendar, components: list, problems: FeedProblems) -> list:
     """Of components with the same UID and RECURRENCE-ID, keep the one defined last (expanding would keep
     only the first, silently); the replaced ones are reported, their occurrences are not lost but replaced."""
     last: dict[tuple[str, str], Any] = {}
@@ -179,7 +142,7 @@ def _series_uids(components: list) -> set[str]:
     return repeating | {uid for uid, count in counts.items() if count > 1}
 
 
-def _expand(calendar, components: list, start: datetime, end: datetime, problems: _Problems) -> list:
+def _expand(calendar, components: list, start: datetime, end: datetime, problems: FeedProblems) -> list:
     """The occurrences in the window; when the calendar as a whole cannot be expanded, UID by UID, leaving
     out (and reporting) the components that fail on their own."""
     try:
@@ -202,14 +165,14 @@ def _expand(calendar, components: list, start: datetime, end: datetime, problems
             try:
                 _between(zones, [component], start, end)
             except Exception as exc:
-                problems.add(component, _plain(exc), skipped=None)
+                problems.add(component, plain_reason(exc), skipped=None)
             else:
                 healthy.append(component)
         try:
             occurrences.extend(_between(zones, healthy, start, end))
         except Exception as exc:
             for component in healthy:
-                problems.add(component, _plain(exc), skipped=None)
+                problems.add(component, plain_reason(exc), skipped=None)
     return occurrences
 
 
@@ -234,9 +197,9 @@ def _to_source_event(component, calendar_id: str, series: set[str], modification
     event = SourceEvent(
         external_id=uid,
         calendar_id=calendar_id,
-        title=_text(component.get("SUMMARY"))[:200],
-        description=_text(component.get("DESCRIPTION")),
-        location=_text(component.get("LOCATION"))[:500],
+        title=text_value(component.get("SUMMARY"))[:200],
+        description=text_value(component.get("DESCRIPTION")),
+        location=text_value(component.get("LOCATION"))[:500],
         attendees=[str(a).removeprefix("mailto:").removeprefix("MAILTO:") for a in _as_list(component.get("ATTENDEE"))],
     )
     if isinstance(start, datetime):
@@ -277,30 +240,6 @@ def _original_start(component, modifications: dict) -> date:
         return start - (change["DTSTART"].dt - recurrence.dt)
     except Exception:  # mixed date and date-time values: the recurrence id is the best we have
         return recurrence.dt
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):  # a property given twice
-        value = value[0] if value else ""
-    return str(value)
-
-
-def _plain(exc: Exception) -> str:
-    """An exception as a sentence for people: the message, not the Python class (unless it has none)."""
-    message = str(exc).strip()
-    if isinstance(exc, KeyError):
-        message = f"it has no {message.strip(chr(39))} property"
-    elif "'list' object has no attribute" in message:
-        message = "a property that may appear only once (such as DTSTART or DTEND) is given more than once"
-    elif isinstance(exc, TypeError | AttributeError):
-        message = f"its dates or recurrence cannot be worked out: {message}"
-    broken = re.match(r"Cannot access '\w+' on broken property '([\w-]+)'[^:]*: (.*)", message, re.DOTALL)
-    if broken:
-        message = f"its {broken.group(1)} cannot be read: {broken.group(2)}"
-    message = message or type(exc).__name__
-    return message[:MAX_MESSAGE]
 
 
 def _as_list(value) -> list:
