@@ -114,6 +114,8 @@ class CalendarSection(_Section):
     calendars: list[str] = ["primary"]
     sync_past_days: Annotated[int, Field(ge=0, le=3660)] = 30
     ics_feeds: list[IcsFeed] = []
+    # Seconds one ICS feed download may take in total (connect, headers and every byte of the body).
+    fetch_timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 30
     google: GoogleSection = GoogleSection()
 
 
@@ -145,6 +147,11 @@ class SchedulerSection(_Section):
     heartbeat_seconds: Annotated[float, Field(gt=0, le=10)] = 5
     job_poll_seconds: Annotated[float, Field(gt=0, le=60)] = 1
     lease_reap_seconds: Annotated[float, Field(gt=0, le=3600)] = 30
+
+
+class SyncSection(_Section):
+    # Seconds one sync run may take in total; then it stops with a clear error and the next run carries on.
+    deadline_seconds: Annotated[float, Field(gt=0, le=86400)] = 900
 
 
 class WellnessSection(_Section):
@@ -196,6 +203,7 @@ class Settings(_Section):
     command_handler: CommandHandlerSection = CommandHandlerSection()
     commands: CommandsSection = CommandsSection()
     scheduler: SchedulerSection = SchedulerSection()
+    sync: SyncSection = SyncSection()
     wellness: WellnessSection = WellnessSection()
     planning: PlanningSection = PlanningSection()
 

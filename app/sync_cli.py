@@ -43,6 +43,9 @@ def sync_command(days_ahead: int, force_refresh: bool, calendar_id: str | None) 
         click.echo(
             f"  {calendar}: {_summary(counts)}" + (f" — error: {counts['error']}" if counts.get("error") else "")
         )
+        for problem in counts.get("problems") or []:
+            where = f" (line {problem['line']})" if problem.get("line") else ""
+            click.echo(f"    skipped {problem.get('summary') or problem.get('uid')}{where}: {problem['message']}")
     if result.get("error"):
         raise click.ClickException(result["error"])
 

@@ -18,6 +18,13 @@ from daemon import jobs
 
 log = logging.getLogger("chronos.daemon")
 
+# Jobs that wait on calendar servers, with how many runs of each may be under way at once. They run in
+# threads of their own, so a slow feed holds up neither the loop's other jobs (lease reaping, interrupted
+# jobs, ...) nor, up to the limit, sync requests for other calendars.
+BACKGROUND_JOBS = {"scheduled_sync": 1, "sync_requests": 2, "upstream_outbox": 1}
+# On stop, how long to wait for background jobs still running (each is bounded by sync.deadline_seconds).
+STOP_WAIT_SECONDS = 30
+
 
 class Daemon:
     """Owns the scheduler, the heartbeat thread and the stop flag."""
@@ -29,14 +36,33 @@ class Daemon:
         self.scheduler = schedule.Scheduler()
         self.started_at = utcnow()
         self._signals = 0
+        self.workers: dict[str, list[threading.Thread]] = {}
         for seconds, func, name in jobs.default_jobs(self.settings) + (extra_jobs or []):
             # schedule takes fractional seconds although its signature names int
             self.scheduler.every(seconds).seconds.do(self.run_job, name, func)  # type: ignore[arg-type]
 
     def run_job(self, name: str, func: Callable[[], None]) -> None:
-        """Run one job in a fresh app context; an exception is logged and recorded, never fatal."""
+        """Run one job (a background job in a thread, when a slot is free); an exception is logged and
+        recorded, never fatal."""
+        limit = BACKGROUND_JOBS.get(name)
+        if limit is None:
+            self._run_in_context(name, func)
+            return
+        running = [worker for worker in self.workers.get(name, []) if worker.is_alive()]
+        if len(running) < limit and not self.stop_event.is_set():
+            worker = threading.Thread(target=self._run_in_context, args=(name, func), name=f"job-{name}", daemon=True)
+            running.append(worker)
+            worker.start()
+        self.workers[name] = running
+
+    def _run_in_context(self, name: str, func: Callable[[], None]) -> None:
         with self.app.app_context():
             jobs.run_recorded(name, func)
+
+    def wait_for_workers(self, seconds: float) -> None:
+        """Let background jobs that are still running finish (each stops at its sync deadline anyway)."""
+        for worker in [worker for workers in self.workers.values() for worker in workers]:
+            worker.join(timeout=seconds)
 
     def handle_signal(self, signum: int, _frame) -> None:
         self._signals += 1
@@ -78,6 +104,7 @@ class Daemon:
             self.scheduler.run_pending()
             idle = self.scheduler.idle_seconds
             self.stop_event.wait(0.2 if idle is None else max(0.05, min(idle, 0.5)))
+        self.wait_for_workers(STOP_WAIT_SECONDS)
         beat.join(timeout=5)
         with self.app.app_context():
             jobs.run_recorded("shutdown", jobs.clear_heartbeat)

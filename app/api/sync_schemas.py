@@ -36,6 +36,7 @@ class SyncJobOut(BaseModel):
     pending_upstream: int | None = None
     sync_time: str | None = None
     error: str | None = None
+    problems: list[dict[str, Any]] | None = None
     warning: str | None = None
 
 

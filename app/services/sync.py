@@ -6,6 +6,7 @@ so a sync killed at any point is simply done again and the (calendar, external i
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from datetime import timedelta
@@ -23,7 +24,15 @@ from app.services import sync_jobs, sync_lock, sync_outbox
 from app.services.heartbeat import daemon_is_fresh, scheduler_status
 from app.services.sync_store import SyncCounts, apply_page, reconcile
 from app.sources import registry
-from app.sources.base import AuthorizationLost, CalendarSource, SourceError, SyncTokenExpired, SyncWindow
+from app.sources.base import (
+    AuthorizationLost,
+    CalendarSource,
+    SourceError,
+    SyncTokenExpired,
+    SyncWindow,
+    deadline_left,
+    sync_deadline,
+)
 from app.timeutil import format_utc, utcnow
 
 log = logging.getLogger("chronos.sync")
@@ -61,18 +70,21 @@ def run_sync(
             "error": f"Calendar {calendar_id!r} is not one of this source's calendars: {', '.join(calendars)}.",
         }
     window = sync_window(days_ahead, settings.calendar.sync_past_days)
-    errors, per_calendar = [], {}
-    sync_outbox.flush_due(source)
-    for calendar in [calendar_id] if calendar_id else calendars:
-        counts, error = sync_calendar(source, calendar, window, force_refresh, lock_wait)
-        per_calendar[calendar] = {**counts.as_dict(), "error": error}
-        for name in COUNT_FIELDS:
-            totals[name] += getattr(counts, name)
-        if error:
-            errors.append(f"{calendar}: {error}")
+    errors, per_calendar, problems = [], {}, []
+    with sync_deadline(settings.sync.deadline_seconds):
+        sync_outbox.flush_due(source)
+        for calendar in [calendar_id] if calendar_id else calendars:
+            counts, error, skipped = sync_calendar(source, calendar, window, force_refresh, lock_wait)
+            per_calendar[calendar] = {**counts.as_dict(), "error": error, "problems": skipped}
+            problems.extend({"calendar_id": calendar, **problem} for problem in skipped)
+            for name in COUNT_FIELDS:
+                totals[name] += getattr(counts, name)
+            if error:
+                errors.append(f"{calendar}: {error}")
     sync_outbox.flush_due(source)  # deletes of what this run consumed, at once
     totals["pending_upstream"] = sync_outbox.pending_count(source.name)
     totals["calendars"] = per_calendar
+    totals["problems"] = problems
     if errors:
         totals["error"] = "; ".join(errors)
     log.info("sync finished: %s", {k: v for k, v in totals.items() if k != "calendars"})
@@ -87,36 +99,65 @@ def sync_window(days_ahead: int, past_days: int) -> SyncWindow:
 
 def sync_calendar(
     source: CalendarSource, calendar_id: str, window: SyncWindow, force_refresh: bool = False, lock_wait: float = 0
-) -> tuple[SyncCounts, str | None]:
+) -> tuple[SyncCounts, str | None, list[dict]]:
     """One calendar under its lock: incremental when a token is stored, else a full listing that reconciles.
 
-    With another daemon syncing the calendar, wait up to `lock_wait` seconds for it, then give up.
+    With another daemon syncing the calendar, wait up to `lock_wait` seconds for it, then give up. Returns the
+    counts (of what was written), the error, and the source's problems (items it skipped, and why).
     """
     counts = SyncCounts()
+    problems: list[dict] = []
+    left = deadline_left()
+    if left is not None and left <= 0:
+        return counts, f"not synced: this sync ran past its deadline ({_deadline_text()})", problems
     token = _prepare_state(calendar_id, source.name)
-    with sync_lock.calendar_lock(calendar_id, lock_wait) as lock:
+    wait = lock_wait if left is None else min(lock_wait, max(0.0, left))
+    with sync_lock.calendar_lock(calendar_id, wait) as lock:
         if lock is None:
-            return counts, f"another sync of calendar {calendar_id!r} is running"
+            return counts, f"another sync of calendar {calendar_id!r} is running", problems
         status, error, new_token = "ok", None, None
         try:
             try:
-                new_token = _consume(source, calendar_id, None if force_refresh else token, window, counts, lock)
+                new_token = _consume(
+                    source, calendar_id, None if force_refresh else token, window, counts, lock, problems
+                )
             except SyncTokenExpired:
                 log.info("sync token of %s expired: full resync", calendar_id)
                 _finish_state(calendar_id, source.name, None, None, None, keep_token=False)
-                new_token = _consume(source, calendar_id, None, window, counts, lock)
+                new_token = _consume(source, calendar_id, None, window, counts, lock, problems)
         except AuthorizationLost as exc:
             status, error = "disconnected", without_credentials(str(exc))
         except SourceError as exc:
-            status, error = "error", without_credentials(str(exc))
+            status, error = "error", without_credentials(_with_deadline(str(exc)))
         except Exception as exc:
             # Its text can hold SQL with an event's content, or a fetched body: the log keeps it, the calendar's
             # status (shown to people) names only the kind of failure.
             log.exception("sync of calendar %s failed", calendar_id)
             db.session.rollback()
             status, error = "error", f"unexpected {type(exc).__name__} while syncing; the daemon's log has the details"
-        _finish_state(calendar_id, source.name, status, error, counts, keep_token=status != "ok", token=new_token)
-    return counts, error
+        _finish_state(
+            calendar_id,
+            source.name,
+            status,
+            error,
+            counts,
+            keep_token=status != "ok",
+            token=new_token,
+            problems=problems,
+        )
+    return counts, error, problems
+
+
+def _deadline_text() -> str:
+    return f"sync.deadline_seconds = {current_settings().sync.deadline_seconds:g}"
+
+
+def _with_deadline(message: str) -> str:
+    """A source error raised because the sync's deadline passed says so (the setting to raise is named)."""
+    left = deadline_left()
+    if left is not None and left <= 0.05:
+        return f"{message} The sync was stopped at its deadline ({_deadline_text()})."
+    return message
 
 
 def _consume(
@@ -126,18 +167,31 @@ def _consume(
     window: SyncWindow,
     counts: SyncCounts,
     lock: sync_lock.CalendarLock,
+    problems: list[dict],
 ) -> str | None:
-    """Store every page; the last one also reconciles a full listing and saves the new token."""
+    """Store every page; the last one also reconciles a full listing and saves the new token.
+
+    The counts only ever include committed pages: a page whose transaction fails is taken back out of them.
+    """
     for page in source.list_changes(calendar_id, token, window):
-        with write_transaction() as session:
-            apply_page(session, page, calendar_id, source.name, counts)
-            if page.last:
-                if page.full:
-                    scope = window if source.lists_window_end else SyncWindow(window.start, None)
-                    reconcile(session, calendar_id, source.name, scope, counts)
-                state = session.get(SyncState, calendar_id)
-                state.sync_token = page.next_sync_token
-            lock.renew(session)
+        left = deadline_left()
+        if left is not None and left <= 0:
+            raise SourceError(f"The sync was stopped at its deadline ({_deadline_text()}) before it was complete.")
+        before = copy.deepcopy(counts)
+        try:
+            with write_transaction() as session:
+                apply_page(session, page, calendar_id, source.name, counts)
+                if page.last:
+                    if page.full:
+                        scope = window if source.lists_window_end else SyncWindow(window.start, None)
+                        reconcile(session, calendar_id, source.name, scope, counts)
+                    state = session.get(SyncState, calendar_id)
+                    state.sync_token = page.next_sync_token
+                lock.renew(session)
+        except BaseException:
+            counts.__dict__.update(before.__dict__)
+            raise
+        problems.extend(page.problems)
         if page.last:
             return page.next_sync_token
     return None
@@ -164,8 +218,10 @@ def _finish_state(
     *,
     keep_token: bool,
     token: str | None = None,
+    problems: list[dict] | None = None,
 ) -> None:
-    """Record how the run went (status None only drops the token)."""
+    """Record how the run went (status None only drops the token); the source's problems are kept with the
+    counts (a JSON column), so the calendar's status shows them until the next run."""
     with write_transaction() as session:
         state = session.get(SyncState, calendar_id)
         if state is None:
@@ -177,7 +233,7 @@ def _finish_state(
             state.status, state.last_error = status, error
             state.last_sync_at = utcnow()
             if counts is not None:
-                state.last_counts = counts.as_dict()
+                state.last_counts = {**counts.as_dict(), "problems": list(problems or [])}
 
 
 def mark_disconnected(source: str, message: str) -> None:
@@ -214,6 +270,7 @@ def sync_overview() -> list[dict[str, Any]]:
                 "status": state.status if state else "never",
                 "last_sync_at": format_utc(state.last_sync_at) if state else None,
                 "last_error": state.last_error if state else None,
+                "problems": list((state.last_counts or {}).get("problems", [])) if state else [],
                 "last_counts": dict(state.last_counts or {}) if state else {},
                 "pending_upstream": sync_outbox.pending_count(calendar_id=name),
                 "configured": name in registry.configured_calendars(settings),

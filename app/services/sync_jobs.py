@@ -151,6 +151,8 @@ def job_json(job: SyncJob) -> dict[str, Any]:
                 **{name: int(result.get(name, 0)) for name in RESULT_FIELDS},
                 "sync_time": format_utc(job.finished_at),
                 "error": job.error,
+                # Items the source skipped (e.g. unreadable ICS components): the sync succeeds without them.
+                "problems": list(result.get("problems") or []),
             }
         )
     return body

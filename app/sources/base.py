@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import time
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Protocol, runtime_checkable
@@ -46,6 +49,8 @@ class ChangePage:
     full: bool
     last: bool = False
     next_sync_token: str | None = None
+    # What the source had to leave out of this page, each {"uid", "summary", "line", "message", "skipped"}.
+    problems: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,27 @@ class SyncWindow:
 
     start: datetime
     end: datetime | None
+
+
+# The monotonic time by which the running sync must be done (set by the sync service; sources that wait on
+# the network bound their waits by it).
+_deadline: ContextVar[float | None] = ContextVar("chronos_sync_deadline", default=None)
+
+
+@contextlib.contextmanager
+def sync_deadline(seconds: float) -> Iterator[None]:
+    """Within the block, deadline_left() counts down from `seconds`."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def deadline_left() -> float | None:
+    """Seconds left before the running sync's deadline (None outside a sync with a deadline)."""
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - time.monotonic()
 
 
 class SourceError(Exception):

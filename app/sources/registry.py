@@ -31,7 +31,7 @@ def build_source(settings: Settings, *, sleep: Callable[[float], None] | None = 
     if name == "ics":
         from app.sources.ics import IcsSource
 
-        return IcsSource(settings.calendar.ics_feeds, settings.zone)
+        return IcsSource(settings.calendar.ics_feeds, settings.zone, timeout=settings.calendar.fetch_timeout_seconds)
     if name == "google":
         return build_google(settings, sleep)
     raise SourceError(f"Unknown calendar source {name!r}.")
