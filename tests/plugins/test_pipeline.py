@@ -124,10 +124,12 @@ def test_a_failing_after_store_hook_is_recorded_on_the_stored_event(make_app, au
             def process(self, event, context):
                 return event
 
-            def after_store(self, event, context):
-                context.store_event_metrics(event.id, {  # written, then undone
+            def event_metrics(self, event, context):
+                return {  # kept for storing, then undone
                     "duration_minutes": 1, "category": "x", "is_focus": False, "is_meeting": False,
-                    "time_of_day": "night"})
+                    "time_of_day": "night"}
+
+            def after_store(self, event, context):
                 raise ValueError(f"no luck with {event.id}")
 
         plugin = LateBoom()
@@ -163,11 +165,11 @@ def test_the_documented_example_plugin_works_from_a_custom_directory(make_app, a
     assert client.get("/health").json.get("details", {}).get("plugins") is None
 
 
-def test_scheduling_plugins_are_asked_and_a_failing_one_is_reported(make_app, tmp_path):
+def test_scheduling_plugins_are_asked_and_a_failing_one_is_skipped(make_app, tmp_path):
     from datetime import UTC, datetime, timedelta
 
     from app.plugins import EventData
-    from app.services.pipeline import scheduling_suggestions
+    from app.services.plugin_suggestions import plugin_findings
 
     directory = tmp_path / "custom"
     write_plugin(
@@ -195,9 +197,9 @@ def test_scheduling_plugins_are_asked_and_a_failing_one_is_reported(make_app, tm
     start = datetime(2030, 5, 10, 9, tzinfo=UTC)
     events = [EventData(title="a", start_time=start, end_time=start + timedelta(hours=1))]
     with app.app_context():
-        suggestions, problems = scheduling_suggestions(events, start, start + timedelta(days=1))
-    assert [(item.type, item.reason) for item in suggestions] == [("break", "1 events")]
-    assert problems == [{"plugin": "broken_planner", "message": "KeyError: 'nope'"}]
+        findings = plugin_findings(events, start, start + timedelta(days=1))
+    assert [(item.suggestion.type, item.suggestion.reason) for item in findings] == [("break", "1 events")]
+    assert [item.key for item in findings] == ["plugin:breaks:break::"]
 
 
 PICKY = """
@@ -212,11 +214,11 @@ PICKY = """
                 raise RuntimeError("changed my mind")  # ... then undone for this event only
             return Consumed(plugin=self.name, kind="command", id=command_id)
 
-        def after_store(self, event, context):
-            context.store_event_metrics(event.id, {"duration_minutes": 1, "category": "picked", "is_focus": True,
-                                                   "is_meeting": False, "time_of_day": "night"})
+        def event_metrics(self, event, context):
             if "bad" in event.title:
                 raise RuntimeError("no metrics for you")
+            return {"duration_minutes": 1, "category": "picked", "is_focus": True, "is_meeting": False,
+                    "time_of_day": "night"}
 
     plugin = Picky()
 """
