@@ -10,7 +10,7 @@ from flask import current_app
 
 from app.db import write_transaction
 from app.models import Event
-from app.plugins import Consumed, EventData, EventPlugin
+from app.plugins import BaseEventPlugin, Consumed, EventData, EventPlugin
 from app.services.plugin_context import ConsumeRefused, HostContext
 from app.services.plugin_loader import Pipeline, load_pipeline
 from app.settings import Settings
@@ -108,7 +108,7 @@ def _through_plugins(
 ) -> PipelineOutcome:
     # The tags a plugin gives are its to recompute: drop them, so they follow the event's current text and time.
     owned = {tag for plugin in plugins for tag in plugin.owned_tags}
-    current = event.copy(tags=[tag for tag in event.tags if tag not in owned]) if owned else event
+    current = event if owned.isdisjoint(event.tags) else event.copy(tags=[t for t in event.tags if t not in owned])
     for plugin in plugins:
         name = plugin.name
         try:
@@ -146,7 +146,7 @@ def after_store_batch(events: list[EventData]) -> None:
     if any(event.id is None for event in events):
         raise ValueError("after_store needs stored events (an event.id is None)")
     context = host_context(allow_consume=False)
-    plugins = current_pipeline().event_plugins
+    plugins = [plugin for plugin in current_pipeline().event_plugins if _has_stored_hooks(plugin)]
     with write_transaction() as session:
         for event in events:
             problems: list[dict[str, str]] = []
@@ -166,6 +166,19 @@ def after_store_batch(events: list[EventData]) -> None:
                 if model is not None:
                     model.problems = [*(model.problems or []), *problems]
         context.flush_metrics(session)
+
+
+def _has_stored_hooks(plugin: EventPlugin) -> bool:
+    """Whether event_metrics or after_store does more than the base class's no-op (the others are skipped,
+    as a sync stores thousands of events)."""
+    return not (
+        _is_default(plugin.event_metrics, BaseEventPlugin.event_metrics)
+        and _is_default(plugin.after_store, BaseEventPlugin.after_store)
+    )
+
+
+def _is_default(hook: Any, default: Any) -> bool:
+    return getattr(hook, "__func__", None) is default
 
 
 def _with_problem(event: EventData, plugin: str, message: str) -> EventData:
