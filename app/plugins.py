@@ -1,14 +1,33 @@
-"""The public plugin API: what a plugin sees, what it may return, and the two plugin kinds.
+"""The public plugin API: what a plugin sees, what it may return, its settings, and the two plugin kinds.
 
 Plugins import only this module. They never import Flask, the blueprints or the services directly; what
-they may do to the database is offered by the PluginContext they are handed.
+they may do to the database is offered by the PluginContext they are handed. A plugin may declare its own
+settings as a `PluginSettings` model; the host validates `plugins.settings.<name>` against it at start-up.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal, Protocol, TypedDict, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# Offered here so that a plugin's settings model needs no import but this module.
+__all__ = [
+    "BaseEventPlugin",
+    "BaseSchedulingPlugin",
+    "Consumed",
+    "EventData",
+    "EventMetrics",
+    "EventPlugin",
+    "Field",
+    "PluginContext",
+    "PluginSettings",
+    "SchedulingPlugin",
+    "Suggestion",
+    "field_validator",
+]
 
 ConsumedKind = Literal["command", "note", "url"]
 
@@ -69,29 +88,61 @@ class Suggestion:
     proposed_end: datetime | None = None
 
 
+class EventMetrics(TypedDict):
+    """One stored event's analytics row, as returned by the `event_metrics` hook."""
+
+    duration_minutes: float
+    category: str
+    is_focus: bool
+    is_meeting: bool
+    time_of_day: str
+
+
+class PluginSettings(BaseModel):
+    """Base of a plugin's own settings model: unknown keys and wrong types are configuration errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
 class PluginContext(Protocol):
     """What the host offers plugins: settings and the few writes plugins are allowed to make."""
 
     @property
-    def settings(self) -> Any: ...
+    def settings(self) -> Any:
+        """The validated core settings (read-only)."""
 
-    def create_command(self, event: EventData, system_id: str, command: str, args: list[str]) -> int: ...
+    @property
+    def plugin_settings(self) -> Any:
+        """The calling plugin's own settings (an instance of its settings_model), or None without one."""
+
+    def create_command(
+        self, event: EventData, system_id: str, command: str, args: list[str], deliver_at: datetime | None = None
+    ) -> int:
+        """Queue a command once per source event (held until deliver_at when given); returns its id."""
 
     def create_note(self, event: EventData, text: str) -> int: ...
 
     def create_url(self, event: EventData, url: str, title: str) -> int: ...
 
-    def store_event_metrics(self, event_id: int, metrics: dict[str, Any]) -> None:
-        """Replace the event's analytics row: duration_minutes, category, is_focus, is_meeting, time_of_day."""
-
 
 @runtime_checkable
 class EventPlugin(Protocol):
-    """Sees each event before it is stored; returns it, a changed copy, or Consumed."""
+    """Sees each event before it is stored; returns it, a changed copy, or Consumed.
+
+    `owned_tags` are the tags the plugin gives: the host removes them before the plugin sees an event again,
+    so they always reflect the current text and time. After an event is stored, the host calls
+    `event_metrics` (the event's analytics row, or None) and `after_store`.
+    """
 
     name: str
+    settings_model: ClassVar[type[PluginSettings] | None]
+    owned_tags: ClassVar[tuple[str, ...]]
 
     def process(self, event: EventData, context: PluginContext) -> EventData | Consumed: ...
+
+    def event_metrics(self, event: EventData, context: PluginContext) -> EventMetrics | None: ...
+
+    def after_store(self, event: EventData, context: PluginContext) -> None: ...
 
 
 @runtime_checkable
@@ -99,7 +150,40 @@ class SchedulingPlugin(Protocol):
     """Sees the events of a time window and proposes changes."""
 
     name: str
+    settings_model: ClassVar[type[PluginSettings] | None]
 
     def suggest(
         self, events: list[EventData], window_start: datetime, window_end: datetime, context: PluginContext
     ) -> list[Suggestion]: ...
+
+
+class BaseEventPlugin:
+    """Default (no-op) implementations of every EventPlugin hook; subclass it and override what you need."""
+
+    name: str = ""
+    settings_model: ClassVar[type[PluginSettings] | None] = None
+    owned_tags: ClassVar[tuple[str, ...]] = ()
+
+    def process(self, event: EventData, context: PluginContext) -> EventData | Consumed:
+        """Leave the event as it is."""
+        return event
+
+    def event_metrics(self, event: EventData, context: PluginContext) -> EventMetrics | None:
+        """No analytics row."""
+        return None
+
+    def after_store(self, event: EventData, context: PluginContext) -> None:
+        """Nothing to do once the event is stored."""
+
+
+class BaseSchedulingPlugin:
+    """Default (empty) implementation of the SchedulingPlugin hook."""
+
+    name: str = ""
+    settings_model: ClassVar[type[PluginSettings] | None] = None
+
+    def suggest(
+        self, events: list[EventData], window_start: datetime, window_end: datetime, context: PluginContext
+    ) -> list[Suggestion]:
+        """No suggestions."""
+        return []

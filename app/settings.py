@@ -5,6 +5,7 @@ This module is the only place that reads os.environ for configuration.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
@@ -14,13 +15,19 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = PROJECT_ROOT / "config" / "chronos.yaml"
 DEFAULT_API_KEY = "development-key-change-in-production"
+# Top-level sections that hold a built-in plugin's settings (the documented place for them).
+PLUGIN_SECTIONS = ("command_handler", "wellness")
+# Deprecated keys still accepted: old path -> the key it now sets (a warning is logged when one is used).
+DEPRECATED_KEYS = {("wellness", "max_daily_hours"): ("planning", "max_daily_hours")}
+
+log = logging.getLogger("chronos.settings")
 
 # Environment variables with a fixed meaning; CHRONOS__SECTION__KEY reaches any other key.
 ENV_KEYS = {
@@ -122,19 +129,8 @@ class CalendarSection(_Section):
 class PluginsSection(_Section):
     enabled: list[str] = ["command_handler", "analytics", "wellness"]
     custom_directory: str = "plugins"
-
-
-class CommandHandlerSection(_Section):
-    action_whitelist: list[str] = ["REBOOT", "BACKUP", "DEPLOY", "NOTIFY", "RESTART", "STATUS"]
-    deliver_at_event_start: bool = False
-
-    @field_validator("action_whitelist")
-    @classmethod
-    def _upper_words(cls, value: list[str]) -> list[str]:
-        for word in value:
-            if not re.fullmatch(r"[A-Z][A-Z0-9_]*", word):
-                raise ValueError(f"{word!r} is not an upper-case word")
-        return value
+    # Each plugin's own settings by plugin name, validated by that plugin's settings model when plugins load.
+    settings: dict[str, dict[str, Any]] = {}
 
 
 class CommandsSection(_Section):
@@ -152,23 +148,6 @@ class SchedulerSection(_Section):
 class SyncSection(_Section):
     # Seconds one sync run may take in total; then it stops with a clear error and the next run carries on.
     deadline_seconds: Annotated[float, Field(gt=0, le=86400)] = 900
-
-
-class WellnessSection(_Section):
-    max_daily_hours: Annotated[float, Field(gt=0, le=24)] = 8
-    max_back_to_back: Annotated[int, Field(ge=2, le=50)] = 3
-    late_hour: Annotated[int, Field(ge=0, le=23)] = 19
-    early_hour: Annotated[int, Field(ge=0, le=23)] = 7
-    lunch_hours: str = "12:00-13:00"
-    stress_keywords: list[str] = ["urgent", "asap", "deadline", "critical", "emergency", "escalation"]
-
-    @field_validator("lunch_hours")
-    @classmethod
-    def _lunch_range(cls, value: str) -> str:
-        pattern = r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d"
-        if not re.fullmatch(pattern, value) or value[:5] >= value[6:]:
-            raise ValueError("expected HH:MM-HH:MM with the start before the end")
-        return value
 
 
 class PlanningSection(_Section):
@@ -200,16 +179,37 @@ class Settings(_Section):
     logging: LoggingSection = LoggingSection()
     calendar: CalendarSection = CalendarSection()
     plugins: PluginsSection = PluginsSection()
-    command_handler: CommandHandlerSection = CommandHandlerSection()
+    # Built-in plugins' settings, written at the top level as documented; their plugins validate them.
+    command_handler: dict[str, Any] = {}
     commands: CommandsSection = CommandsSection()
     scheduler: SchedulerSection = SchedulerSection()
     sync: SyncSection = SyncSection()
-    wellness: WellnessSection = WellnessSection()
+    wellness: dict[str, Any] = {}
     planning: PlanningSection = PlanningSection()
+    # Which layer set each key (for the plugins' configuration errors, which are found after loading).
+    _origins: dict[tuple[str, ...], str] = PrivateAttr(default_factory=dict)
 
     @property
     def instance_path(self) -> Path:
         return Path(self.app.instance_path)
+
+    def plugin_section(self, name: str) -> dict[str, Any]:
+        """A plugin's raw settings: its top-level section (built-in plugins), then plugins.settings.<name>."""
+        top = getattr(self, name) if name in PLUGIN_SECTIONS else {}
+        return {**top, **self.plugins.settings.get(name, {})}
+
+    def plugin_setting_error(self, name: str, exc: ValidationError) -> ConfigError:
+        """The one-line configuration error for a plugin's settings that its model refused."""
+        written = self.plugins.settings.get(name, {})
+        loc = tuple(str(part) for part in exc.errors()[0]["loc"])
+        prefix = ("plugins", "settings", name)
+        if name in PLUGIN_SECTIONS and (not loc or loc[0] not in written):
+            prefix = (name,)
+        return ConfigError(_describe(exc, self._origins, prefix))
+
+    def setting_origin(self, *path: str) -> str:
+        """The layer that set a key (a file name, environment, overrides), or default."""
+        return self._origins.get(path, "default")
 
     @property
     def database_url(self) -> str:
@@ -260,17 +260,42 @@ def load_settings(
     _merge(merged, _env_layer(environ), "environment", origins)
     if overrides:
         _merge(merged, dict(overrides), "overrides", origins)
+    _apply_deprecated_keys(merged, origins, [str(base_file), overlay or "", "environment", "overrides"])
     try:
         settings = Settings.model_validate(merged)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, origins)) from None
     settings = _resolve_paths(settings)
+    settings._origins = origins
     if settings.app.env == "production" and settings.uses_default_api_key:
         raise ConfigError(
             f"config error: api.api_key ({origins.get(('api', 'api_key'), 'default')}): the default key "
             "is refused when app.env is production; set CHRONOS_API_KEY"
         )
     return settings
+
+
+def _apply_deprecated_keys(merged: dict[str, Any], origins: dict, layers: list[str]) -> None:
+    """Move each deprecated key onto its replacement, unless a later (or the same) layer set the new key."""
+    for old, new in DEPRECATED_KEYS.items():
+        section = merged.get(old[0])
+        if not isinstance(section, dict) or old[1] not in section:
+            continue
+        value = section.pop(old[1])
+        old_origin, new_origin = origins.get(old, "default"), origins.get(new)
+        rank = {origin: index for index, origin in enumerate(layers)}
+        if new_origin is None or rank.get(old_origin, -1) > rank.get(new_origin, -1):
+            _put(merged, new, value)
+            origins[new] = old_origin
+            log.warning("%s (%s) is deprecated; use %s", ".".join(old), old_origin, ".".join(new))
+        else:
+            log.warning(
+                "%s (%s) is deprecated and ignored: %s is set in %s",
+                ".".join(old),
+                old_origin,
+                ".".join(new),
+                new_origin,
+            )
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -333,9 +358,9 @@ def _merge(target: dict[str, Any], layer: dict[str, Any], origin: str, origins: 
             target[key] = value
 
 
-def _describe(exc: ValidationError, origins: dict[tuple[str, ...], str]) -> str:
+def _describe(exc: ValidationError, origins: dict[tuple[str, ...], str], prefix: tuple[str, ...] = ()) -> str:
     error = exc.errors()[0]
-    loc = tuple(str(part) for part in error["loc"])
+    loc = prefix + tuple(str(part) for part in error["loc"])
     key = ".".join(loc) or "(top level)"
     origin = "default"
     for size in range(len(loc), 0, -1):

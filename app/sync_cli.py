@@ -15,10 +15,9 @@ def init_app(app: Flask) -> None:
 
 
 def _summary(result: dict) -> str:
-    counts = ", ".join(
-        f"{name.removeprefix('events_')} {result.get(name, 0)}"
-        for name in ("events_processed", "events_created", "events_updated", "events_deleted", "events_consumed")
-    )
+    from app.services.sync_store import COUNT_FIELDS
+
+    counts = ", ".join(f"{name.removeprefix('events_')} {result.get(name, 0)}" for name in COUNT_FIELDS)
     return f"{counts}; upstream deletes pending {result.get('pending_upstream', 0)}"
 
 

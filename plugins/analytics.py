@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.plugins import EventData, PluginContext
+from app.plugins import BaseEventPlugin, EventData, EventMetrics, PluginContext
 
 MEETING_WORDS = re.compile(
     r"\b(meeting|call|sync|standup|stand-up|1:1|one-on-one|interview|review|workshop)\b", re.IGNORECASE
@@ -25,7 +24,7 @@ def time_of_day(hour: int) -> str:
     return "night"
 
 
-def event_metrics(event: EventData, zone: ZoneInfo) -> dict[str, Any]:
+def event_metrics(event: EventData, zone: ZoneInfo) -> EventMetrics:
     """The metrics of one event; the local hour is read in the app time zone."""
     text = f"{event.title} {event.description}"
     is_meeting = bool(event.attendees) or (event.event_type == "meeting" and bool(MEETING_WORDS.search(text)))
@@ -48,19 +47,14 @@ def event_metrics(event: EventData, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-class AnalyticsPlugin:
-    """Leaves events unchanged; once an event is stored, writes (or rewrites) its metrics row."""
+class AnalyticsPlugin(BaseEventPlugin):
+    """Leaves events unchanged; once an event is stored, hands the host its metrics row to store."""
 
     name = "analytics"
 
-    def process(self, event: EventData, context: PluginContext) -> EventData:
-        return event
-
-    def after_store(self, event: EventData, context: PluginContext) -> None:
-        """Recompute the stored event's metrics (called after every create and change)."""
-        if event.id is not None:
-            zone = ZoneInfo(context.settings.app.timezone)
-            context.store_event_metrics(event.id, event_metrics(event, zone))
+    def event_metrics(self, event: EventData, context: PluginContext) -> EventMetrics:
+        """The stored event's metrics (asked after every create and change)."""
+        return event_metrics(event, ZoneInfo(context.settings.app.timezone))
 
 
 plugin = AnalyticsPlugin()

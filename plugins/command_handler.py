@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from app.plugins import Consumed, EventData, PluginContext
+from app.plugins import BaseEventPlugin, Consumed, EventData, PluginContext, PluginSettings, field_validator
 
 PREFIX = re.compile(r"^\s*(ACTION|NOTIZ|NOTE|URL)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
 COMMAND_WORD = re.compile(r"[A-Z][A-Z0-9_]*")
@@ -41,14 +42,36 @@ def split_words(text: str) -> list[str]:
     return words
 
 
-class CommandHandler:
+class CommandHandlerSettings(PluginSettings):
+    """`command_handler.*` (or plugins.settings.command_handler)."""
+
+    action_whitelist: list[str] = ["REBOOT", "BACKUP", "DEPLOY", "NOTIFY", "RESTART", "STATUS"]
+    deliver_at_event_start: bool = False
+
+    @field_validator("action_whitelist")
+    @classmethod
+    def _upper_words(cls, value: list[str]) -> list[str]:
+        for word in value:
+            if not COMMAND_WORD.fullmatch(word):
+                raise ValueError(f"{word!r} is not an upper-case word")
+        return value
+
+
+def delivery_time(config: CommandHandlerSettings, start: datetime, now: datetime) -> datetime | None:
+    """When a command made from an event starting at `start` is due: its start if deliver_at_event_start
+    is set and the event lies ahead, else at once (None)."""
+    return start if config.deliver_at_event_start and start > now else None
+
+
+class CommandHandler(BaseEventPlugin):
     """The first plugin of the pipeline: consumes entries written in the formats of contract section 7."""
 
     name = "command_handler"
+    settings_model = CommandHandlerSettings
+    owned_tags = (REJECTED_TAG,)
 
     def process(self, event: EventData, context: PluginContext) -> EventData | Consumed:
         """Consume a recognised entry; leave anything else (and rejected ACTIONs, with a reason) as is."""
-        event = self._without_own_marks(event)
         match = PREFIX.match(event.title or "")
         if match is None:
             return event
@@ -67,13 +90,15 @@ class CommandHandler:
         if len(words) < 2:
             return self._reject(event, "ACTION needs a command and a target system: ACTION: <COMMAND> <SYSTEM>")
         command, system_id, args = words[0].upper(), words[1], words[2:]
-        whitelist = list(context.settings.command_handler.action_whitelist)
+        config: CommandHandlerSettings = context.plugin_settings
+        whitelist = list(config.action_whitelist)
         if not COMMAND_WORD.fullmatch(command) or command not in whitelist:
             allowed = ", ".join(whitelist) or "none"
             return self._reject(event, f"command {command!r} is not in the whitelist (allowed: {allowed})")
         if not SYSTEM_ID.fullmatch(system_id):
             return self._reject(event, f"target system {system_id!r} is not a valid system id")
-        command_id = context.create_command(event, system_id, command, args)
+        due = delivery_time(config, event.start_time, datetime.now(UTC))
+        command_id = context.create_command(event, system_id, command, args, deliver_at=due)
         return Consumed(plugin=self.name, kind="command", id=command_id)
 
     def _note(self, event: EventData, rest: str, context: PluginContext) -> EventData | Consumed:
@@ -100,13 +125,6 @@ class CommandHandler:
 
     def _problem(self, event: EventData, message: str) -> EventData:
         return event.copy(problems=[*event.problems, {"plugin": self.name, "message": message}])
-
-    def _without_own_marks(self, event: EventData) -> EventData:
-        """Drop the tag and problems of an earlier run, so reprocessing reflects the current text."""
-        return event.copy(
-            tags=[tag for tag in event.tags if tag != REJECTED_TAG],
-            problems=[problem for problem in event.problems if problem.get("plugin") != self.name],
-        )
 
 
 plugin = CommandHandler()

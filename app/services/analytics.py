@@ -12,6 +12,7 @@ from app.errors import InvalidInputError
 from app.extensions import db
 from app.models import Command, Event, EventAnalytics, Template, TemplateUsage
 from app.services import analytics_metrics as metrics
+from app.services.pipeline import plugin_settings
 from app.services.planning import event_data
 from app.services.worktime import WorkPolicy
 from app.timeutil import format_utc, utcnow
@@ -55,9 +56,8 @@ def productivity_report(
     flags = {event.id: metrics.Flags(bool(extra.is_meeting), bool(extra.is_focus)) for event, extra in rows if extra}
     live = [e for e in events if e.status != "cancelled"]
     busy = metrics.busy_events(live)
-    times = metrics.time_report(
-        busy, flags, first, last, policy, settings.wellness.late_hour, settings.wellness.early_hour
-    )
+    hours = plugin_settings("wellness")  # late and early hours are the wellness plugin's settings
+    times = metrics.time_report(busy, flags, first, last, policy, hours.late_hour, hours.early_hour)
     kinds = times.pop("kinds")
     return {
         "window": {

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from app.plugins import EventData
-from app.services.optimizer import back_to_back_chains
+from app.services.day_load import back_to_back_chains
 from app.services.schedule_rules import FOCUS, is_busy
 from app.services.worktime import WorkPolicy, clip, gaps, merge, minutes, split_by_local_hour
 from app.timeutil import format_utc

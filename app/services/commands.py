@@ -34,7 +34,6 @@ __all__ = [
     "command_json",
     "complete_command",
     "create_command",
-    "delivery_time",
     "fail_command",
     "get_command",
     "list_commands",
@@ -83,13 +82,6 @@ def create_command(
         session.add(row)
         session.flush()
         return row, True
-
-
-def delivery_time(event_start: datetime | None) -> datetime | None:
-    """When a command made from an event may be delivered: its start if deliver_at_event_start, else now."""
-    if not current_settings().command_handler.deliver_at_event_start or event_start is None:
-        return None
-    return event_start if event_start > utcnow() else None
 
 
 def cancel_commands_for_source(source_key: str, reason: str) -> int:

@@ -63,7 +63,7 @@ def normalize_event_fields(
         "timezone": zone_name,
         "calendar_id": _text(raw, "calendar_id", 1, 255, default="local"),
         "attendees": _attendees(raw.get("attendees")),
-        "tags": _tags(raw.get("tags")),
+        "tags": [] if raw.get("tags") is None else clean_tags(raw["tags"]),
         "priority": _choice(raw, "priority", PRIORITIES, "MEDIUM", str.upper),
         "event_type": _choice(raw, "event_type", EVENT_TYPES, "meeting", str.lower),
         "status": _choice(raw, "status", EVENT_STATUSES, "scheduled", str.lower),
@@ -191,9 +191,8 @@ def _attendees(value: Any) -> list[str]:
     return list(dict.fromkeys(result))
 
 
-def _tags(value: Any) -> list[str]:
-    if value is None:
-        return []
+def clean_tags(value: Any) -> list[str]:
+    """The one tag rule, for events and templates: a list of 1-64 character texts, trimmed, each once."""
     if not isinstance(value, list):
         raise InvalidInputError("tags", "must be a list of strings")
     result = []

@@ -1,8 +1,8 @@
 """The schedule optimizer: rules that turn a window of events into explained suggestions.
 
-Pure logic over EventData (no database), so the planning service, the daemon's planning jobs and the
-SchedulingPlugin wrapper all share it. Every suggestion names its rule, the events, and the numbers behind
-it; confidences follow from the same numbers (see the README, "Planning, the optimizer and analytics").
+Pure logic over EventData (no database), so the planning service and the daemon's planning jobs share it.
+Every suggestion names its rule, the events, and the numbers behind it; confidences follow from the same
+numbers (see the README, "Planning, the optimizer and analytics").
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from app.plugins import EventData, PluginContext, Suggestion
+from app.plugins import EventData, Suggestion
+from app.services.day_load import back_to_back_chains, over_daily_limit
 from app.services.schedule_rules import Timeline, event_minutes, fixed_reason, is_busy, is_focus
 from app.services.worktime import WorkPolicy
-from app.timeutil import format_utc, utcnow
+from app.timeutil import format_utc
 
 ORDER = {"conflict": 0, "overload": 1, "move": 2, "break": 3, "focus_block": 4}
 
@@ -135,7 +136,7 @@ def find_overloads(days: list[date], timeline: Timeline, policy: WorkPolicy) -> 
     found = []
     for day in days:
         scheduled = timeline.day_minutes(day)
-        if scheduled > policy.max_daily_minutes:
+        if over_daily_limit(scheduled, policy):
             reason = (
                 f"{_day_label(day)} has {scheduled / 60:.1f} h scheduled, over the limit of "
                 f"{policy.max_daily_minutes / 60:g} h by {(scheduled - policy.max_daily_minutes) / 60:.1f} h."
@@ -195,21 +196,6 @@ def find_breaks(busy: list[EventData], policy: WorkPolicy) -> list[Finding]:
             )
             chain = chain[cut:]
     return found
-
-
-def back_to_back_chains(busy: list[EventData], policy: WorkPolicy) -> list[list[EventData]]:
-    """Runs of two or more busy events (sorted by start) separated by less than min_break_minutes."""
-    gap = timedelta(minutes=policy.min_break_minutes)
-    chains: list[list[EventData]] = []
-    end: datetime | None = None
-    for event in busy:
-        if end is not None and event.start_time - end < gap:
-            chains[-1].append(event)
-            end = max(end, event.end_time)
-        else:
-            chains.append([event])
-            end = event.end_time
-    return [chain for chain in chains if len(chain) > 1]
 
 
 def _break_point(chain: list[EventData], policy: WorkPolicy) -> int:
@@ -391,16 +377,3 @@ def suggestion_json(finding: Finding) -> dict[str, Any]:
         "confidence": s.confidence,
         "event_ids": list(finding.event_ids),
     }
-
-
-class OptimizerPlugin:
-    """The optimizer as a SchedulingPlugin: the same rules over whatever window the host hands it."""
-
-    name = "optimizer"
-
-    def suggest(
-        self, events: list[EventData], window_start: datetime, window_end: datetime, context: PluginContext
-    ) -> list[Suggestion]:
-        policy = WorkPolicy.from_settings(context.settings)
-        plan = analyse(events, window_start, window_end, policy, max(utcnow(), window_start))
-        return [finding.suggestion for finding in plan.findings]

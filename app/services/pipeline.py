@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app
@@ -12,7 +11,7 @@ from flask import Flask, current_app
 from app.config import current_settings
 from app.db import write_transaction
 from app.models import Event
-from app.plugins import Consumed, EventData, Suggestion
+from app.plugins import BaseEventPlugin, Consumed, EventData, EventPlugin
 from app.services.plugin_context import ConsumeRefused, HostContext
 from app.services.plugin_loader import Pipeline, load_pipeline
 
@@ -28,10 +27,9 @@ __all__ = [
     "event_data_from_model",
     "install",
     "load_pipeline",
-    "plugin_name",
+    "plugin_settings",
     "run_pipeline",
     "run_pipeline_batch",
-    "scheduling_suggestions",
 ]
 
 EXTENSION_KEY = "chronos.plugins"
@@ -71,6 +69,16 @@ def current_pipeline() -> Pipeline:
     return current_app.extensions[EXTENSION_KEY]
 
 
+def host_context(*, allow_consume: bool) -> HostContext:
+    """The context plugins are called with: the settings, each plugin's own settings, the allowed writes."""
+    return HostContext(current_settings(), current_pipeline().settings, allow_consume=allow_consume)
+
+
+def plugin_settings(name: str) -> Any:
+    """A discovered plugin's validated settings, for the host features built on them (None without a model)."""
+    return current_pipeline().settings.get(name)
+
+
 def run_pipeline(event: EventData, *, allow_consume: bool = True) -> PipelineOutcome:
     """Pass one event through the enabled event plugins in order (see run_pipeline_batch)."""
     return run_pipeline_batch([event], allow_consume=allow_consume)[0]
@@ -83,7 +91,7 @@ def run_pipeline_batch(events: list[EventData], *, allow_consume: bool = True) -
     undone and the others' kept. With allow_consume False (an edit of a stored event) plugins may annotate
     the event but not turn it into a command, note or link.
     """
-    context = HostContext(current_settings(), allow_consume=allow_consume)
+    context = host_context(allow_consume=allow_consume)
     plugins = current_pipeline().event_plugins
     with write_transaction() as session:
         outcomes = [_through_plugins(event, plugins, context, session, allow_consume) for event in events]
@@ -91,12 +99,16 @@ def run_pipeline_batch(events: list[EventData], *, allow_consume: bool = True) -
     return outcomes
 
 
-def _through_plugins(event: EventData, plugins, context: HostContext, session, allow_consume: bool) -> PipelineOutcome:
-    current = event
+def _through_plugins(
+    event: EventData, plugins: list[EventPlugin], context: HostContext, session, allow_consume: bool
+) -> PipelineOutcome:
+    # The tags a plugin gives are its to recompute: drop them, so they follow the event's current text and time.
+    owned = {tag for plugin in plugins for tag in plugin.owned_tags}
+    current = event if owned.isdisjoint(event.tags) else event.copy(tags=[t for t in event.tags if t not in owned])
     for plugin in plugins:
-        name = plugin_name(plugin)
+        name = plugin.name
         try:
-            with context.plugin_call(session):
+            with context.plugin_call(session, name):
                 result = plugin.process(current, context)
         except ConsumeRefused as exc:
             current = _with_problem(current, name, str(exc))
@@ -117,30 +129,31 @@ def _through_plugins(event: EventData, plugins, context: HostContext, session, a
 
 
 def after_store(event: EventData) -> None:
-    """Call each enabled plugin's optional after_store hook once the event has its id."""
+    """Call each enabled event plugin's event_metrics and after_store hooks once the event has its id."""
     after_store_batch([event])
 
 
 def after_store_batch(events: list[EventData]) -> None:
-    """Call each enabled plugin's optional after_store hook for stored events, in one write transaction.
+    """Call each enabled event plugin's event_metrics and after_store hooks for stored events, in one transaction.
 
-    A hook that raises is logged and recorded in that event's problems; its writes for that event are undone.
+    The metrics a plugin returns replace the event's analytics row (a later plugin's win). A hook that raises
+    is logged and recorded in that event's problems; that plugin's writes and metrics for the event are undone.
     """
     if any(event.id is None for event in events):
         raise ValueError("after_store needs stored events (an event.id is None)")
-    context = HostContext(current_settings(), allow_consume=False)
-    hooks = [
-        (plugin_name(plugin), plugin.after_store)
-        for plugin in current_pipeline().event_plugins
-        if callable(getattr(plugin, "after_store", None))
-    ]
+    context = host_context(allow_consume=False)
+    plugins = [plugin for plugin in current_pipeline().event_plugins if _has_stored_hooks(plugin)]
     with write_transaction() as session:
         for event in events:
             problems: list[dict[str, str]] = []
-            for name, hook in hooks:
+            for plugin in plugins:
+                name = plugin.name
                 try:
-                    with context.plugin_call(session):
-                        hook(event, context)
+                    with context.plugin_call(session, name):
+                        metrics = plugin.event_metrics(event, context)
+                        if metrics is not None:
+                            context.keep_metrics(event.id, dict(metrics))
+                        plugin.after_store(event, context)
                 except Exception as exc:
                     log.exception("plugin %s failed after storing event %s", name, event.id)
                     problems.append({"plugin": name, "message": f"{type(exc).__name__}: {exc}"})
@@ -151,27 +164,17 @@ def after_store_batch(events: list[EventData]) -> None:
         context.flush_metrics(session)
 
 
-def plugin_name(plugin: Any) -> str:
-    """The name a plugin reports itself by (its class name when it sets none)."""
-    return getattr(plugin, "name", type(plugin).__name__)
+def _has_stored_hooks(plugin: EventPlugin) -> bool:
+    """Whether event_metrics or after_store does more than the base class's no-op (the others are skipped,
+    as a sync stores thousands of events)."""
+    return not (
+        _is_default(plugin.event_metrics, BaseEventPlugin.event_metrics)
+        and _is_default(plugin.after_store, BaseEventPlugin.after_store)
+    )
 
 
-def scheduling_suggestions(
-    events: list[EventData], window_start: datetime, window_end: datetime
-) -> tuple[list[Suggestion], list[dict[str, str]]]:
-    """Ask every enabled scheduling plugin; a plugin that raises is logged and reported, not fatal."""
-    context = HostContext(current_settings(), allow_consume=False)
-    suggestions: list[Suggestion] = []
-    problems: list[dict[str, str]] = []
-    for plugin in current_pipeline().scheduling_plugins:
-        name = plugin_name(plugin)
-        try:
-            found = plugin.suggest(list(events), window_start, window_end, context)
-            suggestions.extend(item for item in found if isinstance(item, Suggestion))
-        except Exception as exc:
-            log.exception("scheduling plugin %s failed", name)
-            problems.append({"plugin": name, "message": f"{type(exc).__name__}: {exc}"})
-    return suggestions, problems
+def _is_default(hook: Any, default: Any) -> bool:
+    return getattr(hook, "__func__", None) is default
 
 
 def _with_problem(event: EventData, plugin: str, message: str) -> EventData:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from app.db import upsert, write_transaction
 from app.models import EventAnalytics
-from app.plugins import EventData
+from app.plugins import EventData, PluginSettings
 from app.settings import Settings
 from app.timeutil import format_utc, utcnow
 
@@ -30,8 +30,16 @@ class HostContext:
     wait in memory until `flush_metrics` stores a whole batch in one statement.
     """
 
-    def __init__(self, settings: Settings, *, allow_consume: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        plugin_settings: dict[str, PluginSettings | None] | None = None,
+        *,
+        allow_consume: bool = True,
+    ) -> None:
         self._settings = settings
+        self._plugin_settings = plugin_settings or {}
+        self._plugin: str | None = None
         self._allow_consume = allow_consume
         self._session: Session | None = None
         self._savepoint: SessionTransaction | None = None
@@ -39,9 +47,9 @@ class HostContext:
         self._call_metrics: dict[int, dict[str, Any]] = {}
 
     @contextmanager
-    def plugin_call(self, session: Session) -> Iterator[None]:
-        """One plugin's work on one event: its writes are undone if it raises."""
-        self._session, self._savepoint, self._call_metrics = session, None, {}
+    def plugin_call(self, session: Session | None, plugin: str) -> Iterator[None]:
+        """One plugin's work on one event: its writes are undone if it raises; it sees its own settings."""
+        self._session, self._savepoint, self._call_metrics, self._plugin = session, None, {}, plugin
         try:
             yield
         except BaseException:
@@ -53,7 +61,7 @@ class HostContext:
                 self._savepoint.commit()
             self._metrics.update(self._call_metrics)
         finally:
-            self._session, self._savepoint, self._call_metrics = None, None, {}
+            self._session, self._savepoint, self._call_metrics, self._plugin = None, None, {}, None
 
     def _before_write(self) -> None:
         if self._session is not None and self._savepoint is None:
@@ -63,19 +71,23 @@ class HostContext:
     def settings(self) -> Settings:
         return self._settings
 
+    @property
+    def plugin_settings(self) -> PluginSettings | None:
+        """The settings of the plugin being called (validated by its settings model when plugins loaded)."""
+        return self._plugin_settings.get(self._plugin) if self._plugin else None
+
     def _check_consume(self, kind: str) -> None:
         if not self._allow_consume:
             raise ConsumeRefused(f"not turned into a {kind}: only new or synced events are consumed")
 
-    def create_command(self, event: EventData, system_id: str, command: str, args: list[str]) -> int:
-        """Queue a command once per source event; returns the command id (the existing one on repeats)."""
+    def create_command(
+        self, event: EventData, system_id: str, command: str, args: list[str], deliver_at: datetime | None = None
+    ) -> int:
+        """Queue a command once per source event, due at deliver_at (None: at once); returns its id."""
         from app.services.commands import create_command
 
         self._check_consume("command")
         self._before_write()
-        available_at: datetime | None = None
-        if self._settings.command_handler.deliver_at_event_start and event.start_time > utcnow():
-            available_at = event.start_time
         parameters = {
             "args": list(args),
             "event_context": {
@@ -90,7 +102,7 @@ class HostContext:
             command=command,
             parameters=parameters,
             source_key=event.source_key,
-            available_at=available_at,
+            available_at=deliver_at,
             calendar_id=event.calendar_id,
             external_id=event.external_id,
             event_title=event.title,
@@ -113,8 +125,8 @@ class HostContext:
         self._before_write()
         return create_url(event, url, title).id
 
-    def store_event_metrics(self, event_id: int, metrics: dict[str, Any]) -> None:
-        """Insert or replace the analytics row of one stored event (at once, or with the batch in a plugin call).
+    def keep_metrics(self, event_id: int, metrics: dict[str, Any]) -> None:
+        """Insert or replace the analytics row a plugin's event_metrics hook returned (with the batch in a call).
 
         Every metric field is required and checked here, so that a batch stored later cannot fail on one row.
         """

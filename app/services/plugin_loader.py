@@ -1,4 +1,8 @@
-"""Plugin discovery: the built-in `plugins` package plus every module of plugins.custom_directory."""
+"""Plugin discovery: the built-in `plugins` package plus every module of plugins.custom_directory.
+
+Each discovered plugin's settings are validated here against its own settings model, so a bad value stops
+start-up with one line, as a bad core setting does.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from app.plugins import EventPlugin, SchedulingPlugin
-from app.settings import Settings
+from pydantic import ValidationError
+
+from app.plugins import BaseEventPlugin, BaseSchedulingPlugin, EventPlugin, PluginSettings, SchedulingPlugin
+from app.settings import ConfigError, Settings
 
 log = logging.getLogger("chronos.plugins")
 
@@ -29,6 +35,8 @@ class Pipeline:
     scheduling_plugins: list[SchedulingPlugin] = field(default_factory=list)
     load_errors: list[dict[str, str]] = field(default_factory=list)
     available: list[str] = field(default_factory=list)
+    # Every discovered plugin's validated settings (None for a plugin without a settings model).
+    settings: dict[str, PluginSettings | None] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -58,6 +66,7 @@ def load_pipeline(settings: Settings) -> Pipeline:
             found[plugin.name] = plugin
     pipeline.available = sorted(found)
     failed = {error["plugin"] for error in pipeline.load_errors}
+    pipeline.settings = _validated_settings(settings, found, failed)
     for name in settings.plugins.enabled:
         plugin = found.get(name)
         if plugin is None:
@@ -69,6 +78,9 @@ def load_pipeline(settings: Settings) -> Pipeline:
             pipeline.event_plugins.append(plugin)
         if isinstance(plugin, SchedulingPlugin):
             pipeline.scheduling_plugins.append(plugin)
+        if isinstance(plugin, _Both):
+            pipeline.event_plugins.append(plugin.event)
+            pipeline.scheduling_plugins.append(plugin.scheduling)
     log.info("plugins enabled: %s", ", ".join(pipeline.names) or "none")
     return pipeline
 
@@ -112,6 +124,82 @@ def _import_file(path: Path) -> ModuleType:
     return module
 
 
+def _validated_settings(
+    settings: Settings, found: dict[str, Any], failed: set[str]
+) -> dict[str, PluginSettings | None]:
+    """Each discovered plugin's settings, validated by its model; raises ConfigError naming the key."""
+    for name in settings.plugins.settings:
+        if name not in found and name not in failed:
+            known = ", ".join(sorted(found)) or "none"
+            origin = settings.setting_origin("plugins", "settings", name)
+            raise ConfigError(f"config error: plugins.settings.{name} in {origin}: no plugin has this name ({known})")
+    validated: dict[str, PluginSettings | None] = {}
+    for name, plugin in found.items():
+        model = _settings_model(plugin)
+        raw = settings.plugin_section(name)
+        if model is None:
+            if raw:
+                origin = settings.setting_origin("plugins", "settings", name)
+                raise ConfigError(f"config error: plugins.settings.{name} in {origin}: plugin {name} has no settings")
+            validated[name] = None
+            continue
+        try:
+            validated[name] = model.model_validate(raw)
+        except ValidationError as exc:
+            raise settings.plugin_setting_error(name, exc) from None
+    return validated
+
+
+def _settings_model(plugin: Any) -> type[PluginSettings] | None:
+    return (plugin.event if isinstance(plugin, _Both) else plugin).settings_model
+
+
+class _EventAdapter(BaseEventPlugin):
+    """An event plugin written without the base class: the hooks it lacks get the base's defaults."""
+
+    def __init__(self, plugin: Any) -> None:
+        self.name = plugin.name
+        self.settings_model = getattr(plugin, "settings_model", None)
+        self.owned_tags = tuple(getattr(plugin, "owned_tags", ()))
+        for hook in ("process", "event_metrics", "after_store"):
+            if callable(getattr(plugin, hook, None)):
+                setattr(self, hook, getattr(plugin, hook))
+
+
+class _SchedulingAdapter(BaseSchedulingPlugin):
+    """A scheduling plugin written without the base class."""
+
+    def __init__(self, plugin: Any) -> None:
+        self.name = plugin.name
+        self.settings_model = getattr(plugin, "settings_model", None)
+        self.suggest = plugin.suggest
+
+
+@dataclass(frozen=True)
+class _Both:
+    """One plugin object that is an event plugin and a scheduling plugin."""
+
+    event: EventPlugin
+    scheduling: SchedulingPlugin
+
+    @property
+    def name(self) -> str:
+        return self.event.name
+
+
+def _as_plugin(instance: Any) -> Any:
+    """The plugin with every hook of its kind (or both kinds), or None when it is neither kind."""
+    event = callable(getattr(instance, "process", None))
+    scheduling = callable(getattr(instance, "suggest", None))
+    as_event = instance if isinstance(instance, EventPlugin) else _EventAdapter(instance) if event else None
+    as_scheduling = (
+        instance if isinstance(instance, SchedulingPlugin) else _SchedulingAdapter(instance) if scheduling else None
+    )
+    if as_event is not None and as_scheduling is not None:
+        return as_event if as_event is as_scheduling else _Both(as_event, as_scheduling)
+    return as_event or as_scheduling
+
+
 def _plugins_of(module: ModuleType) -> list[Any]:
     """The module's `plugin` object and/or `PLUGINS` list; classes are instantiated."""
     objects = list(getattr(module, "PLUGINS", []) or [])
@@ -120,8 +208,9 @@ def _plugins_of(module: ModuleType) -> list[Any]:
     plugins = []
     for obj in objects:
         instance = obj() if isinstance(obj, type) else obj
-        if isinstance(getattr(instance, "name", None), str) and isinstance(instance, EventPlugin | SchedulingPlugin):
-            plugins.append(instance)
+        plugin = _as_plugin(instance) if isinstance(getattr(instance, "name", None), str) else None
+        if plugin is not None:
+            plugins.append(plugin)
         else:
             log.warning("%s in %s is not an event or scheduling plugin; ignored", obj, module.__name__)
     return plugins

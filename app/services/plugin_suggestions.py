@@ -1,7 +1,8 @@
-"""Suggestions from enabled SchedulingPlugins other than the built-in optimizer, listed beside its own.
+"""Suggestions from the enabled SchedulingPlugins, listed beside the built-in optimizer's own.
 
-They are shown and can be dismissed, but never applied: only the optimizer's own moves are checked
-against the planning rules (fixed events, working hours, no new conflicts).
+This is the one place the plugins are asked. Their suggestions are shown and can be dismissed, but never
+applied: only the optimizer's own moves are checked against the planning rules (fixed events, working
+hours, no new conflicts).
 """
 
 from __future__ import annotations
@@ -9,29 +10,25 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from app.config import current_settings
 from app.plugins import EventData, Suggestion
 from app.services.optimizer import ORDER, Finding
 from app.timeutil import format_utc
 
 log = logging.getLogger("chronos.plugins")
 
-BUILTIN = "optimizer"
 PREFIX = "plugin:"
 
 
 def plugin_findings(events: list[EventData], start: datetime, end: datetime) -> list[Finding]:
     """Each enabled scheduling plugin's suggestions for the window; a plugin that raises is logged and skipped."""
-    from app.services.pipeline import current_pipeline  # late: the pipeline imports the events machinery
-    from app.services.plugin_context import HostContext
+    from app.services.pipeline import current_pipeline, host_context  # late: the pipeline imports events
 
-    context = HostContext(current_settings(), allow_consume=False)
+    context = host_context(allow_consume=False)
     found: list[Finding] = []
     for plugin in current_pipeline().scheduling_plugins:
-        if plugin.name == BUILTIN:
-            continue
         try:
-            suggestions = list(plugin.suggest([event.copy() for event in events], start, end, context))
+            with context.plugin_call(None, plugin.name):
+                suggestions = list(plugin.suggest([event.copy() for event in events], start, end, context))
         except Exception:
             log.exception("scheduling plugin %s failed", plugin.name)
             continue

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
 from app.plugins import EventData
-from app.services.worktime import Interval, WorkPolicy, clip, gaps, union_minutes
+from app.services.day_load import day_minutes
+from app.services.worktime import Interval, WorkPolicy, clip, gaps
 
 # Tags with a planning meaning (documented in the README, "Planning, the optimizer and analytics").
 PINNED, FLEXIBLE, UNSCHEDULED, FOCUS = "pinned", "flexible", "unscheduled", "focus"
@@ -84,7 +85,7 @@ class Timeline:
     def day_minutes(self, day: date) -> float:
         """Scheduled minutes of a local day, overlaps counted once."""
         if day not in self._minutes:
-            self._minutes[day] = union_minutes(self.busy(day), self.policy.day_bounds(day))
+            self._minutes[day] = day_minutes(self.busy(day), day, self.policy)
         return self._minutes[day]
 
     def free_in_working_hours(self, day: date, not_before: datetime) -> list[Interval]:

@@ -22,7 +22,7 @@ from app.models import SyncJob, SyncState
 from app.redact import without_credentials
 from app.services import sync_jobs, sync_lock, sync_outbox
 from app.services.heartbeat import daemon_is_fresh, scheduler_status
-from app.services.sync_store import SyncCounts, apply_page, reconcile
+from app.services.sync_store import COUNT_FIELDS, SyncCounts, apply_page, reconcile
 from app.sources import registry
 from app.sources.base import (
     AuthorizationLost,
@@ -36,8 +36,6 @@ from app.sources.base import (
 from app.timeutil import format_utc, utcnow
 
 log = logging.getLogger("chronos.sync")
-
-COUNT_FIELDS = ("events_processed", "events_created", "events_updated", "events_deleted", "events_consumed")
 
 
 def run_sync(

@@ -11,19 +11,12 @@ from app.db import write_transaction
 from app.errors import NotFoundError
 from app.extensions import db
 from app.models import SyncJob
-from app.services import heartbeat, sync
+from app.services import heartbeat, sync, sync_store
 from app.timeutil import format_utc, utcnow
 
 log = logging.getLogger(__name__)
 
-RESULT_FIELDS = (
-    "events_processed",
-    "events_created",
-    "events_updated",
-    "events_deleted",
-    "events_consumed",
-    "pending_upstream",
-)
+RESULT_FIELDS = (*sync_store.COUNT_FIELDS, "pending_upstream")
 # The result key naming the daemon that runs a job, while it runs.
 RUNNER = "daemon"
 # A requested sync waits this long for a calendar that another daemon is syncing before it reports it busy.

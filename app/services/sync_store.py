@@ -20,9 +20,13 @@ CHUNK = 500
 UPSTREAM_DELETED = "The calendar event was deleted upstream before the command was delivered."
 
 
+# What a sync reports, in the contract's names: the one list of them (results, sync jobs, the CLI summary).
+COUNT_FIELDS = ("events_processed", "events_created", "events_updated", "events_deleted", "events_consumed")
+
+
 @dataclass
 class SyncCounts:
-    """What one sync did, in the contract's names."""
+    """What one sync did (the fields of COUNT_FIELDS, plus the external ids seen)."""
 
     events_processed: int = 0
     events_created: int = 0
@@ -32,10 +36,7 @@ class SyncCounts:
     seen: set[str] = field(default_factory=set)
 
     def as_dict(self) -> dict[str, int]:
-        return {
-            name: getattr(self, name)
-            for name in ("events_processed", "events_created", "events_updated", "events_deleted", "events_consumed")
-        }
+        return {name: getattr(self, name) for name in COUNT_FIELDS}
 
 
 def existing_rows(session: Session, calendar_id: str, external_ids: list[str]) -> dict[str, Event]:
@@ -170,8 +171,7 @@ def _event_data(item: SourceEvent, source: str, row: Event | None) -> EventData:
         source=source,
         external_id=item.external_id,
         attendees=list(item.attendees),
-        problems=[],
-        tags=[tag for tag in base.tags if tag != "command-rejected"],
+        problems=[],  # the plugins judge the new version afresh (and drop the tags they gave the old one)
     )
 
 

@@ -14,6 +14,7 @@ from app.errors import InvalidInputError, NotFoundError
 from app.extensions import db
 from app.models import Event, Template, TemplateUsage
 from app.plugins import Consumed
+from app.services.event_fields import clean_tags
 from app.timeutil import format_utc, to_utc
 
 HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
@@ -75,7 +76,7 @@ def clean_fields(fields: dict[str, Any], *, partial: bool) -> dict[str, Any]:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1440:
             raise InvalidInputError("duration_minutes", "must be a whole number of minutes from 1 to 1440")
     if "tags" in clean:
-        clean["tags"] = _tags(clean["tags"])
+        clean["tags"] = clean_tags(clean["tags"])
     return clean
 
 
@@ -94,18 +95,6 @@ def _hhmm(value: Any, field: str) -> str | None:
     if not isinstance(value, str) or not HHMM.fullmatch(value.strip()):
         raise InvalidInputError(field, "must be a time of day as HH:MM (00:00–23:59)")
     return value.strip()
-
-
-def _tags(value: Any) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
-        raise InvalidInputError("tags", "must be a list of text tags")
-    seen: list[str] = []
-    for tag in (tag.strip() for tag in value):
-        if not tag or len(tag) > 64:
-            raise InvalidInputError("tags", "each tag must be 1–64 characters long")
-        if tag not in seen:
-            seen.append(tag)
-    return seen
 
 
 def get_template(id: int) -> Template:

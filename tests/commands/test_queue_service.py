@@ -281,16 +281,6 @@ def test_scheduled_command_is_not_delivered_before_it_is_due(app):
     assert [c["id"] for c in commands.claim_commands("hub")["commands"]] == [later]
 
 
-def test_delivery_time_follows_deliver_at_event_start(make_app):
-    future, past = utcnow() + timedelta(hours=2), utcnow() - timedelta(hours=2)
-    with make_app().app_context():
-        assert commands.delivery_time(future) is None
-    with make_app({"command_handler": {"deliver_at_event_start": True}}).app_context():
-        assert commands.delivery_time(future) == future
-        assert commands.delivery_time(past) is None
-        assert commands.delivery_time(None) is None
-
-
 def test_list_filters_and_pages_newest_first(app):
     hub = seed(5)
     seed(3, system_id="nas")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.settings import DEFAULT_CONFIG_FILE, ConfigError, load_settings
+from plugins.command_handler import CommandHandlerSettings
 
 
 def write(path: Path, text: str) -> Path:
@@ -20,7 +21,8 @@ def test_defaults_come_from_the_committed_file():
     assert settings.calendar.calendars == ["primary"]
     assert settings.commands.lease_seconds == 300
     assert settings.commands.max_attempts == 5
-    assert settings.command_handler.deliver_at_event_start is False
+    handler = CommandHandlerSettings.model_validate(settings.plugin_section("command_handler"))
+    assert handler.deliver_at_event_start is False
     assert settings.database.url.startswith("sqlite:///")
     assert settings.database.url.endswith("instance/chronos.db")
 
@@ -30,7 +32,7 @@ def test_overlay_file_then_environment_win_in_order(tmp_path):
     settings = load_settings(environ={"CHRONOS_CONFIG": str(overlay), "CHRONOS_TIMEZONE": "America/New_York"})
     assert settings.commands.lease_seconds == 60  # from the overlay
     assert settings.app.timezone == "America/New_York"  # environment beats the overlay
-    assert settings.command_handler.action_whitelist[0] == "REBOOT"  # untouched keys keep the base value
+    assert settings.plugin_section("command_handler")["action_whitelist"][0] == "REBOOT"  # untouched: base value
 
 
 @pytest.mark.parametrize(
@@ -131,9 +133,15 @@ def test_masked_output_hides_secrets():
 def _leaf_keys(model_class, prefix=""):
     from pydantic import BaseModel
 
+    from plugins.wellness import WellnessSettings
+
+    # The built-in plugins' top-level sections are checked against the plugins' own settings models.
+    plugin_models = {"command_handler": CommandHandlerSettings, "wellness": WellnessSettings}
     for name, field in model_class.model_fields.items():
         annotation = field.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and name != "ics_feeds":
+        if not prefix and name in plugin_models:
+            yield from _leaf_keys(plugin_models[name], f"{name}.")
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel) and name != "ics_feeds":
             yield from _leaf_keys(annotation, f"{prefix}{name}.")
         else:
             yield f"{prefix}{name}"

@@ -1,29 +1,22 @@
-"""The optimizer is also a SchedulingPlugin that the plugin loader finds and enables by name."""
+"""The optimizer is built in, not a plugin: it runs without being enabled, and "optimizer" names no plugin."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
-
-from app.plugins import EventData, SchedulingPlugin, Suggestion
-from app.services.plugin_loader import load_pipeline
-from tests.optimizer.scenario import at
+from app.services import planning
+from tests.optimizer.scenario import add, at
 
 
-@dataclass
-class Context:
-    settings: Any
+def test_the_optimizer_runs_with_no_scheduling_plugin_enabled(make_app):
+    application = make_app({"plugins": {"enabled": ["command_handler"]}})
+    with application.app_context():
+        first = add("Task", 0, "10:00", "11:00")
+        second = add("Call", 0, "10:30", "11:30", event_type="meeting")
+        suggestions = planning.current_suggestions(7, at(0, "07:00"))
+        assert f"conflict:{first}:{second}" in [s["key"] for s in suggestions]
 
 
-def test_loader_enables_the_optimizer_plugin(make_app):
-    settings = make_app({"plugins": {"enabled": ["command_handler", "optimizer"]}}).config["CHRONOS_SETTINGS"]
-    pipeline = load_pipeline(settings)
-    plugin = next(p for p in pipeline.scheduling_plugins if p.name == "optimizer")
-    assert isinstance(plugin, SchedulingPlugin)
-    task = EventData(id=1, title="Task", start_time=at(0, "10:00"), end_time=at(0, "11:00"), event_type="task")
-    call = EventData(id=2, title="Call", start_time=at(0, "10:30"), end_time=at(0, "11:30"))
-    start = at(0, "00:00")
-    suggestions = plugin.suggest([task, call], start, start + timedelta(days=7), Context(settings))
-    assert all(isinstance(s, Suggestion) for s in suggestions)
-    assert {s.type for s in suggestions} >= {"conflict"}
+def test_enabling_optimizer_as_a_plugin_is_reported_as_unknown(make_app, auth):
+    application = make_app({"plugins": {"enabled": ["command_handler", "optimizer"]}})
+    health = application.test_client().get("/health", headers=auth).json
+    errors = {error["plugin"]: error["error"] for error in health["details"]["plugins"]["load_errors"]}
+    assert errors == {"optimizer": "enabled but no plugin has this name"}

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Command, Event, Note, UrlPayload
 from app.plugins import EventData
 from app.services.pipeline import run_pipeline
-from plugins.command_handler import CommandSyntaxError, split_words
+from plugins.command_handler import CommandHandlerSettings, CommandSyntaxError, delivery_time, split_words
 
 BASE = "/api/v1/events"
 START = "2030-05-10T09:00:00Z"
@@ -185,3 +185,12 @@ def test_split_words():
     assert split_words("") == []
     with pytest.raises(CommandSyntaxError):
         split_words('"open')
+
+
+def test_delivery_time_follows_deliver_at_event_start():
+    now = datetime(2030, 5, 8, 12, tzinfo=UTC)
+    future, past = now + timedelta(hours=2), now - timedelta(hours=2)
+    assert delivery_time(CommandHandlerSettings(), future, now) is None
+    held = CommandHandlerSettings(deliver_at_event_start=True)
+    assert delivery_time(held, future, now) == future
+    assert delivery_time(held, past, now) is None

@@ -55,7 +55,8 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_app_starts(make_app, 
     write_plugin(directory, "syntax", "def (:\n")
     app = app_with(make_app, directory, ["command_handler", "broken", "analytics", "wellness", "missing"])
     client = app.test_client()
-    health = client.get("/health").json
+    assert "details" not in client.get("/health").json  # which plugin failed and why: for the admin only
+    health = client.get("/health", headers=auth).json
     errors = {error["plugin"]: error["error"] for error in health["details"]["plugins"]["load_errors"]}
     assert "ModuleNotFoundError" in errors["broken"] and "SyntaxError" in errors["syntax"]
     assert "no plugin has this name" in errors["missing"]
@@ -124,10 +125,12 @@ def test_a_failing_after_store_hook_is_recorded_on_the_stored_event(make_app, au
             def process(self, event, context):
                 return event
 
-            def after_store(self, event, context):
-                context.store_event_metrics(event.id, {  # written, then undone
+            def event_metrics(self, event, context):
+                return {  # kept for storing, then undone
                     "duration_minutes": 1, "category": "x", "is_focus": False, "is_meeting": False,
-                    "time_of_day": "night"})
+                    "time_of_day": "night"}
+
+            def after_store(self, event, context):
                 raise ValueError(f"no luck with {event.id}")
 
         plugin = LateBoom()
@@ -163,11 +166,11 @@ def test_the_documented_example_plugin_works_from_a_custom_directory(make_app, a
     assert client.get("/health").json.get("details", {}).get("plugins") is None
 
 
-def test_scheduling_plugins_are_asked_and_a_failing_one_is_reported(make_app, tmp_path):
+def test_scheduling_plugins_are_asked_and_a_failing_one_is_skipped(make_app, tmp_path):
     from datetime import UTC, datetime, timedelta
 
     from app.plugins import EventData
-    from app.services.pipeline import scheduling_suggestions
+    from app.services.plugin_suggestions import plugin_findings
 
     directory = tmp_path / "custom"
     write_plugin(
@@ -195,9 +198,9 @@ def test_scheduling_plugins_are_asked_and_a_failing_one_is_reported(make_app, tm
     start = datetime(2030, 5, 10, 9, tzinfo=UTC)
     events = [EventData(title="a", start_time=start, end_time=start + timedelta(hours=1))]
     with app.app_context():
-        suggestions, problems = scheduling_suggestions(events, start, start + timedelta(days=1))
-    assert [(item.type, item.reason) for item in suggestions] == [("break", "1 events")]
-    assert problems == [{"plugin": "broken_planner", "message": "KeyError: 'nope'"}]
+        findings = plugin_findings(events, start, start + timedelta(days=1))
+    assert [(item.suggestion.type, item.suggestion.reason) for item in findings] == [("break", "1 events")]
+    assert [item.key for item in findings] == ["plugin:breaks:break::"]
 
 
 PICKY = """
@@ -212,11 +215,11 @@ PICKY = """
                 raise RuntimeError("changed my mind")  # ... then undone for this event only
             return Consumed(plugin=self.name, kind="command", id=command_id)
 
-        def after_store(self, event, context):
-            context.store_event_metrics(event.id, {"duration_minutes": 1, "category": "picked", "is_focus": True,
-                                                   "is_meeting": False, "time_of_day": "night"})
+        def event_metrics(self, event, context):
             if "bad" in event.title:
                 raise RuntimeError("no metrics for you")
+            return {"duration_minutes": 1, "category": "picked", "is_focus": True, "is_meeting": False,
+                    "time_of_day": "night"}
 
     plugin = Picky()
 """
