@@ -48,6 +48,8 @@ class EventData:
     source: str = "local"
     external_id: str | None = None
     attendees: list[str] = field(default_factory=list)
+    # Who sent the event (an e-mail address, lower-case), when its source says; not stored.
+    organizer: str | None = None
     tags: list[str] = field(default_factory=list)
     priority: str = "MEDIUM"
     event_type: str = "meeting"
@@ -123,6 +125,9 @@ class PluginContext(Protocol):
     def create_note(self, event: EventData, text: str) -> int: ...
 
     def create_url(self, event: EventData, url: str, title: str) -> int: ...
+
+    def is_writable_calendar(self, calendar_id: str) -> bool:
+        """Whether a calendar belongs to a configured account Chronos may write to (an ICS feed never does)."""
 
 
 @runtime_checkable

@@ -47,6 +47,12 @@ class CommandHandlerSettings(PluginSettings):
 
     action_whitelist: list[str] = ["REBOOT", "BACKUP", "DEPLOY", "NOTIFY", "RESTART", "STATUS"]
     deliver_at_event_start: bool = False
+    # Calendars whose entries may fire. None: events made through the API or the dashboard, the writable
+    # calendars of configured accounts and the demo calendar; never an ICS feed. A list replaces that default
+    # (name "local" to keep API and dashboard events).
+    trusted_calendars: list[str] | None = None
+    # When set, a synced entry also needs one of these organizers (e-mail addresses, any case).
+    trusted_organizers: list[str] = []
 
     @field_validator("action_whitelist")
     @classmethod
@@ -55,6 +61,23 @@ class CommandHandlerSettings(PluginSettings):
             if not COMMAND_WORD.fullmatch(word):
                 raise ValueError(f"{word!r} is not an upper-case word")
         return value
+
+
+def untrusted_because(event: EventData, config: CommandHandlerSettings, context: PluginContext) -> str | None:
+    """Why an entry from this event's place must not fire (None: it may). API and dashboard events come from
+    whoever holds a key; a synced one from whoever can put an event into that calendar, an invitation included."""
+    made_here = event.source == "local"
+    if config.trusted_calendars is not None:
+        if event.calendar_id not in config.trusted_calendars:
+            return f"calendar {event.calendar_id!r}, which is not in command_handler.trusted_calendars,"
+    elif not (made_here or event.source == "demo" or context.is_writable_calendar(event.calendar_id)):
+        where = f"the read-only calendar {event.calendar_id!r} ({event.source}"
+        return f"{where}; list it in command_handler.trusted_calendars to allow it)"
+    organizers = {address.lower() for address in config.trusted_organizers}
+    if organizers and not made_here and (event.organizer or "") not in organizers:
+        sender = event.organizer or "no organizer"
+        return f"{sender}, who is not in command_handler.trusted_organizers,"
+    return None
 
 
 def delivery_time(config: CommandHandlerSettings, start: datetime, now: datetime) -> datetime | None:
@@ -76,6 +99,9 @@ class CommandHandler(BaseEventPlugin):
         if match is None:
             return event
         keyword, rest = match.group(1).upper(), match.group(2).strip()
+        distrust = untrusted_because(event, context.plugin_settings, context)
+        if distrust:
+            return self._reject(event, f"{keyword}: entries from {distrust} are not carried out")
         if keyword == "ACTION":
             return self._action(event, rest, context)
         if keyword in ("NOTE", "NOTIZ"):

@@ -13,6 +13,7 @@ from app.db import upsert, write_transaction
 from app.models import EventAnalytics
 from app.plugins import EventData, PluginSettings
 from app.settings import Settings
+from app.sources import registry
 from app.timeutil import format_utc, utcnow
 
 METRIC_FIELDS = ("duration_minutes", "category", "is_focus", "is_meeting", "time_of_day")
@@ -75,6 +76,9 @@ class HostContext:
     def plugin_settings(self) -> PluginSettings | None:
         """The settings of the plugin being called (validated by its settings model when plugins loaded)."""
         return self._plugin_settings.get(self._plugin) if self._plugin else None
+
+    def is_writable_calendar(self, calendar_id: str) -> bool:
+        return calendar_id in registry.writable_calendars(self._settings)
 
     def _check_consume(self, kind: str) -> None:
         if not self._allow_consume:

@@ -171,6 +171,7 @@ def _event_data(item: SourceEvent, source: str, row: Event | None) -> EventData:
         source=source,
         external_id=item.external_id,
         attendees=list(item.attendees),
+        organizer=item.organizer,
         problems=[],  # the plugins judge the new version afresh (and drop the tags they gave the old one)
     )
 

@@ -28,6 +28,7 @@ class SourceEvent:
     all_day_date: date | None = None
     timezone: str = "UTC"
     attendees: list[str] = field(default_factory=list)
+    organizer: str | None = None  # e-mail address, lower-case
     recurring_event_id: str | None = None
     original_start_time: datetime | None = None
     updated: str | None = None

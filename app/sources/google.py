@@ -193,6 +193,7 @@ class GoogleSource:
         event.description = item.get("description") or ""
         event.location = (item.get("location") or "")[:500]
         event.attendees = [a["email"] for a in item.get("attendees", []) if a.get("email")]
+        event.organizer = (item.get("organizer") or {}).get("email", "").lower() or None
         start, end = item.get("start", {}), item.get("end", {})
         if "date" in start:
             day = date.fromisoformat(start["date"])

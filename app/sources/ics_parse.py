@@ -200,7 +200,8 @@ def _to_source_event(component, calendar_id: str, series: set[str], modification
         title=text_value(component.get("SUMMARY"))[:200],
         description=text_value(component.get("DESCRIPTION")),
         location=text_value(component.get("LOCATION"))[:500],
-        attendees=[str(a).removeprefix("mailto:").removeprefix("MAILTO:") for a in _as_list(component.get("ATTENDEE"))],
+        attendees=[_address(a) for a in _as_list(component.get("ATTENDEE"))],
+        organizer=_address(component["ORGANIZER"]).lower() or None if component.get("ORGANIZER") else None,
     )
     if isinstance(start, datetime):
         event.timezone = getattr(start.tzinfo, "key", None) or zone.key
@@ -246,3 +247,9 @@ def _as_list(value) -> list:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def _address(value: object) -> str:
+    """An ATTENDEE or ORGANIZER value without its mailto: scheme."""
+    text = str(value).strip()
+    return text[7:] if text[:7].lower() == "mailto:" else text

@@ -49,6 +49,11 @@ def configured_calendars(settings: Settings) -> list[str]:
     return list(settings.calendar.calendars)
 
 
+def writable_calendars(settings: Settings) -> list[str]:
+    """The calendar ids Chronos may write to: a Google account's calendars (ICS feeds and the demo never)."""
+    return configured_calendars(settings) if source_name(settings) == "google" else []
+
+
 def build_google(settings: Settings, sleep: Callable[[float], None] | None = None):
     """The Google source from the stored token (AuthorizationLost when there is none)."""
     from app.services.google_auth import load_credentials, save_credentials

@@ -135,6 +135,16 @@ def test_ordinary_titles_pass_untouched(client, auth):
     assert response.status_code == 201 and response.json["problems"] == [] and response.json["tags"] == []
 
 
+@pytest.fixture
+def google_app(make_app, tmp_path):
+    """An app whose configured Google account owns the calendar 'primary' (so its entries are trusted)."""
+    token = tmp_path / "token.json"
+    token.write_text("{}")
+    application = make_app({"calendar": {"source": "google", "calendars": ["primary"], "token_file": str(token)}})
+    with application.app_context():
+        yield application
+
+
 def synced(title: str, external_id: str = "g-1") -> EventData:
     start = datetime(2030, 5, 10, 9, tzinfo=UTC)
     return EventData(
@@ -151,7 +161,7 @@ def synced(title: str, external_id: str = "g-1") -> EventData:
     ("title", "model"),
     [("ACTION: STATUS web-1", Command), ("NOTIZ: hello", Note), ("URL: http://example.org", UrlPayload)],
 )
-def test_the_same_source_event_never_makes_a_second_row(app, title, model):
+def test_the_same_source_event_never_makes_a_second_row(google_app, title, model):
     first = run_pipeline(synced(title))
     again = run_pipeline(synced(title).copy(description="seen again on the next sync"))
     assert first.consumed is not None and again.consumed == first.consumed
@@ -160,7 +170,7 @@ def test_the_same_source_event_never_makes_a_second_row(app, title, model):
     assert other.consumed.id != first.consumed.id and model.query.count() == 2
 
 
-def test_command_from_a_synced_event_carries_its_context(app):
+def test_command_from_a_synced_event_carries_its_context(google_app):
     outcome = run_pipeline(synced("ACTION: DEPLOY api-2 v1.4"))
     row = db.session.get(Command, outcome.consumed.id)
     assert row.source_key == "primary:g-1" and row.external_id == "g-1" and row.calendar_id == "primary"
