@@ -15,6 +15,10 @@ from app.config import current_settings
 SESSION_FLAG = "chronos_logged_in"
 
 
+# The attribute that marks a view reachable without credentials (see public).
+PUBLIC_MARK = "chronos_public"
+
+
 def key_matches(candidate: str | None) -> bool:
     """Constant-time comparison against the configured API key."""
     expected = current_settings().api.api_key.encode()
@@ -31,12 +35,12 @@ def bearer_token() -> str | None:
 
 def public(view: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a view as reachable without credentials."""
-    view.chronos_public = True
+    setattr(view, PUBLIC_MARK, True)
     return view
 
 
 def is_public_endpoint(view: Callable[..., Any] | None) -> bool:
-    return bool(view and getattr(view, "chronos_public", False))
+    return bool(view and getattr(view, PUBLIC_MARK, False))
 
 
 def _reset_session() -> None:

@@ -34,7 +34,8 @@ def _http_error(exc: HTTPException):
     if not is_api_request():
         return render_error_page(status, exc.description or "Request failed.")
     message = HTTP_MESSAGES.get(status) or exc.description or "Request failed."
-    headers = {"Allow": ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else None
+    allowed = getattr(exc, "valid_methods", None)  # a 405 says which methods the path takes
+    headers = {"Allow": ", ".join(allowed)} if allowed else None
     return error_response(status, HTTP_CODES.get(status, "http_error"), message, headers=headers)
 
 

@@ -15,10 +15,9 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(settings.logging.level)
     # Alembic narrates every context it opens; app.schema logs one line saying what the migration did.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    if not any(getattr(handler, "_chronos", False) for handler in root.handlers):
-        handler = logging.StreamHandler()
+    if not any(isinstance(handler, _ConsoleHandler) for handler in root.handlers):
+        handler = _ConsoleHandler()
         handler.setFormatter(logging.Formatter(FORMAT))
-        handler._chronos = True
         root.addHandler(handler)
     if settings.logging.file and not any(
         getattr(handler, "baseFilename", None) == settings.logging.file for handler in root.handlers
@@ -27,3 +26,7 @@ def configure_logging(settings: Settings) -> None:
         file_handler = logging.FileHandler(settings.logging.file, encoding="utf-8")
         file_handler.setFormatter(logging.Formatter(FORMAT))
         root.addHandler(file_handler)
+
+
+class _ConsoleHandler(logging.StreamHandler):
+    """The console handler configure_logging adds once, however often it runs (tests build many apps)."""

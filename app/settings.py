@@ -202,7 +202,7 @@ class Settings(_Section):
         """The one-line configuration error for a plugin's settings that its model refused."""
         written = self.plugins.settings.get(name, {})
         loc = tuple(str(part) for part in exc.errors()[0]["loc"])
-        prefix = ("plugins", "settings", name)
+        prefix: tuple[str, ...] = ("plugins", "settings", name)
         if name in PLUGIN_SECTIONS and (not loc or loc[0] not in written):
             prefix = (name,)
         return ConfigError(_describe(exc, self._origins, prefix))

@@ -165,7 +165,7 @@ def free_blocks(busy: list[EventData], first: date, last: date, policy: WorkPoli
 
 def chains_report(busy: list[EventData], policy: WorkPolicy) -> dict[str, Any]:
     """Back-to-back chains: runs of events with gaps under planning.min_break_minutes."""
-    chains = []
+    chains: list[dict[str, Any]] = []
     for chain in back_to_back_chains(busy, policy):
         end = max(e.end_time for e in chain)
         chains.append(
@@ -178,7 +178,8 @@ def chains_report(busy: list[EventData], policy: WorkPolicy) -> dict[str, Any]:
                 "event_ids": [e.id for e in chain],
             }
         )
-    return {"count": len(chains), "longest_minutes": max((c["minutes"] for c in chains), default=0), "chains": chains}
+    longest = max((int(c["minutes"]) for c in chains), default=0)
+    return {"count": len(chains), "longest_minutes": longest, "chains": chains}
 
 
 def task_completion(events: list[EventData], now: datetime) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select, text, union_all
+from sqlalchemy import Executable, Select, and_, bindparam, func, or_, select, text, union_all
 
 from app.config import current_settings
 from app.errors import InvalidInputError
@@ -150,7 +150,7 @@ def _window_plan(has_low: bool, has_high: bool, scoped: bool, descending: bool, 
 
 
 @cache
-def _page_query(shape: tuple[bool, ...], present: tuple[bool, ...]) -> Select:
+def _page_query(shape: tuple[bool, ...], present: tuple[bool, ...]) -> Executable:
     """The statement reading one page: each present set's slice (limit_N/offset_N) from its index."""
     plan = _window_plan(*shape)
     slices = [

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Select, String, select, type_coerce
+from sqlalchemy import JSON, Executable, Select, String, select, type_coerce
 from sqlalchemy.types import TypeDecorator
 
 from app.models import Event
@@ -74,7 +74,7 @@ class _LeanJSON(_LeanReader):
 @cache
 def _lean_columns() -> tuple[Any, ...]:
     """Every events column, the UTC and JSON ones read through the lean converters."""
-    columns = []
+    columns: list[Any] = []
     for column in Event.__table__.c:
         if isinstance(column.type, UTCDateTime):
             columns.append(type_coerce(column, _LeanUTC(column.type)).label(column.key))
@@ -85,6 +85,6 @@ def _lean_columns() -> tuple[Any, ...]:
     return tuple(columns)
 
 
-def lean(query: Select) -> Select:
+def lean(query: Select) -> Executable:
     """The same query over Event (its where, joins, order and limit), loading through the lean converters."""
     return select(Event).from_statement(query.with_only_columns(*_lean_columns()))

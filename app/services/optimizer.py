@@ -45,6 +45,13 @@ class Plan:
         ]
 
 
+def stored_id(event: EventData) -> int:
+    """The id of an event the optimizer read from the database (every one it works on has one)."""
+    if event.id is None:
+        raise ValueError(f"the optimizer works on stored events; {event.title!r} has no id")
+    return event.id
+
+
 def graded(value: float, limit: float) -> float:
     """0.5 at the limit, rising linearly to 1.0 at twice the limit: how far past a threshold we are."""
     return round(min(1.0, 0.5 + 0.5 * max(0.0, value - limit) / limit), 2)
@@ -108,7 +115,7 @@ def find_conflicts(busy: list[EventData], policy: WorkPolicy) -> list[Finding]:
         for other in active:
             overlap = (min(other.end_time, event.end_time) - event.start_time).total_seconds() / 60
             share = overlap / min(length[other.id], length[event.id])
-            first, second = sorted((other.id, event.id))
+            first, second = sorted((stored_id(other), stored_id(event)))
             reason = (
                 f"'{other.title}' and '{event.title}' overlap by {overlap:.0f} min on "
                 f"{_when(event.start_time, min(other.end_time, event.end_time), policy)}."
@@ -172,7 +179,7 @@ def find_breaks(busy: list[EventData], policy: WorkPolicy) -> list[Finding]:
             cut = _break_point(chain, policy)
             end_of_run = max(e.end_time for e in chain[:cut])
             start = end_of_run
-            ids = tuple(e.id for e in chain)
+            ids = tuple(stored_id(e) for e in chain)
             run_minutes = (end_of_run - chain[0].start_time).total_seconds() / 60
             reason = (
                 f"{len(chain)} events run back to back for {span:.0f} min from "
@@ -280,7 +287,7 @@ def plan_moves(
         if move:
             moves.append(move)
         else:
-            stuck.add(event.id)
+            stuck.add(stored_id(event))
             no_room[avoid] = min(length, no_room.get(avoid, timedelta.max))
 
     for conflict in conflicts:
@@ -299,7 +306,10 @@ def plan_moves(
     for overload in overloads:
         if overload.key in dismissed:
             continue
-        day = policy.local_date(overload.suggestion.proposed_start)
+        overloaded_at = overload.suggestion.proposed_start
+        if overloaded_at is None:  # every overload finding names its day's start; nothing to plan without it
+            continue
+        day = policy.local_date(overloaded_at)
         for event in sorted(
             (e for e in starting.get(day, []) if movable(e)), key=lambda e: (e.start_time, e.id), reverse=True
         ):
@@ -325,17 +335,17 @@ def _move(
     if key in dismissed:
         return None
     length = event.end_time - event.start_time
-    timeline.remove(event.id, event.start_time, event.end_time)
+    timeline.remove(stored_id(event), event.start_time, event.end_time)
 
     def day_ok(day: date, needed: float) -> bool:
         return day != avoid and timeline.day_minutes(day) + needed <= policy.max_daily_minutes
 
     slot = timeline.first_free(length, next_quarter(now), horizon, day_ok)
     if slot is None:
-        timeline.add(event.id, event.start_time, event.end_time)
+        timeline.add(stored_id(event), event.start_time, event.end_time)
         return None
-    timeline.add(event.id, *slot)
-    moved.add(event.id)
+    timeline.add(stored_id(event), *slot)
+    moved.add(stored_id(event))
     reason = (
         f"Move '{event.title}' {why} to {_when(*slot, policy)}, the earliest free working slot "
         f"({trigger.suggestion.reason})"
@@ -350,7 +360,7 @@ def _move(
             proposed_end=slot[1],
         ),
         key=key,
-        event_ids=(event.id,),
+        event_ids=(stored_id(event),),
         trigger=trigger.key,
     )
 

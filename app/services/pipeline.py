@@ -151,7 +151,7 @@ def after_store_batch(events: list[EventData]) -> None:
                 try:
                     with context.plugin_call(session, name):
                         metrics = plugin.event_metrics(event, context)
-                        if metrics is not None:
+                        if metrics is not None and event.id is not None:
                             context.keep_metrics(event.id, dict(metrics))
                         plugin.after_store(event, context)
                 except Exception as exc:

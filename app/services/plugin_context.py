@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import String, Table
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.db import upsert, write_transaction
@@ -159,7 +160,7 @@ def checked_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
     if isinstance(duration, bool) or not isinstance(duration, int | float) or duration < 0:
         raise ValueError("duration_minutes must be a number of minutes, 0 or more")
     for name in ("category", "time_of_day"):
-        longest = EventAnalytics.__table__.c[name].type.length
+        longest = cast(String, EventAnalytics.__table__.c[name].type).length or 0
         if not isinstance(metrics[name], str) or not 0 < len(metrics[name]) <= longest:
             raise ValueError(f"{name} must be text of 1 to {longest} characters")
     for name in ("is_focus", "is_meeting"):
@@ -172,5 +173,6 @@ def _store_metrics(session: Session, rows: list[dict[str, Any]]) -> None:
     changed = [*METRIC_FIELDS, "computed_at"]
     now = utcnow()
     session.execute(
-        upsert(EventAnalytics.__table__, ["event_id"], changed), [{**row, "computed_at": now} for row in rows]
+        upsert(cast(Table, EventAnalytics.__table__), ["event_id"], changed),
+        [{**row, "computed_at": now} for row in rows],
     )

@@ -41,11 +41,8 @@ class Pipeline:
     @property
     def names(self) -> list[str]:
         """Names of the enabled plugins, event plugins first, each once."""
-        seen: list[str] = []
-        for plugin in [*self.event_plugins, *self.scheduling_plugins]:
-            if plugin.name not in seen:
-                seen.append(plugin.name)
-        return seen
+        every = [plugin.name for plugin in self.event_plugins] + [plugin.name for plugin in self.scheduling_plugins]
+        return list(dict.fromkeys(every))
 
 
 def load_pipeline(settings: Settings) -> Pipeline:
@@ -154,25 +151,18 @@ def _settings_model(plugin: Any) -> type[PluginSettings] | None:
     return (plugin.event if isinstance(plugin, _Both) else plugin).settings_model
 
 
-class _EventAdapter(BaseEventPlugin):
-    """An event plugin written without the base class: the hooks it lacks get the base's defaults."""
-
-    def __init__(self, plugin: Any) -> None:
-        self.name = plugin.name
-        self.settings_model = getattr(plugin, "settings_model", None)
-        self.owned_tags = tuple(getattr(plugin, "owned_tags", ()))
-        for hook in ("process", "event_metrics", "after_store"):
-            if callable(getattr(plugin, hook, None)):
-                setattr(self, hook, getattr(plugin, hook))
-
-
-class _SchedulingAdapter(BaseSchedulingPlugin):
-    """A scheduling plugin written without the base class."""
-
-    def __init__(self, plugin: Any) -> None:
-        self.name = plugin.name
-        self.settings_model = getattr(plugin, "settings_model", None)
-        self.suggest = plugin.suggest
+def _adapted(plugin: Any, base: type, hooks: tuple[str, ...]) -> Any:
+    """A plugin written without the base class, as an instance of a subclass of `base` made for it: the hooks it
+    has are its own (so the host can tell them from the base's do-nothing defaults), the rest are the base's."""
+    members: dict[str, Any] = {
+        "name": plugin.name,
+        "settings_model": getattr(plugin, "settings_model", None),
+        "owned_tags": tuple(getattr(plugin, "owned_tags", ())),
+    }
+    members.update(
+        {hook: staticmethod(getattr(plugin, hook)) for hook in hooks if callable(getattr(plugin, hook, None))}
+    )
+    return type(f"{type(plugin).__name__}Adapter", (base,), members)()
 
 
 @dataclass(frozen=True)
@@ -191,12 +181,23 @@ def _as_plugin(instance: Any) -> Any:
     """The plugin with every hook of its kind (or both kinds), or None when it is neither kind."""
     event = callable(getattr(instance, "process", None))
     scheduling = callable(getattr(instance, "suggest", None))
-    as_event = instance if isinstance(instance, EventPlugin) else _EventAdapter(instance) if event else None
+    event_hooks, scheduling_hooks = ("process", "event_metrics", "after_store"), ("suggest",)
+    as_event = (
+        instance
+        if isinstance(instance, EventPlugin)
+        else _adapted(instance, BaseEventPlugin, event_hooks)
+        if event
+        else None
+    )
     as_scheduling = (
-        instance if isinstance(instance, SchedulingPlugin) else _SchedulingAdapter(instance) if scheduling else None
+        instance
+        if isinstance(instance, SchedulingPlugin)
+        else _adapted(instance, BaseSchedulingPlugin, scheduling_hooks)
+        if scheduling
+        else None
     )
     if as_event is not None and as_scheduling is not None:
-        return as_event if as_event is as_scheduling else _Both(as_event, as_scheduling)
+        return as_event if id(as_event) == id(as_scheduling) else _Both(as_event, as_scheduling)
     return as_event or as_scheduling
 
 

@@ -60,7 +60,7 @@ def search_page(
     q: str, conditions: list[Any], page: int, page_size: int, params: dict[str, Any]
 ) -> tuple[list[Event], int]:
     """One page of the events matching q and the conditions (the window, bound by `params`), and their total."""
-    statements: Backend = backend()  # type: ignore[assignment]
+    statements: Backend = backend()
     words = search_words(q)
     expression = statements.expression(words) if words else None
     if expression is None:
@@ -76,7 +76,7 @@ def search_page(
         # walks every match, so it runs beside the ranking, on another connection and core.
         every = statements.matching_ids(expression, conditions).subquery()
         count = scalar_beside(select(func.count()).select_from(every), params)
-    offset, rows = (page - 1) * page_size, []
+    offset, rows = (page - 1) * page_size, list[Event]()
     if offset < ranked:
         query = statements.ranked_events(expression, conditions, newest_ids).limit(page_size).offset(offset)
         rows.extend(db.session.execute(lean(query), params).scalars().all())

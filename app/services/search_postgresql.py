@@ -22,10 +22,10 @@ _AS_SPACES = str.maketrans(SEPARATORS, " " * len(SEPARATORS))
 # ts_rank weights of the classes {D, C, B, A}: description C, location B, title A. One title hit outweighs
 # any number of hits of one word in the location (ts_rank's repeats add at most about 0.64x of the first),
 # and one location hit any number in the description.
-RANK_WEIGHTS = literal_column("'{0, 0.1, 0.4, 1.0}'::float4[]")
+RANK_WEIGHTS: ColumnElement[Any] = literal_column("'{0, 0.1, 0.4, 1.0}'::float4[]")
 
 SEARCH_VECTOR: ColumnElement[Any] = column("search_vector", TSVECTOR)
-_CONFIGURATION = literal_column(f"'{CONFIGURATION}'::regconfig")
+_CONFIGURATION: ColumnElement[Any] = literal_column(f"'{CONFIGURATION}'::regconfig")
 
 
 class Expression(NamedTuple):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Select, TextClause, column, literal_column, select, table, text
+from sqlalchemy import ColumnElement, Select, TextClause, column, literal_column, select, table, text
 
 from app.extensions import db
 from app.models import Event
@@ -26,7 +26,7 @@ NEXT_TERM = text(NEXT_TERM_SQL)
 NextTerm = Callable[[str, str], "str | None"]
 
 FTS = table("events_fts", column("rowid"))
-RANK = literal_column(f"bm25(events_fts, {TITLE_WEIGHT}, {DESCRIPTION_WEIGHT}, {LOCATION_WEIGHT})")
+RANK: ColumnElement[Any] = literal_column(f"bm25(events_fts, {TITLE_WEIGHT}, {DESCRIPTION_WEIGHT}, {LOCATION_WEIGHT})")
 
 
 def match_expression(query: str | None, next_term: NextTerm | None = None) -> str | None:

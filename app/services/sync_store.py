@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import String, any_, bindparam, delete, insert, inspect, select
+from sqlalchemy import String, Table, any_, bindparam, delete, insert, inspect, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -48,14 +49,15 @@ def existing_rows(session: Session, calendar_id: str, external_ids: list[str]) -
     if session.get_bind().dialect.name == "postgresql":
         ids = bindparam("external_ids", external_ids, type_=ARRAY(String))
         query = select(Event).where(Event.calendar_id == calendar_id, Event.external_id == any_(ids))
-        return {row.external_id: row for row in session.execute(query).scalars()}
+        return {row.external_id: row for row in session.execute(query).scalars() if row.external_id is not None}
     rows: dict[str, Event] = {}
     for start in range(0, len(external_ids), CHUNK):
         chunk = external_ids[start : start + CHUNK]
         for row in session.execute(
             select(Event).where(Event.calendar_id == calendar_id, Event.external_id.in_(chunk))
         ).scalars():
-            rows[row.external_id] = row
+            if row.external_id is not None:  # always, for rows found by their external id
+                rows[row.external_id] = row
     return rows
 
 
@@ -85,7 +87,7 @@ def apply_page(session: Session, page: ChangePage, calendar_id: str, source: str
     stored: list[Event] = []
     new: list[Event] = []
     for (item, row), outcome in zip(pending, results, strict=True):
-        if outcome.consumed is not None:
+        if outcome.consumed is not None or outcome.event is None:
             if row is not None:
                 session.delete(row)
             queue_delete(calendar_id, source, item.external_id)
@@ -123,8 +125,8 @@ def insert_new(session: Session, calendar_id: str, rows: list[Event]) -> list[Ev
         values = {key: row.__dict__[key] for key in columns if key in row.__dict__}
         groups.setdefault(tuple(values), []).append(values)
     for params in groups.values():
-        session.execute(insert(Event.__table__), params)
-    return list(existing_rows(session, calendar_id, [row.external_id for row in rows]).values())
+        session.execute(insert(cast(Table, Event.__table__)), params)
+    return list(existing_rows(session, calendar_id, [row.external_id for row in rows if row.external_id]).values())
 
 
 def _remove_cancelled(

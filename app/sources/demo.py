@@ -92,7 +92,10 @@ class DemoSource:
         return [
             event
             for event in events
-            if event.end_time > window.start and (window.end is None or event.start_time < window.end)
+            if event.end_time is not None
+            and event.start_time is not None
+            and event.end_time > window.start
+            and (window.end is None or event.start_time < window.end)
         ]
 
     def _day(self, day: date, anchor: date) -> list[SourceEvent]:
@@ -132,9 +135,9 @@ class DemoSource:
                     )
                 )
             )
-        for offset, start, minutes, slug, title in SPECIAL:
+        for offset, at, minutes, slug, title in SPECIAL:
             if day == anchor + timedelta(days=offset):
-                events.append(self._timed(f"demo-{slug}-{day:%Y%m%d}", WORK, title, day, start, minutes, "", ""))
+                events.append(self._timed(f"demo-{slug}-{day:%Y%m%d}", WORK, title, day, at, minutes, "", ""))
         return events
 
     def _timed(

@@ -238,7 +238,7 @@ def _original_start(component, modifications: dict) -> date:
         return recurrence.dt
     change = modifications.get((str(component.get("UID")), _raw(recurrence)))
     try:
-        return start - (change["DTSTART"].dt - recurrence.dt)
+        return start - (change["DTSTART"].dt - recurrence.dt)  # type: ignore[index]  # None raises, as wanted
     except Exception:  # mixed date and date-time values: the recurrence id is the best we have
         return recurrence.dt
 
