@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from app.timeutil import format_utc
 
 # SQLite integers are 64-bit: a larger id or page would overflow in the driver instead of failing validation.
 MAX_ID = 2**63 - 1
 MAX_PAGE = 1_000_000
 
 ResourceId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# A moment in an answer: an aware datetime from the service, written as RFC 3339 UTC ending in Z.
+UtcTime = Annotated[datetime, PlainSerializer(format_utc, return_type=str, when_used="json")]
 PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE, description="Page number, from 1.")]
 
 
@@ -37,6 +42,12 @@ class StrictModel(BaseModel):
         return schema
 
 
+class Answer(BaseModel):
+    """A response model: read from the objects services return (models, dataclasses) by attribute."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
 class ErrorBody(BaseModel):
     code: str
     message: str
@@ -49,7 +60,7 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
-class Page(BaseModel):
+class Page(Answer):
     page: int
     page_size: int
     total_count: int

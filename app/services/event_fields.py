@@ -8,7 +8,18 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.errors import InvalidInputError
-from app.models import EVENT_STATUSES, EVENT_TYPES, PRIORITIES, Event
+from app.models import (
+    CALENDAR_ID_MAX,
+    DESCRIPTION_MAX,
+    EVENT_STATUSES,
+    EVENT_TYPES,
+    LOCATION_MAX,
+    PRIORITIES,
+    TAG_MAX,
+    TIMEZONE_MAX,
+    TITLE_MAX,
+    Event,
+)
 from app.timeutil import all_day_bounds, format_utc, parse_datetime
 
 WRITABLE = (
@@ -51,17 +62,17 @@ def normalize_event_fields(
                 raise InvalidInputError(name, "this field is required")
     raw = _starting_values(existing, app_zone, partial)
     raw.update(given)
-    zone_name = _text(raw, "timezone", 1, 64, default=app_zone.key)
+    zone_name = _text(raw, "timezone", 1, TIMEZONE_MAX, default=app_zone.key)
     try:
         event_zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInputError("timezone", f"unknown time zone {zone_name!r}") from None
     values: dict[str, Any] = {
-        "title": _text(raw, "title", 1, 200),
-        "description": _text(raw, "description", 0, 20000, default=""),
-        "location": _text(raw, "location", 0, 500, default=""),
+        "title": _text(raw, "title", 1, TITLE_MAX),
+        "description": _text(raw, "description", 0, DESCRIPTION_MAX, default=""),
+        "location": _text(raw, "location", 0, LOCATION_MAX, default=""),
         "timezone": zone_name,
-        "calendar_id": _text(raw, "calendar_id", 1, 255, default="local"),
+        "calendar_id": _text(raw, "calendar_id", 1, CALENDAR_ID_MAX, default="local"),
         "attendees": _attendees(raw.get("attendees")),
         "tags": _tags(raw.get("tags")),
         "priority": _choice(raw, "priority", PRIORITIES, "MEDIUM", str.upper),
@@ -194,7 +205,7 @@ def _tags(value: Any) -> list[str]:
         raise InvalidInputError("tags", "must be a list of strings")
     result = []
     for index, item in enumerate(value):
-        if not isinstance(item, str) or not 1 <= len(item.strip()) <= 64:
-            raise InvalidInputError(f"tags.{index}", "must be a string of 1-64 characters")
+        if not isinstance(item, str) or not 1 <= len(item.strip()) <= TAG_MAX:
+            raise InvalidInputError(f"tags.{index}", f"must be a string of 1-{TAG_MAX} characters")
         result.append(item.strip())
     return list(dict.fromkeys(result))
