@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import BeforeValidator, Field, StrictBool, StrictInt, StringConstraints
 
-from app.api.schemas import Page, PageNumber, ResourceId, StrictModel
+from app.api.event_schemas import Strings, Text
+from app.api.schemas import Answer, Page, PageNumber, ResourceId, StrictModel, UtcTime
 
 HHMM_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -54,26 +55,26 @@ class TemplatePath(StrictModel):
     template_id: ResourceId
 
 
-class TemplateOut(BaseModel):
+class TemplateOut(Answer):
     id: int
     title: str
-    description: str
-    all_day: bool
+    description: Text
+    all_day: Annotated[bool, BeforeValidator(bool)]
     default_time: str | None
     duration_minutes: int
     calendar_id: str
-    tags: list[str]
+    tags: Strings
     usage_count: int
-    created_at: str
-    updated_at: str
-    author: str
+    created_at: UtcTime
+    updated_at: UtcTime
+    author: Text
 
 
 class TemplatePage(Page):
     items: list[TemplateOut]
 
 
-class TemplateUseOut(BaseModel):
+class TemplateUseOut(Answer):
     message: str
     template_id: int
     new_usage_count: int

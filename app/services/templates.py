@@ -31,24 +31,6 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def template_json(t: Template) -> dict[str, Any]:
-    """The contract's template JSON."""
-    return {
-        "id": t.id,
-        "title": t.title,
-        "description": t.description or "",
-        "all_day": bool(t.all_day),
-        "default_time": t.default_time,
-        "duration_minutes": t.duration_minutes,
-        "calendar_id": t.calendar_id,
-        "tags": list(t.tags or []),
-        "usage_count": t.usage_count,
-        "created_at": format_utc(t.created_at),
-        "updated_at": format_utc(t.updated_at),
-        "author": t.author or "",
-    }
-
-
 def clean_fields(fields: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     """Validate template fields (the dashboard's forms reach here without pydantic); errors name the field."""
     unknown = sorted(set(fields) - set(EDITABLE))
