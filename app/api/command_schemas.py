@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-from app.api.schemas import Page, PageNumber, ResourceId, StrictModel
+from app.api.schemas import Answer, Page, PageNumber, ResourceId, StrictModel, UtcTime
+from app.models import COMMAND_STATUSES
 
-CommandStatus = Literal["pending", "processing", "completed", "failed", "cancelled"]
+CommandStatus = Literal[COMMAND_STATUSES]
 # PostgreSQL text cannot hold NUL: refused here (422) on every backend, so both answer the same.
 NO_NUL = r"^[^\x00]*$"
 
@@ -46,46 +47,54 @@ class FailBody(StrictModel):
     retry_after: Annotated[float, Field(ge=0, le=7 * 86400, description="Seconds until due again.")] = 0
 
 
-class ClaimedCommand(BaseModel):
+class ClaimedCommand(Answer):
     id: int
     command: str
     parameters: dict[str, Any]
     status: str
     attempts: int
-    created_at: str
-    processed_at: str | None
-    lease_expires_at: str | None
+    created_at: UtcTime
+    processed_at: UtcTime | None
+    lease_expires_at: UtcTime | None
 
 
-class ClaimResponse(BaseModel):
+class ClaimResponse(Answer):
     system_id: str
     commands: list[ClaimedCommand]
     count: int
-    retrieved_at: str
+    retrieved_at: UtcTime
 
 
-class CompleteResponse(BaseModel):
+class CompleteResponse(Answer):
     command_id: int
     status: Literal["completed"]
-    completed_at: str | None
+    completed_at: UtcTime | None
 
 
-class FailResponse(BaseModel):
+class FailResponse(Answer):
     command_id: int
     status: Literal["pending", "failed"]
     error: str | None
-    failed_at: str | None
+    failed_at: UtcTime | None
     attempts: int
-    available_at: str | None = Field(None, description="When a retried command is due again.")
+    available_at: UtcTime | None = Field(None, description="When a retried command is due again.")
+
+    @model_serializer(mode="wrap")
+    def _due_only_when_retried(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """`available_at` is only part of the answer for a command put back in the queue."""
+        data = handler(self)
+        if self.available_at is None:
+            data.pop("available_at", None)
+        return data
 
 
-class CommandSource(BaseModel):
+class CommandSource(Answer):
     calendar_id: str | None
     external_id: str | None
     event_title: str
 
 
-class CommandOut(BaseModel):
+class CommandOut(Answer):
     id: int
     system_id: str
     command: str
@@ -93,13 +102,13 @@ class CommandOut(BaseModel):
     status: CommandStatus
     attempts: int
     max_attempts: int
-    created_at: str
-    updated_at: str | None
-    available_at: str | None
-    processed_at: str | None
-    lease_expires_at: str | None
-    completed_at: str | None
-    failed_at: str | None
+    created_at: UtcTime
+    updated_at: UtcTime | None
+    available_at: UtcTime | None
+    processed_at: UtcTime | None
+    lease_expires_at: UtcTime | None
+    completed_at: UtcTime | None
+    failed_at: UtcTime | None
     result: dict[str, Any] | None
     error: str | None
     source: CommandSource
