@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-from flask import Blueprint, Flask, jsonify, render_template, send_from_directory
+from flask import Blueprint, Flask, render_template, send_from_directory
 
+from app.api.answer import answer
+from app.api.sync_schemas import HealthOut
 from app.auth import public
 
 bp = Blueprint("ops", __name__)
@@ -19,11 +21,8 @@ def health():
     from app import VERSION
     from app.services.health import health_report
 
-    body, healthy = health_report(VERSION)
-    response = jsonify(body)
-    response.status_code = 200 if healthy else 503
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    report, healthy = health_report(VERSION)
+    return answer(HealthOut, report, 200 if healthy else 503, {"Cache-Control": "no-store"})
 
 
 @bp.get("/docs")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.schemas import Answer, Page, PageNumber, ResourceId, StrictModel, UtcTime
+from app.api.schemas import Answer, Page, PageNumber, PartialAnswer, ResourceId, StrictModel, UtcTime
 from app.models import COMMAND_STATUSES
 
 CommandStatus = Literal[COMMAND_STATUSES]
@@ -71,21 +71,15 @@ class CompleteResponse(Answer):
     completed_at: UtcTime | None
 
 
-class FailResponse(Answer):
+class FailResponse(PartialAnswer):
     command_id: int
     status: Literal["pending", "failed"]
     error: str | None
     failed_at: UtcTime | None
     attempts: int
-    available_at: UtcTime | None = Field(None, description="When a retried command is due again.")
+    available_at: UtcTime | None = Field(None, description="When a retried command is due again (retried only).")
 
-    @model_serializer(mode="wrap")
-    def _due_only_when_retried(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """`available_at` is only part of the answer for a command put back in the queue."""
-        data = handler(self)
-        if self.available_at is None:
-            data.pop("available_at", None)
-        return data
+    omit_when_none = ("available_at",)
 
 
 class CommandSource(Answer):

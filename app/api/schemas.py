@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, SerializerFunctionWrapHandler, model_serializer
 
 from app.timeutil import format_utc
 
@@ -46,6 +46,23 @@ class Answer(BaseModel):
     """A response model: read from the objects services return (models, dataclasses) by attribute."""
 
     model_config = ConfigDict(from_attributes=True)
+
+
+class PartialAnswer(Answer):
+    """An answer with parts it only has sometimes: the fields named in ``omit_when_none`` are left out while None."""
+
+    omit_when_none: ClassVar[tuple[str, ...]] = ()
+
+    def absent_parts(self) -> tuple[str, ...]:
+        """The fields this answer leaves out (by default those of ``omit_when_none`` that are None)."""
+        return tuple(name for name in self.omit_when_none if getattr(self, name) is None)
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_parts(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        for name in self.absent_parts():
+            data.pop(name, None)
+        return data
 
 
 class ErrorBody(BaseModel):

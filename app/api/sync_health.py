@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.api.answer import answer
 from app.api.base import api_blueprint
 from app.api.sync_schemas import SyncHealthOut
 from app.auth import public
@@ -13,4 +14,4 @@ bp = api_blueprint("sync_health", "Sync", public=True)
 @bp.get("/sync/health", summary="Is the sync daemon alive?", responses={200: SyncHealthOut})
 @public
 def sync_health_check():
-    return sync_health()
+    return answer(SyncHealthOut, sync_health())

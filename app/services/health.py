@@ -2,36 +2,50 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
 
 from app import db as database
-from app.services.heartbeat import scheduler_status
-from app.timeutil import format_utc, utcnow
+from app.services.heartbeat import SchedulerStatus, scheduler_status
+from app.timeutil import utcnow
+
+# Without a database nobody can tell how the daemon is doing (daemons: None, unknown).
+UNKNOWN_SCHEDULER = SchedulerStatus("unknown", False, None, None, None, None)
 
 
-def health_report(version: str) -> tuple[dict[str, Any], bool]:
-    """The /health body and whether everything is healthy."""
+@dataclass(frozen=True)
+class HealthReport:
+    """What /health and the dashboard's status card show."""
+
+    status: str
+    version: str
+    timestamp: datetime
+    database: dict[str, str]
+    fts5: dict[str, str]
+    scheduler: SchedulerStatus
+    details: dict[str, Any] | None
+
+
+def health_report(version: str) -> tuple[HealthReport, bool]:
+    """The health report and whether everything is healthy."""
     db_ok = database.database_ok()
     engine = database.db.engine
     fts_ok = db_ok and database.fts_available()
-    scheduler = scheduler_status() if db_ok else None
-    healthy = db_ok and fts_ok and scheduler is not None and scheduler.is_running
-    body: dict[str, Any] = {
-        "status": "healthy" if healthy else "degraded",
-        "version": version,
-        "timestamp": format_utc(utcnow()),
-        "database": {"status": "ok" if db_ok else "unreachable", "type": engine.dialect.name},
-        "fts5": {"status": "available" if fts_ok else "missing"},
-        "scheduler": scheduler.as_json()
-        if scheduler
-        else {"status": "unknown", "is_running": False, "last_heartbeat": None, "last_sync": None},
-    }
-    details = _details()
-    if details:
-        body["details"] = details
-    return body, healthy
+    scheduler = scheduler_status() if db_ok else UNKNOWN_SCHEDULER
+    healthy = db_ok and fts_ok and scheduler.is_running
+    report = HealthReport(
+        status="healthy" if healthy else "degraded",
+        version=version,
+        timestamp=utcnow(),
+        database={"status": "ok" if db_ok else "unreachable", "type": engine.dialect.name},
+        fts5={"status": "available" if fts_ok else "missing"},
+        scheduler=scheduler,
+        details=_details() or None,
+    )
+    return report, healthy
 
 
 def _details() -> dict[str, Any]:
