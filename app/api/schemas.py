@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
+    WithJsonSchema,
+    model_serializer,
+)
 
 from app.timeutil import format_utc
 
@@ -15,7 +23,11 @@ MAX_PAGE = 1_000_000
 
 ResourceId = Annotated[int, Field(ge=1, le=MAX_ID)]
 # A moment in an answer: an aware datetime from the service, written as RFC 3339 UTC ending in Z.
-UtcTime = Annotated[datetime, PlainSerializer(format_utc, return_type=str, when_used="json")]
+UtcTime = Annotated[
+    datetime,
+    PlainSerializer(format_utc, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE, description="Page number, from 1.")]
 
 
@@ -57,8 +69,9 @@ class PartialAnswer(Answer):
         """The fields this answer leaves out (by default those of ``omit_when_none`` that are None)."""
         return tuple(name for name in self.omit_when_none if getattr(self, name) is None)
 
+    # No return annotation: pydantic would otherwise document the answer as a bare object instead of its fields.
     @model_serializer(mode="wrap")
-    def _omit_absent_parts(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+    def _omit_absent_parts(self, handler: SerializerFunctionWrapHandler):
         data = handler(self)
         for name in self.absent_parts():
             data.pop(name, None)
