@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
-from app.api.schemas import StrictModel
+from app.api.schemas import Answer, StrictModel, UtcTime
 from app.services.planning import MAX_WINDOW_DAYS
 
 WindowDays = Annotated[int, Field(ge=1, le=MAX_WINDOW_DAYS, description="Days from the start of today")]
@@ -32,30 +32,30 @@ class OptimizeBody(StrictModel):
     auto_apply: StrictBool | None = None
 
 
-class SuggestionOut(BaseModel):
+class SuggestionOut(Answer):
     key: str = Field(description="Stable id of the suggestion (rule and events), for apply and dismiss")
     type: str = Field(description="move | break | focus_block | conflict | overload")
     event_id: int | None
     event_ids: list[int]
-    proposed_start: str | None
-    proposed_end: str | None
+    proposed_start: UtcTime | None
+    proposed_end: UtcTime | None
     reason: str
     confidence: float
 
 
-class AppliedOut(BaseModel):
+class AppliedOut(Answer):
     key: str
     event_id: int
     title: str
-    previous_start: str
-    previous_end: str
-    new_start: str
-    new_end: str
+    previous_start: UtcTime
+    previous_end: UtcTime
+    new_start: UtcTime
+    new_end: UtcTime
     upstream_patch_queued: bool
     reason: str
 
 
-class OptimizeOut(BaseModel):
+class OptimizeOut(Answer):
     suggestions: list[SuggestionOut]
     applied: list[AppliedOut]
 
