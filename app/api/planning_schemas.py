@@ -90,11 +90,42 @@ class Heatmap(BaseModel):
     max: float
 
 
-class ProductivityOut(BaseModel):
+class ReportWindow(Answer):
+    start: str = Field(description="First local day, YYYY-MM-DD")
+    end: str = Field(description="Last local day (inclusive), YYYY-MM-DD")
+    days: int
+    timezone: str
+    start_time: UtcTime
+    end_time: UtcTime
+
+
+class FreeBlock(Answer):
+    date: str
+    start: UtcTime | None
+    end: UtcTime | None
+    minutes: int
+
+
+class Chain(Answer):
+    date: str
+    start: UtcTime
+    end: UtcTime
+    minutes: int
+    events: int
+    event_ids: list[int]
+
+
+class BackToBack(Answer):
+    count: int
+    longest_minutes: int
+    chains: list[Chain]
+
+
+class ProductivityOut(Answer):
     """The productivity report; every number comes from stored events (see the README, "Analytics")."""
 
-    window: dict[str, Any]
-    generated_at: str
+    window: ReportWindow
+    generated_at: UtcTime
     totals: dict[str, Any]
     hours_per_day: list[DayHours]
     hours_per_calendar: list[dict[str, Any]]
@@ -104,7 +135,7 @@ class ProductivityOut(BaseModel):
     busiest_hour: dict[str, Any] | None
     work_outside_hours: dict[str, float]
     tasks: dict[str, Any]
-    longest_free_block: list[dict[str, Any]]
-    back_to_back: dict[str, Any]
+    longest_free_block: list[FreeBlock]
+    back_to_back: BackToBack
     templates: list[dict[str, Any]]
     commands: list[dict[str, Any]]
