@@ -20,7 +20,7 @@ from app.models import (
     TITLE_MAX,
     Event,
 )
-from app.timeutil import all_day_bounds, format_utc, parse_datetime
+from app.timeutil import all_day_bounds, parse_datetime, to_utc
 
 WRITABLE = (
     "title",
@@ -101,8 +101,8 @@ def _starting_values(existing: Event | None, app_zone: ZoneInfo, partial: bool) 
         raw["start_time"] = existing.all_day_date.isoformat()
         raw["end_time"] = existing.end_time.astimezone(zone).date().isoformat()
     else:
-        raw["start_time"] = format_utc(existing.start_time)
-        raw["end_time"] = format_utc(existing.end_time)
+        raw["start_time"] = existing.start_time
+        raw["end_time"] = existing.end_time
     return raw
 
 
@@ -135,6 +135,9 @@ def _times(
 
 
 def _instant(value: Any, field: str, zone: ZoneInfo) -> datetime:
+    """A moment from RFC 3339 text (API and form input) or a datetime (other services' input)."""
+    if isinstance(value, datetime):
+        return to_utc(value, zone)
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(field, "must be an RFC 3339 date-time such as 2026-03-01T09:00:00Z")
     try:
@@ -149,17 +152,23 @@ def _day(value: Any, field: str, event_zone: ZoneInfo, is_end: bool = False) -> 
     An end given as a date-time that is not local midnight still covers its day, so the exclusive end
     date is the day after.
     """
+    if isinstance(value, datetime):
+        return _local_day(to_utc(value, event_zone), event_zone, is_end)
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(field, "must be a date YYYY-MM-DD for an all-day event")
     text = value.strip()
     try:
         if DATE_ONLY.fullmatch(text):
             return date.fromisoformat(text)
-        local = parse_datetime(text, event_zone).astimezone(event_zone)
-        covers_day = is_end and local.time() != datetime.min.time()
-        return local.date() + timedelta(days=1) if covers_day else local.date()
+        return _local_day(parse_datetime(text, event_zone), event_zone, is_end)
     except ValueError:
         raise InvalidInputError(field, f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+def _local_day(moment: datetime, event_zone: ZoneInfo, is_end: bool) -> date:
+    local = moment.astimezone(event_zone)
+    covers_day = is_end and local.time() != datetime.min.time()
+    return local.date() + timedelta(days=1) if covers_day else local.date()
 
 
 def _text(raw: dict[str, Any], field: str, low: int, high: int, default: str | None = None) -> str:

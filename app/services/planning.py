@@ -168,8 +168,8 @@ def _book_focus_block(finding: Finding) -> Booking:
     event, _consumed = events.create_event(
         {
             "title": "Focus time",
-            "start_time": format_utc(s.proposed_start),
-            "end_time": format_utc(s.proposed_end),
+            "start_time": s.proposed_start,
+            "end_time": s.proposed_end,
             "event_type": "block",
             "tags": ["focus"],
             "description": s.reason,
@@ -199,7 +199,7 @@ def move_event(
     from app.services import events  # late: the events service loads the plugin pipeline
 
     # Through the events service, so plugins re-annotate the event (wellness tags, analytics) at its new time.
-    events.update_event(event.id, {"start_time": format_utc(start), "end_time": format_utc(end)}, partial=True)
+    events.update_event(event.id, {"start_time": start, "end_time": end}, partial=True)
     queued = bool(event.external_id) and event.source in PATCHED_SOURCES
     if queued:
         _queue_patch(session, event)

@@ -14,7 +14,7 @@ from app.errors import InvalidInputError, NotFoundError
 from app.extensions import db
 from app.models import Event, Template, TemplateUsage
 from app.plugins import Consumed
-from app.timeutil import format_utc, to_utc
+from app.timeutil import to_utc
 
 HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 # Search weights: a word found in the title counts most, then tags, then the description.
@@ -218,8 +218,8 @@ def event_fields_from_template(template: Template, on: date, at: str | None = No
         raise InvalidInputError("at", "this template has no default time; give a time of day as HH:MM")
     hour, minute = (int(part) for part in clock.split(":"))
     start = to_utc(datetime.combine(on, time(hour, minute)), current_settings().zone)
-    fields["start_time"] = format_utc(start)
-    fields["end_time"] = format_utc(start + timedelta(minutes=template.duration_minutes))
+    fields["start_time"] = start
+    fields["end_time"] = start + timedelta(minutes=template.duration_minutes)
     return fields
 
 
