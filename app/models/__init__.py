@@ -26,10 +26,11 @@ from app.models.sync import (
     SyncState,
     UpstreamDeletion,
 )
-from app.models.templates import Template, TemplateUsage
+from app.models.templates import AUTHOR_MAX, TEMPLATE_DESCRIPTION_MAX, Template, TemplateUsage
 from app.models.types import UTCDateTime, utcnow
 
 __all__ = [
+    "AUTHOR_MAX",
     "CALENDAR_ID_MAX",
     "COMMAND_STATUSES",
     "DESCRIPTION_MAX",
@@ -39,6 +40,7 @@ __all__ = [
     "PRIORITIES",
     "SYNC_JOB_STATUSES",
     "TAG_MAX",
+    "TEMPLATE_DESCRIPTION_MAX",
     "TIMEZONE_MAX",
     "TITLE_MAX",
     "Command",

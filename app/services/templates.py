@@ -12,7 +12,16 @@ from app.config import current_settings
 from app.db import write_transaction
 from app.errors import InvalidInputError, NotFoundError
 from app.extensions import db
-from app.models import Event, Template, TemplateUsage
+from app.models import (
+    AUTHOR_MAX,
+    CALENDAR_ID_MAX,
+    TAG_MAX,
+    TEMPLATE_DESCRIPTION_MAX,
+    TITLE_MAX,
+    Event,
+    Template,
+    TemplateUsage,
+)
 from app.plugins import Consumed
 from app.timeutil import to_utc
 
@@ -42,12 +51,12 @@ def clean_fields(fields: dict[str, Any], *, partial: bool) -> dict[str, Any]:
         fields = {**DEFAULTS, **fields}
     clean = dict(fields)
     if "title" in clean:
-        clean["title"] = _text(clean["title"], "title", 1, 200)
-    for name, limit in (("description", 5000), ("author", 200)):
+        clean["title"] = _text(clean["title"], "title", 1, TITLE_MAX)
+    for name, limit in (("description", TEMPLATE_DESCRIPTION_MAX), ("author", AUTHOR_MAX)):
         if name in clean:
             clean[name] = _text(clean[name] or "", name, 0, limit)
     if "calendar_id" in clean:
-        clean["calendar_id"] = _text(clean["calendar_id"], "calendar_id", 1, 255)
+        clean["calendar_id"] = _text(clean["calendar_id"], "calendar_id", 1, CALENDAR_ID_MAX)
     if "all_day" in clean and not isinstance(clean["all_day"], bool):
         raise InvalidInputError("all_day", "must be true or false")
     if "default_time" in clean:
@@ -83,8 +92,8 @@ def _tags(value: Any) -> list[str]:
         raise InvalidInputError("tags", "must be a list of text tags")
     seen: list[str] = []
     for tag in (tag.strip() for tag in value):
-        if not tag or len(tag) > 64:
-            raise InvalidInputError("tags", "each tag must be 1–64 characters long")
+        if not tag or len(tag) > TAG_MAX:
+            raise InvalidInputError("tags", f"each tag must be 1–{TAG_MAX} characters long")
         if tag not in seen:
             seen.append(tag)
     return seen
