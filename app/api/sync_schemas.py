@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from app.api.schemas import PartialAnswer, ResourceId, StrictModel, UtcTime
+from app.api.schemas import Answer, PartialAnswer, ResourceId, StrictModel, UtcTime
 
 
 class SyncRequestBody(StrictModel):
@@ -72,7 +72,7 @@ class SchedulerOut(PartialAnswer):
     omit_when_none = ("daemons",)
 
 
-class SyncHealthOut(PartialAnswer):
+class SyncHealthOut(Answer):
     status: str
     scheduler: SchedulerOut
     timestamp: UtcTime
