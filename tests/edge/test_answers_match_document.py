@@ -12,6 +12,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,6 +22,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 from app.services import commands, sync_jobs
+from app.services.heartbeat import beat
 from app.timeutil import format_utc, utcnow
 from tests.conftest import TEST_KEY
 
@@ -204,6 +207,11 @@ def run_scenario(api: Api, app) -> None:
     api("GET", "/sync/jobs/{job_id}", 200, path={"job_id": job["job_id"]})
     assert sync_jobs.run_next_queued_job()
     api("GET", "/sync/jobs/{job_id}", 200, path={"job_id": job["job_id"]})
+    beat(utcnow(), 5)  # a daemon beats now: ?wait answers the finished job (a thread plays the daemon)
+    worker = threading.Thread(target=run_one_job, args=(app,))
+    worker.start()
+    api("POST", "/sync/calendar", 200, query={"wait": 20}, json_body={"days_ahead": 2})
+    worker.join()
     api("GET", "/sync/health", 200, key=False)
 
     # Analytics and the optimizer.
@@ -215,6 +223,14 @@ def run_scenario(api: Api, app) -> None:
     api("POST", "/ai/optimize", 422, query={"optimization_window_days": 0})
 
     api("GET", "/openapi.json", 200, key=False)
+
+
+def run_one_job(app) -> None:
+    """What the daemon does with a sync request: carry out the next queued job (waiting up to 10 s for it)."""
+    with app.app_context():
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not sync_jobs.run_next_queued_job():
+            time.sleep(0.05)
 
 
 def run_generic_errors(api: Api, document: dict[str, Any]) -> None:
