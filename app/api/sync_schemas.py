@@ -1,4 +1,4 @@
-"""Request and response models of the sync API."""
+"""Request and response models of the sync API, and the answer of /health (which shares its scheduler part)."""
 
 from __future__ import annotations
 
