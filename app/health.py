@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-from flask import Blueprint, Flask, jsonify, render_template, send_from_directory
+from flask import Blueprint, Flask, render_template, send_from_directory
 
+from app.api.answer import answer
+from app.api.sync_schemas import HealthOut
 from app.auth import may_see_details, public
 from app.services.health import health_report
 
@@ -17,11 +19,8 @@ SWAGGER_ASSETS = files("flask_openapi3_swagger") / "templates" / "swagger"
 @bp.get("/health")
 @public
 def health():
-    body, healthy = health_report(with_details=may_see_details())
-    response = jsonify(body)
-    response.status_code = 200 if healthy else 503
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    report, healthy = health_report(with_details=may_see_details())
+    return answer(HealthOut, report, 200 if healthy else 503, {"Cache-Control": "no-store"})
 
 
 @bp.get("/docs")

@@ -232,10 +232,10 @@ def bench_service(target: Target, name: str) -> float:
     delivered: list[int] = []
     with app.app_context():
         started = time.perf_counter()
-        while claimed := commands.claim_commands("bench", BATCH)["commands"]:
+        while claimed := commands.claim_commands("bench", BATCH).commands:
             for command in claimed:
-                commands.complete_command(command["id"], {})
-                delivered.append(command["id"])
+                commands.complete_command(command.id, {})
+                delivered.append(command.id)
         elapsed = time.perf_counter() - started
         db.engine.dispose()
     check_exactly_once("service", delivered, LOOP_COMMANDS, url)

@@ -55,11 +55,11 @@ def main() -> int:
             result = planning.optimize(DAYS, auto_apply=False, now=now)
             elapsed = time.perf_counter() - started
     counts: dict[str, int] = {}
-    for item in result["suggestions"]:
-        counts[item["type"]] = counts.get(item["type"], 0) + 1
+    for item in result.suggestions:
+        counts[item.type] = counts.get(item.type, 0) + 1
     verdict = "PASS" if elapsed < TARGET_SECONDS else "FAIL"
     print(
-        f"optimizer: {EVENTS} events over {DAYS} days -> {len(result['suggestions'])} suggestions "
+        f"optimizer: {EVENTS} events over {DAYS} days -> {len(result.suggestions)} suggestions "
         f"{counts} in {elapsed:.3f} s (target < {TARGET_SECONDS:.1f} s) {verdict}"
     )
     return 0 if elapsed < TARGET_SECONDS else 1

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify
-
+from app.api.answer import answer
 from app.api.base import api_blueprint
 from app.api.planning_schemas import ProductivityOut, ProductivityQuery
 from app.errors import InvalidInputError
@@ -17,4 +16,4 @@ def productivity(query: ProductivityQuery):
     """``days_back`` (default 30, ending today) or ``start`` and ``end`` (inclusive local dates)."""
     if query.days_back is not None and (query.start or query.end):
         raise InvalidInputError("days_back", "give either days_back or start and end, not both")
-    return jsonify(analytics.productivity_report(query.days_back, query.start, query.end))
+    return answer(ProductivityOut, analytics.productivity_report(query.days_back, query.start, query.end))

@@ -6,9 +6,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.schemas import Page, PageNumber, ResourceId, StrictModel
+from app.api.schemas import Answer, Page, PageNumber, PartialAnswer, ResourceId, StrictModel, UtcTime
+from app.models import COMMAND_STATUSES
 
-CommandStatus = Literal["pending", "processing", "completed", "failed", "cancelled"]
+CommandStatus = Literal[COMMAND_STATUSES]
 # PostgreSQL text cannot hold NUL: refused here (422) on every backend, so both answer the same.
 NO_NUL = r"^[^\x00]*$"
 
@@ -46,46 +47,48 @@ class FailBody(StrictModel):
     retry_after: Annotated[float, Field(ge=0, le=7 * 86400, description="Seconds until due again.")] = 0
 
 
-class ClaimedCommand(BaseModel):
+class ClaimedCommand(Answer):
     id: int
     command: str
     parameters: dict[str, Any]
     status: str
     attempts: int
-    created_at: str
-    processed_at: str | None
-    lease_expires_at: str | None
+    created_at: UtcTime
+    processed_at: UtcTime | None
+    lease_expires_at: UtcTime | None
 
 
-class ClaimResponse(BaseModel):
+class ClaimResponse(Answer):
     system_id: str
     commands: list[ClaimedCommand]
     count: int
-    retrieved_at: str
+    retrieved_at: UtcTime
 
 
-class CompleteResponse(BaseModel):
+class CompleteResponse(Answer):
     command_id: int
     status: Literal["completed"]
-    completed_at: str | None
+    completed_at: UtcTime | None
 
 
-class FailResponse(BaseModel):
+class FailResponse(PartialAnswer):
     command_id: int
     status: Literal["pending", "failed"]
     error: str | None
-    failed_at: str | None
+    failed_at: UtcTime | None
     attempts: int
-    available_at: str | None = Field(None, description="When a retried command is due again.")
+    available_at: UtcTime | None = Field(None, description="When a retried command is due again (retried only).")
+
+    omit_when_none = ("available_at",)
 
 
-class CommandSource(BaseModel):
+class CommandSource(Answer):
     calendar_id: str | None
     external_id: str | None
     event_title: str
 
 
-class CommandOut(BaseModel):
+class CommandOut(Answer):
     id: int
     system_id: str
     command: str
@@ -93,13 +96,13 @@ class CommandOut(BaseModel):
     status: CommandStatus
     attempts: int
     max_attempts: int
-    created_at: str
-    updated_at: str | None
-    available_at: str | None
-    processed_at: str | None
-    lease_expires_at: str | None
-    completed_at: str | None
-    failed_at: str | None
+    created_at: UtcTime
+    updated_at: UtcTime | None
+    available_at: UtcTime | None
+    processed_at: UtcTime | None
+    lease_expires_at: UtcTime | None
+    completed_at: UtcTime | None
+    failed_at: UtcTime | None
     result: dict[str, Any] | None
     error: str | None
     source: CommandSource

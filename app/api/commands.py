@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
+from app.api.answer import answer, page_of
 from app.api.base import api_blueprint
 from app.api.command_schemas import (
     ClaimQuery,
@@ -29,18 +30,13 @@ CONFLICT = {409: ErrorResponse, 404: ErrorResponse}
 @bp.get("/commands", summary="List commands (claims nothing)", responses={200: CommandPage})
 def list_commands(query: ListQuery):
     items, total = commands.list_commands(query.status, query.system_id, query.page, query.page_size)
-    return {
-        "items": [commands.command_json(cmd) for cmd in items],
-        "page": query.page,
-        "page_size": query.page_size,
-        "total_count": total,
-    }
+    return answer(CommandPage, page_of(items, query.page, query.page_size, total))
 
 
 @bp.get("/commands/<string:system_id>", summary="Claim due commands of one system", responses={200: ClaimResponse})
 def claim_commands(path: SystemPath, query: ClaimQuery):
     """Lease up to `limit` due pending commands, oldest first; expired leases are returned first."""
-    return commands.claim_commands(path.system_id, query.limit)
+    return answer(ClaimResponse, commands.claim_commands(path.system_id, query.limit))
 
 
 @bp.post(
@@ -50,7 +46,7 @@ def claim_commands(path: SystemPath, query: ClaimQuery):
 )
 def complete_command(path: CommandPath, body: CompleteBody):
     """processing → completed; the body (any JSON object) is stored as the result. Repeating it is a no-op."""
-    return commands.complete_command(path.command_id, request.get_json(silent=True) or {})
+    return answer(CompleteResponse, commands.complete_command(path.command_id, request.get_json(silent=True) or {}))
 
 
 @bp.post(
@@ -58,7 +54,7 @@ def complete_command(path: CommandPath, body: CompleteBody):
 )
 def fail_command(path: CommandPath, body: FailBody):
     """processing → pending (retry, attempts left, due after retry_after s) or failed (the dead letter)."""
-    return commands.fail_command(path.command_id, body.error, body.retry, body.retry_after)
+    return answer(FailResponse, commands.fail_command(path.command_id, body.error, body.retry, body.retry_after))
 
 
 @bp.post(
@@ -66,7 +62,7 @@ def fail_command(path: CommandPath, body: FailBody):
 )
 def retry_command(path: CommandPath):
     """failed → pending, due now, attempts reset."""
-    return commands.command_json(commands.retry_command(path.command_id))
+    return answer(CommandOut, commands.retry_command(path.command_id))
 
 
 @bp.post(
@@ -74,4 +70,4 @@ def retry_command(path: CommandPath):
 )
 def cancel_command(path: CommandPath):
     """pending → cancelled."""
-    return commands.command_json(commands.cancel_command(path.command_id))
+    return answer(CommandOut, commands.cancel_command(path.command_id))

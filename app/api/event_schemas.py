@@ -6,14 +6,19 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from app.api.schemas import Page, PageNumber, ResourceId, StrictModel
+from app.api.schemas import Answer, Page, PageNumber, ResourceId, StrictModel, UtcTime
+from app.models import CALENDAR_ID_MAX, EVENT_STATUSES, EVENT_TYPES, LOCATION_MAX, PRIORITIES, TITLE_MAX
 from app.timeutil import OutOfRange, parse_day
 
-Priority = Literal["LOW", "MEDIUM", "HIGH", "URGENT"]
-EventType = Literal["meeting", "task", "appointment", "reminder", "block"]
-EventStatus = Literal["scheduled", "in_progress", "completed", "cancelled", "rescheduled"]
+# The model's value lists, spelled as types (Literal of a tuple is the Literal of its items).
+Priority = Literal[PRIORITIES]
+EventType = Literal[EVENT_TYPES]
+EventStatus = Literal[EVENT_STATUSES]
+# Stored text and lists that may be empty (NULL) are answered as "" and [].
+Text = Annotated[str, BeforeValidator(lambda value: value or "")]
+Strings = Annotated[list[str], BeforeValidator(lambda value: list(value or []))]
 TIME_HELP = (
     "RFC 3339 date-time; without an offset it is read in app.timezone. For an all-day event a date "
     "YYYY-MM-DD (end exclusive, default the next day)."
@@ -62,14 +67,14 @@ class EventListQuery(StrictModel):
 class EventBody(StrictModel):
     """Event fields. POST needs title and start_time; PUT needs title, start_time and end_time; PATCH any."""
 
-    title: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+    title: Annotated[str | None, Field(min_length=1, max_length=TITLE_MAX)] = None
     description: str | None = None
     start_time: Annotated[str | None, Field(description=TIME_HELP)] = None
     end_time: Annotated[str | None, Field(description=TIME_HELP)] = None
     all_day: bool | None = None
     timezone: Annotated[str | None, Field(description="IANA zone of the event; default app.timezone.")] = None
-    calendar_id: Annotated[str | None, Field(max_length=255, description="Default 'local'.")] = None
-    location: Annotated[str | None, Field(max_length=500)] = None
+    calendar_id: Annotated[str | None, Field(max_length=CALENDAR_ID_MAX, description="Default 'local'.")] = None
+    location: Annotated[str | None, Field(max_length=LOCATION_MAX)] = None
     attendees: Annotated[list[str] | None, Field(description="E-mail addresses.")] = None
     tags: list[str] | None = None
     priority: Priority | None = None
@@ -85,44 +90,52 @@ class EventBody(StrictModel):
     updated_at: Annotated[str | None, Field(description="Read-only; ignored.")] = None
 
 
-class Problem(BaseModel):
+class Problem(Answer):
     plugin: str
     message: str
 
+    @model_validator(mode="before")
+    @classmethod
+    def _texts(cls, value: Any) -> Any:
+        """A plugin's stored problem, each part as text ("" when missing)."""
+        if isinstance(value, dict):
+            return {"plugin": str(value.get("plugin", "")), "message": str(value.get("message", ""))}
+        return value
 
-class EventOut(BaseModel):
+
+class EventOut(Answer):
     id: int
     title: str
-    description: str
-    start_time: str
-    end_time: str
-    all_day: bool
-    all_day_date: str | None
+    description: Text
+    start_time: UtcTime
+    end_time: UtcTime
+    all_day: Annotated[bool, BeforeValidator(bool)]
+    all_day_date: date | None
     timezone: str
     calendar_id: str
     source: str
     external_id: str | None
-    location: str
-    attendees: list[str]
-    tags: list[str]
+    location: Text
+    attendees: Strings
+    tags: Strings
     priority: Priority
     event_type: EventType
     status: EventStatus
-    problems: list[Problem]
-    created_at: str
-    updated_at: str
+    problems: Annotated[list[Problem], BeforeValidator(lambda value: list(value or []))]
+    created_at: UtcTime
+    updated_at: UtcTime
 
 
 class EventPage(Page):
     items: list[EventOut]
 
 
-class ConsumedResult(BaseModel):
+class ConsumedResult(Answer):
     kind: Literal["command", "note", "url"]
     id: int
 
 
-class ConsumedOut(BaseModel):
+class ConsumedOut(Answer):
     """A plugin took the event over; nothing was stored as an event."""
 
     consumed: Literal[True]
@@ -136,30 +149,33 @@ class ListQuery(StrictModel):
     page_size: Annotated[int, Field(ge=1, le=500)] = 50
 
 
-class NoteOut(BaseModel):
+Details = Annotated[dict[str, Any], BeforeValidator(lambda value: value or {})]
+
+
+class NoteOut(Answer):
     id: int
     text: str
-    event_time: str | None
-    event_end_time: str | None
+    event_time: UtcTime | None
+    event_end_time: UtcTime | None
     calendar_id: str
     external_id: str | None
-    event_details: dict[str, Any]
-    created_at: str
+    event_details: Details
+    created_at: UtcTime
 
 
 class NotePage(Page):
     items: list[NoteOut]
 
 
-class UrlOut(BaseModel):
+class UrlOut(Answer):
     id: int
     url: str
     title: str
-    event_time: str | None
+    event_time: UtcTime | None
     calendar_id: str
     external_id: str | None
-    event_details: dict[str, Any]
-    created_at: str
+    event_details: Details
+    created_at: UtcTime
 
 
 class UrlPage(Page):

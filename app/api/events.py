@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response
 
+from app.api.answer import answer, page_of
 from app.api.base import api_blueprint
 from app.api.event_schemas import ConsumedOut, EventBody, EventListQuery, EventOut, EventPage, EventPath
 from app.api.schemas import ErrorResponse
@@ -26,12 +27,7 @@ def list_events(query: EventListQuery):
         page=query.page,
         page_size=query.page_size,
     )
-    return {
-        "items": [events.event_json(item) for item in items],
-        "page": query.page,
-        "page_size": query.page_size,
-        "total_count": total,
-    }
+    return answer(EventPage, page_of(items, query.page, query.page_size, total))
 
 
 @bp.post("/events", summary="Create an event (runs the plugin pipeline)", responses={201: EventOut, 202: ConsumedOut})
@@ -39,13 +35,13 @@ def create_event(body: EventBody):
     """201 with the stored event, or 202 when a plugin turned it into a command, note or link."""
     event, consumed = events.create_event(body.model_dump(exclude_unset=True))
     if consumed is not None:
-        return {"consumed": True, "plugin": consumed.plugin, "result": {"kind": consumed.kind, "id": consumed.id}}, 202
-    return events.event_json(event), 201
+        return answer(ConsumedOut, {"consumed": True, "plugin": consumed.plugin, "result": consumed}, 202)
+    return answer(EventOut, event, 201)
 
 
 @bp.get("/events/<int:event_id>", summary="One event", responses={200: EventOut, **NOT_FOUND})
 def get_event(path: EventPath):
-    return events.event_json(events.get_event(path.event_id))
+    return answer(EventOut, events.get_event(path.event_id))
 
 
 @bp.put(
@@ -55,13 +51,13 @@ def get_event(path: EventPath):
 )
 def replace_event(path: EventPath, body: EventBody):
     event = events.update_event(path.event_id, body.model_dump(exclude_unset=True), partial=False)
-    return events.event_json(event)
+    return answer(EventOut, event)
 
 
 @bp.patch("/events/<int:event_id>", summary="Change some fields of an event", responses={200: EventOut, **NOT_FOUND})
 def patch_event(path: EventPath, body: EventBody):
     event = events.update_event(path.event_id, body.model_dump(exclude_unset=True), partial=True)
-    return events.event_json(event)
+    return answer(EventOut, event)
 
 
 @bp.delete(

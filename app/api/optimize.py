@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify
-
+from app.api.answer import answer
 from app.api.base import api_blueprint
 from app.api.planning_schemas import OptimizeBody, OptimizeOut, OptimizeQuery
 from app.services import planning
@@ -16,4 +15,4 @@ def optimize(query: OptimizeQuery, body: OptimizeBody):
     """Parameters may come in the query string or the JSON body (the body wins); a dry run changes nothing."""
     given = {**query.model_dump(exclude_none=True), **body.model_dump(exclude_none=True)}
     result = planning.optimize(given.get("optimization_window_days", 7), bool(given.get("auto_apply", False)))
-    return jsonify(result)
+    return answer(OptimizeOut, result)

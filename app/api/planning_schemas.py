@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
-from app.api.schemas import StrictModel
+from app.api.schemas import Answer, StrictModel, UtcTime
 from app.services.planning import MAX_WINDOW_DAYS
 
 WindowDays = Annotated[int, Field(ge=1, le=MAX_WINDOW_DAYS, description="Days from the start of today")]
@@ -32,30 +32,30 @@ class OptimizeBody(StrictModel):
     auto_apply: StrictBool | None = None
 
 
-class SuggestionOut(BaseModel):
+class SuggestionOut(Answer):
     key: str = Field(description="Stable id of the suggestion (rule and events), for apply and dismiss")
     type: str = Field(description="move | break | focus_block | conflict | overload")
     event_id: int | None
     event_ids: list[int]
-    proposed_start: str | None
-    proposed_end: str | None
+    proposed_start: UtcTime | None
+    proposed_end: UtcTime | None
     reason: str
     confidence: float
 
 
-class AppliedOut(BaseModel):
+class AppliedOut(Answer):
     key: str
     event_id: int
     title: str
-    previous_start: str
-    previous_end: str
-    new_start: str
-    new_end: str
+    previous_start: UtcTime
+    previous_end: UtcTime
+    new_start: UtcTime
+    new_end: UtcTime
     upstream_patch_queued: bool
     reason: str
 
 
-class OptimizeOut(BaseModel):
+class OptimizeOut(Answer):
     suggestions: list[SuggestionOut]
     applied: list[AppliedOut]
 
@@ -90,11 +90,42 @@ class Heatmap(BaseModel):
     max: float
 
 
-class ProductivityOut(BaseModel):
+class ReportWindow(Answer):
+    start: str = Field(description="First local day, YYYY-MM-DD")
+    end: str = Field(description="Last local day (inclusive), YYYY-MM-DD")
+    days: int
+    timezone: str
+    start_time: UtcTime
+    end_time: UtcTime
+
+
+class FreeBlock(Answer):
+    date: str
+    start: UtcTime | None
+    end: UtcTime | None
+    minutes: int
+
+
+class Chain(Answer):
+    date: str
+    start: UtcTime
+    end: UtcTime
+    minutes: int
+    events: int
+    event_ids: list[int]
+
+
+class BackToBack(Answer):
+    count: int
+    longest_minutes: int
+    chains: list[Chain]
+
+
+class ProductivityOut(Answer):
     """The productivity report; every number comes from stored events (see the README, "Analytics")."""
 
-    window: dict[str, Any]
-    generated_at: str
+    window: ReportWindow
+    generated_at: UtcTime
     totals: dict[str, Any]
     hours_per_day: list[DayHours]
     hours_per_calendar: list[dict[str, Any]]
@@ -104,7 +135,7 @@ class ProductivityOut(BaseModel):
     busiest_hour: dict[str, Any] | None
     work_outside_hours: dict[str, float]
     tasks: dict[str, Any]
-    longest_free_block: list[dict[str, Any]]
-    back_to_back: dict[str, Any]
+    longest_free_block: list[FreeBlock]
+    back_to_back: BackToBack
     templates: list[dict[str, Any]]
     commands: list[dict[str, Any]]

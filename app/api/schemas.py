@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
+    WithJsonSchema,
+    model_serializer,
+)
+
+from app.timeutil import format_utc
 
 # SQLite integers are 64-bit: a larger id or page would overflow in the driver instead of failing validation.
 MAX_ID = 2**63 - 1
 MAX_PAGE = 1_000_000
 
 ResourceId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# A moment in an answer: an aware datetime from the service, written as RFC 3339 UTC ending in Z.
+UtcTime = Annotated[
+    datetime,
+    PlainSerializer(format_utc, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE, description="Page number, from 1.")]
 
 
@@ -37,6 +54,30 @@ class StrictModel(BaseModel):
         return schema
 
 
+class Answer(BaseModel):
+    """A response model: read from the objects services return (models, dataclasses) by attribute."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class PartialAnswer(Answer):
+    """An answer with parts it only has sometimes: the fields named in ``omit_when_none`` are left out while None."""
+
+    omit_when_none: ClassVar[tuple[str, ...]] = ()
+
+    def absent_parts(self) -> tuple[str, ...]:
+        """The fields this answer leaves out (by default those of ``omit_when_none`` that are None)."""
+        return tuple(name for name in self.omit_when_none if getattr(self, name) is None)
+
+    # No return annotation: pydantic would otherwise document the answer as a bare object instead of its fields.
+    @model_serializer(mode="wrap")
+    def _omit_absent_parts(self, handler: SerializerFunctionWrapHandler):
+        data = handler(self)
+        for name in self.absent_parts():
+            data.pop(name, None)
+        return data
+
+
 class ErrorBody(BaseModel):
     code: str
     message: str
@@ -49,7 +90,7 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
-class Page(BaseModel):
+class Page(Answer):
     page: int
     page_size: int
     total_count: int

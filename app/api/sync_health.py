@@ -3,6 +3,7 @@ admin key."""
 
 from __future__ import annotations
 
+from app.api.answer import answer
 from app.api.base import api_blueprint
 from app.api.sync_schemas import SyncHealthOut
 from app.auth import may_see_details, public
@@ -14,4 +15,4 @@ bp = api_blueprint("sync_health", "Sync", public=True)
 @bp.get("/sync/health", summary="Is the sync daemon alive?", responses={200: SyncHealthOut})
 @public
 def sync_health_check():
-    return sync_health(with_details=may_see_details())
+    return answer(SyncHealthOut, sync_health(with_details=may_see_details()))

@@ -26,6 +26,9 @@ def api_document() -> dict[str, Any]:
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
             responses["422"] = _error_response("A field fails validation; details name the field.")
+            if "requestBody" in operation:  # every JSON body is checked before the view runs
+                responses["400"] = _error_response("The request body is not valid JSON.")
+                responses["415"] = _error_response("The request body is not JSON (Content-Type: application/json).")
             if operation.get("security"):
                 responses["401"] = _error_response("Missing or wrong API key.")
             else:
@@ -33,7 +36,13 @@ def api_document() -> dict[str, Any]:
     return document
 
 
-@bp.get("/openapi.json", summary="This OpenAPI document")
+DOCUMENT = {
+    "description": "The OpenAPI document of every /api/v1 route.",
+    "content": {"application/json": {"schema": {"type": "object", "additionalProperties": True}}},
+}
+
+
+@bp.get("/openapi.json", summary="This OpenAPI document", responses={200: DOCUMENT})
 @public
 def openapi_document():
     return jsonify(api_document())

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import BeforeValidator, Field, StrictBool, StrictInt, StringConstraints
 
-from app.api.schemas import Page, PageNumber, ResourceId, StrictModel
+from app.api.event_schemas import Strings, Text
+from app.api.schemas import Answer, Page, PageNumber, ResourceId, StrictModel, UtcTime
+from app.models import AUTHOR_MAX, CALENDAR_ID_MAX, TAG_MAX, TEMPLATE_DESCRIPTION_MAX, TITLE_MAX
 
 HHMM_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TAG_MAX)]
+Description = Annotated[str, Field(max_length=TEMPLATE_DESCRIPTION_MAX)]
+Author = Annotated[str, Field(max_length=AUTHOR_MAX)]
+CalendarId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=CALENDAR_ID_MAX)]
 ClockTime = Annotated[str, Field(pattern=HHMM_PATTERN, description="Time of day, HH:MM (00:00–23:59)")]
 Duration = Annotated[StrictInt, Field(ge=1, le=1440, description="Minutes, 1–1440")]
 
@@ -19,26 +24,26 @@ class TemplateIn(StrictModel):
     """A whole template (POST and PUT); fields left out take their defaults."""
 
     title: Title
-    description: Annotated[str, Field(max_length=5000)] = ""
+    description: Description = ""
     all_day: StrictBool = False
     default_time: ClockTime | None = None
     duration_minutes: Duration = 60
-    calendar_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)] = "local"
+    calendar_id: CalendarId = "local"
     tags: list[Tag] = []
-    author: Annotated[str, Field(max_length=200)] = ""
+    author: Author = ""
 
 
 class TemplatePatch(StrictModel):
     """Some fields of a template (PATCH)."""
 
     title: Title | None = None
-    description: Annotated[str, Field(max_length=5000)] | None = None
+    description: Description | None = None
     all_day: StrictBool | None = None
     default_time: ClockTime | None = None
     duration_minutes: Duration | None = None
-    calendar_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)] | None = None
+    calendar_id: CalendarId | None = None
     tags: list[Tag] | None = None
-    author: Annotated[str, Field(max_length=200)] | None = None
+    author: Author | None = None
 
 
 SEARCH_HELP = "Words that must all match the title, description or tags"
@@ -54,26 +59,26 @@ class TemplatePath(StrictModel):
     template_id: ResourceId
 
 
-class TemplateOut(BaseModel):
+class TemplateOut(Answer):
     id: int
     title: str
-    description: str
-    all_day: bool
+    description: Text
+    all_day: Annotated[bool, BeforeValidator(bool)]
     default_time: str | None
     duration_minutes: int
     calendar_id: str
-    tags: list[str]
+    tags: Strings
     usage_count: int
-    created_at: str
-    updated_at: str
-    author: str
+    created_at: UtcTime
+    updated_at: UtcTime
+    author: Text
 
 
 class TemplatePage(Page):
     items: list[TemplateOut]
 
 
-class TemplateUseOut(BaseModel):
+class TemplateUseOut(Answer):
     message: str
     template_id: int
     new_usage_count: int

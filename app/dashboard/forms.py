@@ -9,7 +9,17 @@ from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectF
 from wtforms.validators import DataRequired, InputRequired
 
 from app.errors import InvalidInputError
-from app.models import EVENT_STATUSES, EVENT_TYPES, PRIORITIES
+from app.models import (
+    AUTHOR_MAX,
+    CALENDAR_ID_MAX,
+    DESCRIPTION_MAX,
+    EVENT_STATUSES,
+    EVENT_TYPES,
+    LOCATION_MAX,
+    PRIORITIES,
+    TEMPLATE_DESCRIPTION_MAX,
+    TITLE_MAX,
+)
 
 
 class LoginForm(FlaskForm):
@@ -24,14 +34,14 @@ class LogoutForm(FlaskForm):
 class TemplateForm(FlaskForm):
     """A template's fields as a person types them; the templates service does the validation."""
 
-    title = StringField("Title")
-    description = TextAreaField("Description")
+    title = StringField("Title", render_kw={"maxlength": TITLE_MAX})
+    description = TextAreaField("Description", render_kw={"maxlength": TEMPLATE_DESCRIPTION_MAX})
     all_day = BooleanField("All day")
     default_time = StringField("Default time", render_kw={"type": "time"})
     duration_minutes = StringField("Duration (minutes)", default="60", render_kw={"inputmode": "numeric"})
-    calendar_id = StringField("Calendar", default="local")
+    calendar_id = StringField("Calendar", default="local", render_kw={"maxlength": CALENDAR_ID_MAX})
     tags = StringField("Tags", description="comma-separated")
-    author = StringField("Author")
+    author = StringField("Author", render_kw={"maxlength": AUTHOR_MAX})
 
     def service_fields(self, strict: bool = True) -> dict[str, Any]:
         """The form as the service's input; a duration that is not a number names its field.
@@ -81,17 +91,17 @@ def show_error(form: FlaskForm, exc: InvalidInputError) -> None:
 class EventForm(FlaskForm):
     """An event's editable fields; times are read in the app time zone, like API input without an offset."""
 
-    title = StringField("Title")
+    title = StringField("Title", render_kw={"maxlength": TITLE_MAX})
     start_time = StringField("Starts", render_kw={"type": "datetime-local"})
     end_time = StringField("Ends", render_kw={"type": "datetime-local"})
     all_day = BooleanField("All day", description="dates only; the end day is exclusive")
-    location = StringField("Location")
-    calendar_id = StringField("Calendar")
+    location = StringField("Location", render_kw={"maxlength": LOCATION_MAX})
+    calendar_id = StringField("Calendar", render_kw={"maxlength": CALENDAR_ID_MAX})
     tags = StringField("Tags", description="comma-separated")
     priority = SelectField("Priority", choices=list(PRIORITIES))
     event_type = SelectField("Type", choices=list(EVENT_TYPES))
     status = SelectField("Status", choices=list(EVENT_STATUSES))
-    description = TextAreaField("Description")
+    description = TextAreaField("Description", render_kw={"maxlength": DESCRIPTION_MAX})
 
     def service_fields(self) -> dict[str, Any]:
         """The form as a PATCH body for the events service."""

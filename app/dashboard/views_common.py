@@ -62,28 +62,23 @@ def full_page(template: str, status: int = 200, **context) -> Response:
     return fragment(template, status=status, **context)
 
 
-def local(value: datetime | str | None) -> datetime | None:
-    """An aware time in the app's time zone (the zone the dashboard shows everything in).
-
-    Also takes the RFC 3339 text that services hand out in their JSON-shaped dicts.
-    """
+def local(value: datetime | None) -> datetime | None:
+    """An aware time in the app's time zone (the zone the dashboard shows everything in)."""
     if not value:
         return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     zone = current_settings().zone
     return to_utc(value, zone).astimezone(zone)
 
 
 @bp.app_template_filter("clock")
-def clock(value: datetime | str | None) -> str:
+def clock(value: datetime | None) -> str:
     """HH:MM in the app time zone."""
     moment = local(value)
     return moment.strftime("%H:%M") if moment else ""
 
 
 @bp.app_template_filter("when")
-def when(value: datetime | str | None) -> str:
+def when(value: datetime | None) -> str:
     """A compact local date and time, e.g. 'Tue 3 Mar 2026 09:30'."""
     moment = local(value)
     return f"{moment:%a} {moment.day} {moment:%b %Y %H:%M}" if moment else "—"

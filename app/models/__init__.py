@@ -1,7 +1,21 @@
 """All tables, importable from one place."""
 
 from app.models.commands import COMMAND_STATUSES, Command
-from app.models.events import EVENT_STATUSES, EVENT_TYPES, PRIORITIES, Event, EventAnalytics, Note, UrlPayload
+from app.models.events import (
+    CALENDAR_ID_MAX,
+    DESCRIPTION_MAX,
+    EVENT_STATUSES,
+    EVENT_TYPES,
+    LOCATION_MAX,
+    PRIORITIES,
+    TAG_MAX,
+    TIMEZONE_MAX,
+    TITLE_MAX,
+    Event,
+    EventAnalytics,
+    Note,
+    UrlPayload,
+)
 from app.models.planning import DismissedSuggestion, PlanningAction
 from app.models.sync import (
     SYNC_JOB_STATUSES,
@@ -12,15 +26,23 @@ from app.models.sync import (
     SyncState,
     UpstreamDeletion,
 )
-from app.models.templates import Template, TemplateUsage
+from app.models.templates import AUTHOR_MAX, TEMPLATE_DESCRIPTION_MAX, Template, TemplateUsage
 from app.models.types import UTCDateTime, utcnow
 
 __all__ = [
+    "AUTHOR_MAX",
+    "CALENDAR_ID_MAX",
     "COMMAND_STATUSES",
+    "DESCRIPTION_MAX",
     "EVENT_STATUSES",
     "EVENT_TYPES",
+    "LOCATION_MAX",
     "PRIORITIES",
     "SYNC_JOB_STATUSES",
+    "TAG_MAX",
+    "TEMPLATE_DESCRIPTION_MAX",
+    "TIMEZONE_MAX",
+    "TITLE_MAX",
     "Command",
     "DismissedSuggestion",
     "Event",

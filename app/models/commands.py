@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,15 @@ from app.extensions import Model
 from app.models.types import UTCDateTime, utcnow
 
 COMMAND_STATUSES = ("pending", "processing", "completed", "failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class CommandOrigin:
+    """The calendar entry a command was made from."""
+
+    calendar_id: str | None
+    external_id: str | None
+    event_title: str
 
 
 class Command(Model):
@@ -43,3 +53,8 @@ class Command(Model):
     event_title: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def source(self) -> CommandOrigin:
+        """Where the command came from (its calendar entry)."""
+        return CommandOrigin(self.calendar_id, self.external_id, self.event_title)

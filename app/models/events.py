@@ -15,6 +15,13 @@ from app.models.types import UTCDateTime, utcnow
 PRIORITIES = ("LOW", "MEDIUM", "HIGH", "URGENT")
 EVENT_TYPES = ("meeting", "task", "appointment", "reminder", "block")
 EVENT_STATUSES = ("scheduled", "in_progress", "completed", "cancelled", "rescheduled")
+# Field length limits, in characters: the columns, the input checks, the API schemas and the forms use these.
+TITLE_MAX = 200
+DESCRIPTION_MAX = 20000
+LOCATION_MAX = 500
+CALENDAR_ID_MAX = 255
+TIMEZONE_MAX = 64
+TAG_MAX = 64
 # An event's length in days as SQLite computes it; the expression index below must use the same text.
 SPAN_SQL = "(julianday(end_time) - julianday(start_time))"
 
@@ -32,15 +39,15 @@ class Event(Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
     description: Mapped[str] = mapped_column(Text, default="")
-    location: Mapped[str] = mapped_column(String(500), default="")
+    location: Mapped[str] = mapped_column(String(LOCATION_MAX), default="")
     start_time: Mapped[datetime] = mapped_column(UTCDateTime)
     end_time: Mapped[datetime] = mapped_column(UTCDateTime)
     all_day: Mapped[bool] = mapped_column(Boolean, default=False)
     all_day_date: Mapped[date | None] = mapped_column(Date, nullable=True)
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    calendar_id: Mapped[str] = mapped_column(String(255), default="local", index=True)
+    timezone: Mapped[str] = mapped_column(String(TIMEZONE_MAX), default="UTC")
+    calendar_id: Mapped[str] = mapped_column(String(CALENDAR_ID_MAX), default="local", index=True)
     source: Mapped[str] = mapped_column(String(16), default="local")
     external_id: Mapped[str | None] = mapped_column(String(1024), nullable=True)
     recurring_event_id: Mapped[str | None] = mapped_column(String(1024), nullable=True)

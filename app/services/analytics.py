@@ -15,7 +15,7 @@ from app.services import analytics_metrics as metrics
 from app.services.pipeline import plugin_settings
 from app.services.planning import event_data
 from app.services.worktime import WorkPolicy
-from app.timeutil import format_utc, utcnow
+from app.timeutil import utcnow
 
 MAX_DAYS = 3660
 
@@ -65,10 +65,10 @@ def productivity_report(
             "end": last.isoformat(),
             "days": (last - first).days + 1,
             "timezone": settings.app.timezone,
-            "start_time": format_utc(low),
-            "end_time": format_utc(high),
+            "start_time": low,
+            "end_time": high,
         },
-        "generated_at": format_utc(now),
+        "generated_at": now,
         "totals": {
             "events": len(live),
             "timed_events": sum(1 for e in live if not e.all_day),

@@ -11,7 +11,6 @@ from app.plugins import EventData
 from app.services.day_load import back_to_back_chains
 from app.services.schedule_rules import FOCUS, is_busy
 from app.services.worktime import WorkPolicy, clip, gaps, merge, minutes, split_by_local_hour
-from app.timeutil import format_utc
 
 KINDS = ("meeting", "focus", "other")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -152,8 +151,8 @@ def free_blocks(busy: list[EventData], first: date, last: date, policy: WorkPoli
                 found.append(
                     {
                         "date": day.isoformat(),
-                        "start": format_utc(start),
-                        "end": format_utc(end),
+                        "start": start,
+                        "end": end,
                         "minutes": round(minutes(start, end)),
                     }
                 )
@@ -171,8 +170,8 @@ def chains_report(busy: list[EventData], policy: WorkPolicy) -> dict[str, Any]:
         chains.append(
             {
                 "date": policy.local_date(chain[0].start_time).isoformat(),
-                "start": format_utc(chain[0].start_time),
-                "end": format_utc(end),
+                "start": chain[0].start_time,
+                "end": end,
                 "minutes": round(minutes(chain[0].start_time, end)),
                 "events": len(chain),
                 "event_ids": [e.id for e in chain],

@@ -19,6 +19,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
@@ -29,7 +30,7 @@ from app.db import autocommit_driver, driver_write_transaction
 from app.errors import ConflictError, InvalidInputError, NotFoundError
 from app.extensions import db
 from app.models.types import from_stored_text, stored_text
-from app.timeutil import format_utc, utcnow
+from app.timeutil import utcnow
 
 LEASE_EXPIRED = "lease expired"
 MAX_CLAIM = 100
@@ -46,6 +47,28 @@ class Claimed(NamedTuple):
     created_at: datetime
     processed_at: datetime
     lease_expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What one poll received: the claimed commands, oldest first, and when they were handed out."""
+
+    system_id: str
+    commands: list[Claimed]
+    retrieved_at: datetime
+
+    @property
+    def count(self) -> int:
+        return len(self.commands)
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A completed command: when it was completed (the first time, for a repeated acknowledgement)."""
+
+    command_id: int
+    completed_at: datetime | None
+    status: str = "completed"
 
 
 class QueueStatements(Protocol):
@@ -203,7 +226,7 @@ def reap_job() -> bool:
     return reap_expired_leases() > 0
 
 
-def claim_commands(system_id: str, limit: int = 10) -> dict[str, Any]:
+def claim_commands(system_id: str, limit: int = 10) -> Claim:
     """Lease up to ``limit`` due pending commands of one system, oldest first, after reaping expired leases.
 
     Two pollers (threads or processes) never receive the same command: SQLite serialises the reap and the
@@ -217,24 +240,10 @@ def claim_commands(system_id: str, limit: int = 10) -> dict[str, Any]:
         queue.reap(now)
         rows = queue.claim(system_id, now, limit, now + lease)
     # RETURNING order is unspecified on both backends; the contract promises oldest first.
-    commands = [_claimed_json(row) for row in sorted(rows, key=lambda row: row.id)]
-    return {"system_id": system_id, "commands": commands, "count": len(commands), "retrieved_at": format_utc(now)}
+    return Claim(system_id, sorted(rows, key=lambda row: row.id), now)
 
 
-def _claimed_json(row: Claimed) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "command": row.command,
-        "parameters": row.parameters,
-        "status": row.status,
-        "attempts": row.attempts,
-        "created_at": format_utc(row.created_at),
-        "processed_at": format_utc(row.processed_at),
-        "lease_expires_at": format_utc(row.lease_expires_at),
-    }
-
-
-def complete_command(command_id: int, result: dict[str, Any] | None = None) -> dict[str, Any]:
+def complete_command(command_id: int, result: dict[str, Any] | None = None) -> Completion:
     """processing → completed with the poller's result; repeating it answers the same, unchanged."""
     with queue_session() as queue:
         done = utcnow()
@@ -246,11 +255,11 @@ def complete_command(command_id: int, result: dict[str, Any] | None = None) -> d
             if status != "completed":
                 raise wrong_state(command_id, status, "complete", "processing")
             done = completed_at
-    return {"command_id": command_id, "status": "completed", "completed_at": format_utc(done)}
+    return Completion(command_id, done)
 
 
 def wrong_state(command_id: int, status: str, action: str, allowed: str) -> ConflictError:
-    """The 409 for a transition the command's current status does not allow."""
+    """The conflict for a transition the command's current status does not allow."""
     return ConflictError(
         f"Command {command_id} is {status}; '{action}' needs a {allowed} command.",
         code="invalid_state",

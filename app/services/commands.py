@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,23 +16,27 @@ from app.models import COMMAND_STATUSES, Command, UTCDateTime
 from app.services.command_leases import (
     LEASE_EXPIRED,
     MAX_CLAIM,
+    Claim,
+    Completion,
     claim_commands,
     complete_command,
     reap_expired_leases,
     reap_job,
     wrong_state,
 )
-from app.timeutil import format_utc, utcnow
+from app.timeutil import utcnow
 
 # The hot path (claims, acks, lease reaping) lives in command_leases; it is part of this service's API.
 __all__ = [
     "LEASE_EXPIRED",
     "MAX_CLAIM",
+    "Claim",
+    "Completion",
+    "Failure",
     "cancel_command",
     "cancel_commands_for_event",
     "cancel_commands_for_source",
     "claim_commands",
-    "command_json",
     "complete_command",
     "create_command",
     "fail_command",
@@ -111,7 +116,19 @@ def _cancel_pending(condition: Any, reason: str) -> int:
     return len(ids)
 
 
-def fail_command(command_id: int, error: str, retry: bool = False, retry_after: float = 0) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Failure:
+    """A reported failure: the command's new status, and when a retried one is due again."""
+
+    command_id: int
+    status: str
+    error: str | None
+    failed_at: datetime | None
+    attempts: int
+    available_at: datetime | None = None
+
+
+def fail_command(command_id: int, error: str, retry: bool = False, retry_after: float = 0) -> Failure:
     """processing → pending (retry with attempts left, due after retry_after s) or failed, the dead letter.
 
     One guarded UPDATE: of a fail racing a complete (or a second fail), exactly one changes the command.
@@ -131,16 +148,8 @@ def fail_command(command_id: int, error: str, retry: bool = False, retry_after: 
         lease_expires_at=None,
         updated_at=now,
     )
-    body = {
-        "command_id": changed.id,
-        "status": changed.status,
-        "error": changed.error,
-        "failed_at": format_utc(changed.failed_at),
-        "attempts": changed.attempts,
-    }
-    if changed.status == "pending":
-        body["available_at"] = format_utc(changed.available_at)
-    return body
+    due = changed.available_at if changed.status == "pending" else None
+    return Failure(changed.id, changed.status, changed.error, changed.failed_at, changed.attempts, due)
 
 
 def retry_command(command_id: int) -> Command:
@@ -169,7 +178,8 @@ def _transition(command_id: int, allowed: str, action: str, **values: Any) -> Co
     """Move one command out of ``allowed`` in a single UPDATE ... WHERE status = allowed RETURNING.
 
     The status check and the change are one statement, so two callers racing (on any backend, in any number of
-    processes) cannot both succeed: PostgreSQL re-checks the condition on the row it locks. 404 or 409 otherwise.
+    processes) cannot both succeed: PostgreSQL re-checks the condition on the row it locks. NotFoundError or
+    ConflictError otherwise.
     """
     with write_transaction() as session:
         changed = session.execute(
@@ -216,29 +226,6 @@ def status_counts(system_id: str | None = None) -> dict[str, int]:
     counts = dict.fromkeys(COMMAND_STATUSES, 0)
     counts.update({status: count for status, count in db.session.execute(query).all()})
     return counts
-
-
-def command_json(cmd: Command) -> dict[str, Any]:
-    """A command as the API and dashboard show it: the contract's fields plus state and source details."""
-    return {
-        "id": cmd.id,
-        "system_id": cmd.system_id,
-        "command": cmd.command,
-        "parameters": cmd.parameters,
-        "status": cmd.status,
-        "attempts": cmd.attempts,
-        "max_attempts": cmd.max_attempts,
-        "created_at": format_utc(cmd.created_at),
-        "updated_at": format_utc(cmd.updated_at),
-        "available_at": format_utc(cmd.available_at),
-        "processed_at": format_utc(cmd.processed_at),
-        "lease_expires_at": format_utc(cmd.lease_expires_at),
-        "completed_at": format_utc(cmd.completed_at),
-        "failed_at": format_utc(cmd.failed_at),
-        "result": cmd.result,
-        "error": cmd.error,
-        "source": {"calendar_id": cmd.calendar_id, "external_id": cmd.external_id, "event_title": cmd.event_title},
-    }
 
 
 def _require_found(value: Any, command_id: int) -> Any:

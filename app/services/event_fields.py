@@ -8,8 +8,19 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.errors import InvalidInputError
-from app.models import EVENT_STATUSES, EVENT_TYPES, PRIORITIES, Event
-from app.timeutil import OutOfRange, all_day_bounds, format_utc, parse_datetime, parse_day
+from app.models import (
+    CALENDAR_ID_MAX,
+    DESCRIPTION_MAX,
+    EVENT_STATUSES,
+    EVENT_TYPES,
+    LOCATION_MAX,
+    PRIORITIES,
+    TAG_MAX,
+    TIMEZONE_MAX,
+    TITLE_MAX,
+    Event,
+)
+from app.timeutil import OutOfRange, all_day_bounds, parse_datetime, parse_day, to_utc
 
 WRITABLE = (
     "title",
@@ -51,17 +62,17 @@ def normalize_event_fields(
                 raise InvalidInputError(name, "this field is required")
     raw = _starting_values(existing, app_zone, partial)
     raw.update(given)
-    zone_name = _text(raw, "timezone", 1, 64, default=app_zone.key)
+    zone_name = _text(raw, "timezone", 1, TIMEZONE_MAX, default=app_zone.key)
     try:
         event_zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInputError("timezone", f"unknown time zone {zone_name!r}") from None
     values: dict[str, Any] = {
-        "title": _text(raw, "title", 1, 200),
-        "description": _text(raw, "description", 0, 20000, default=""),
-        "location": _text(raw, "location", 0, 500, default=""),
+        "title": _text(raw, "title", 1, TITLE_MAX),
+        "description": _text(raw, "description", 0, DESCRIPTION_MAX, default=""),
+        "location": _text(raw, "location", 0, LOCATION_MAX, default=""),
         "timezone": zone_name,
-        "calendar_id": _text(raw, "calendar_id", 1, 255, default="local"),
+        "calendar_id": _text(raw, "calendar_id", 1, CALENDAR_ID_MAX, default="local"),
         "attendees": _attendees(raw.get("attendees")),
         "tags": [] if raw.get("tags") is None else clean_tags(raw["tags"]),
         "priority": _choice(raw, "priority", PRIORITIES, "MEDIUM", str.upper),
@@ -90,8 +101,8 @@ def _starting_values(existing: Event | None, app_zone: ZoneInfo, partial: bool) 
         raw["start_time"] = existing.all_day_date.isoformat()
         raw["end_time"] = existing.end_time.astimezone(zone).date().isoformat()
     else:
-        raw["start_time"] = format_utc(existing.start_time)
-        raw["end_time"] = format_utc(existing.end_time)
+        raw["start_time"] = existing.start_time
+        raw["end_time"] = existing.end_time
     return raw
 
 
@@ -124,6 +135,9 @@ def _times(
 
 
 def _instant(value: Any, field: str, zone: ZoneInfo) -> datetime:
+    """A moment from RFC 3339 text (API and form input) or a datetime (other services' input)."""
+    if isinstance(value, datetime):
+        return to_utc(value, zone)
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(field, "must be an RFC 3339 date-time such as 2026-03-01T09:00:00Z")
     try:
@@ -140,19 +154,25 @@ def _day(value: Any, field: str, event_zone: ZoneInfo, is_end: bool = False) -> 
     An end given as a date-time that is not local midnight still covers its day, so the exclusive end
     date is the day after.
     """
+    if isinstance(value, datetime):
+        return _local_day(to_utc(value, event_zone), event_zone, is_end)
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(field, "must be a date YYYY-MM-DD for an all-day event")
     text = value.strip()
     try:
         if DATE_ONLY.fullmatch(text):
             return parse_day(text)
-        local = parse_datetime(text, event_zone).astimezone(event_zone)
-        covers_day = is_end and local.time() != datetime.min.time()
-        return local.date() + timedelta(days=1) if covers_day else local.date()
+        return _local_day(parse_datetime(text, event_zone), event_zone, is_end)
     except OutOfRange as exc:
         raise InvalidInputError(field, str(exc)) from None
     except ValueError:
         raise InvalidInputError(field, f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+def _local_day(moment: datetime, event_zone: ZoneInfo, is_end: bool) -> date:
+    local = moment.astimezone(event_zone)
+    covers_day = is_end and local.time() != datetime.min.time()
+    return local.date() + timedelta(days=1) if covers_day else local.date()
 
 
 def _text(raw: dict[str, Any], field: str, low: int, high: int, default: str | None = None) -> str:
@@ -197,7 +217,7 @@ def clean_tags(value: Any) -> list[str]:
         raise InvalidInputError("tags", "must be a list of strings")
     result = []
     for index, item in enumerate(value):
-        if not isinstance(item, str) or not 1 <= len(item.strip()) <= 64:
-            raise InvalidInputError(f"tags.{index}", "must be a string of 1-64 characters")
+        if not isinstance(item, str) or not 1 <= len(item.strip()) <= TAG_MAX:
+            raise InvalidInputError(f"tags.{index}", f"must be a string of 1-{TAG_MAX} characters")
         result.append(item.strip())
     return list(dict.fromkeys(result))

@@ -13,12 +13,10 @@ from app.plugins import Consumed, EventData
 from app.services import pipeline
 from app.services.event_fields import normalize_event_fields
 from app.services.event_listing import list_events, window_bounds
-from app.services.event_serialization import event_json
 
 __all__ = [
     "create_event",
     "delete_event",
-    "event_json",
     "get_event",
     "list_events",
     "update_event",

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from app.db import write_transaction
 from app.extensions import db
 from app.models import Heartbeat, SyncState
-from app.timeutil import format_utc, utcnow
+from app.timeutil import utcnow
 
 # Every daemon's row is named "daemon:<host>:<pid>:<random>"; other processes may keep rows of their own.
 PREFIX = "daemon:"
@@ -41,16 +41,7 @@ class SchedulerStatus:
     last_heartbeat: datetime | None
     last_sync: datetime | None
     pid: int | None
-    daemons: int
-
-    def as_json(self) -> dict:
-        return {
-            "status": self.status,
-            "is_running": self.is_running,
-            "last_heartbeat": format_utc(self.last_heartbeat),
-            "last_sync": format_utc(self.last_sync),
-            "daemons": self.daemons,
-        }
+    daemons: int | None
 
 
 def process_gone(host: str, pid: int | str) -> bool:

@@ -94,29 +94,3 @@ def list_notes(*, q: str | None = None, page: int = 1, page_size: int = 50) -> t
 def list_urls(*, q: str | None = None, page: int = 1, page_size: int = 50) -> tuple[list[UrlPayload], int]:
     """Saved links, newest first; `q` keeps those whose URL or title holds every word."""
     return _page(UrlPayload, [UrlPayload.url, UrlPayload.title], q, page, page_size)
-
-
-def note_json(note: Note) -> dict[str, Any]:
-    return {
-        "id": note.id,
-        "text": note.text,
-        "event_time": format_utc(note.event_time),
-        "event_end_time": format_utc(note.event_end_time),
-        "calendar_id": note.calendar_id,
-        "external_id": note.external_id,
-        "event_details": note.event_details or {},
-        "created_at": format_utc(note.created_at),
-    }
-
-
-def url_json(row: UrlPayload) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "url": row.url,
-        "title": row.title,
-        "event_time": format_utc(row.event_time),
-        "calendar_id": row.calendar_id,
-        "external_id": row.external_id,
-        "event_details": row.event_details or {},
-        "created_at": format_utc(row.created_at),
-    }

@@ -10,13 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from app.plugins import EventData, Suggestion
 from app.services.day_load import back_to_back_chains, over_daily_limit
 from app.services.schedule_rules import Timeline, event_minutes, fixed_reason, is_busy, is_focus
 from app.services.worktime import WorkPolicy
-from app.timeutil import format_utc
 
 ORDER = {"conflict": 0, "overload": 1, "move": 2, "break": 3, "focus_block": 4}
 
@@ -29,6 +27,14 @@ class Finding:
     key: str
     event_ids: tuple[int, ...] = ()
     trigger: str | None = None  # for a move: the key of the conflict or overload it resolves
+
+    # The suggestion's own parts, read through the finding (the API's SuggestionOut and the dashboard do).
+    type = property(lambda self: self.suggestion.type)
+    event_id = property(lambda self: self.suggestion.event_id)
+    proposed_start = property(lambda self: self.suggestion.proposed_start)
+    proposed_end = property(lambda self: self.suggestion.proposed_end)
+    reason = property(lambda self: self.suggestion.reason)
+    confidence = property(lambda self: self.suggestion.confidence)
 
 
 @dataclass
@@ -372,18 +378,3 @@ def next_quarter(moment: datetime) -> datetime:
     if extra == 0 and base < moment:
         extra = 15
     return base + timedelta(minutes=extra)
-
-
-def suggestion_json(finding: Finding) -> dict[str, Any]:
-    """The contract's suggestion JSON plus the key used to apply or dismiss it and the related events."""
-    s = finding.suggestion
-    return {
-        "key": finding.key,
-        "type": s.type,
-        "event_id": s.event_id,
-        "proposed_start": format_utc(s.proposed_start),
-        "proposed_end": format_utc(s.proposed_end),
-        "reason": s.reason,
-        "confidence": s.confidence,
-        "event_ids": list(finding.event_ids),
-    }

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,13 +14,47 @@ from app.errors import ConflictError, InvalidInputError, NotFoundError
 from app.extensions import db
 from app.models import DismissedSuggestion, Event, PendingUpstreamOp, PlanningAction
 from app.plugins import EventData
-from app.services.optimizer import Finding, Plan, analyse, suggestion_json
+from app.services.optimizer import Finding, Plan, analyse
 from app.services.plugin_suggestions import from_plugin, plugin_findings
 from app.services.schedule_rules import PATCHED_SOURCES, fixed_reason
 from app.services.worktime import WorkPolicy
 from app.timeutil import day_start, format_utc, utcnow
 
 MAX_WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Move:
+    """An event the planner moved, with its times before and after."""
+
+    key: str
+    event_id: int
+    title: str
+    previous_start: datetime
+    previous_end: datetime
+    new_start: datetime
+    new_end: datetime
+    upstream_patch_queued: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A focus block booked from a suggestion."""
+
+    key: str
+    event_id: int | None
+    new_start: datetime | None
+    new_end: datetime | None
+    type: str = "focus_block"
+
+
+@dataclass(frozen=True)
+class Optimization:
+    """An optimizer run: its current suggestions and, with auto_apply, the moves it made."""
+
+    suggestions: list[Finding]
+    applied: list[Move] = field(default_factory=list)
 
 
 def policy() -> WorkPolicy:
@@ -78,25 +112,24 @@ def build_plan(window_days: int, now: datetime) -> Plan:
     return Plan(plan.findings + extra)
 
 
-def current_suggestions(window_days: int = 7, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Suggestion JSON for the dashboard: {"key", "type", "event_id", "event_ids", "proposed_start",
-    "proposed_end", "reason", "confidence"}; dismissed ones are left out."""
-    return [suggestion_json(item) for item in build_plan(window_days, now or utcnow()).findings]
+def current_suggestions(window_days: int = 7, now: datetime | None = None) -> list[Finding]:
+    """The window's suggestions, each with its key and events; dismissed ones are left out."""
+    return build_plan(window_days, now or utcnow()).findings
 
 
-def optimize(window_days: int = 7, auto_apply: bool = False, now: datetime | None = None) -> dict[str, Any]:
-    """{"suggestions": [...], "applied": [...]}; with auto_apply the move suggestions are carried out.
+def optimize(window_days: int = 7, auto_apply: bool = False, now: datetime | None = None) -> Optimization:
+    """The window's suggestions; with auto_apply the move suggestions are carried out too.
 
     A dry run only reads. With auto_apply, planning and moving happen in one write transaction, so no
     other writer can slip an event into a slot between the check and the move.
     """
     now = now or utcnow()
     if not auto_apply:
-        return {"suggestions": current_suggestions(window_days, now), "applied": []}
+        return Optimization(current_suggestions(window_days, now))
     with write_transaction() as session:
         plan = build_plan(window_days, now)
         applied = [apply_move(session, move, "optimize") for move in plan.moves]
-    return {"suggestions": [suggestion_json(item) for item in plan.findings], "applied": applied}
+    return Optimization(plan.findings, applied)
 
 
 def dismiss_suggestion(key: str) -> None:
@@ -109,10 +142,9 @@ def dismiss_suggestion(key: str) -> None:
             session.add(DismissedSuggestion(key=key))
 
 
-def apply_suggestion(key: str, window_days: int = 7, now: datetime | None = None) -> dict[str, Any]:
+def apply_suggestion(key: str, window_days: int = 7, now: datetime | None = None) -> Move | Booking:
     """Carry out one current suggestion by key: a move moves the event, a focus_block books a block.
 
-    Answers {"key", "type", "event_id", ...}: the applied move (see apply_move) or the created focus event.
     Other kinds describe a problem rather than a change and answer ConflictError.
     """
     now = now or utcnow()
@@ -129,32 +161,26 @@ def apply_suggestion(key: str, window_days: int = 7, now: datetime | None = None
     raise ConflictError(f"A {finding.suggestion.type} suggestion cannot be applied; it describes a problem.")
 
 
-def _book_focus_block(finding: Finding) -> dict[str, Any]:
+def _book_focus_block(finding: Finding) -> Booking:
     from app.services import events  # late: the events service loads the plugin pipeline
 
     s = finding.suggestion
     event, _consumed = events.create_event(
         {
             "title": "Focus time",
-            "start_time": format_utc(s.proposed_start),
-            "end_time": format_utc(s.proposed_end),
+            "start_time": s.proposed_start,
+            "end_time": s.proposed_end,
             "event_type": "block",
             "tags": ["focus"],
             "description": s.reason,
         }
     )
     dismiss_suggestion(finding.key)  # booked: the day has its focus block now
-    return {
-        "key": finding.key,
-        "type": "focus_block",
-        "event_id": event.id if event else None,
-        "new_start": format_utc(s.proposed_start),
-        "new_end": format_utc(s.proposed_end),
-    }
+    return Booking(finding.key, event.id if event else None, s.proposed_start, s.proposed_end)
 
 
-def apply_move(session: Session, finding: Finding, actor: str) -> dict[str, Any]:
-    """Move the event of a move finding; returns the applied JSON (see move_event)."""
+def apply_move(session: Session, finding: Finding, actor: str) -> Move:
+    """Move the event of a move finding."""
     s = finding.suggestion
     event = session.get(Event, s.event_id)
     if event is None:
@@ -164,12 +190,8 @@ def apply_move(session: Session, finding: Finding, actor: str) -> dict[str, Any]
 
 def move_event(
     session: Session, event: Event, start: datetime, end: datetime, actor: str, reason: str, key: str = ""
-) -> dict[str, Any]:
-    """Give an event new times, queue the upstream patch for a synced event, and log the move.
-
-    Answers {"key", "event_id", "title", "previous_start", "previous_end", "new_start", "new_end",
-    "upstream_patch_queued", "reason"}.
-    """
+) -> Move:
+    """Give an event new times, queue the upstream patch for a synced event, and log the move."""
     why_fixed = fixed_reason(event_data(event))
     if why_fixed is not None and actor in ("optimize", "apply"):
         raise ConflictError(f"'{event.title}' cannot move: {why_fixed}.")  # a guard; the rules never ask
@@ -177,7 +199,7 @@ def move_event(
     from app.services import events  # late: the events service loads the plugin pipeline
 
     # Through the events service, so plugins re-annotate the event (wellness tags, analytics) at its new time.
-    events.update_event(event.id, {"start_time": format_utc(start), "end_time": format_utc(end)}, partial=True)
+    events.update_event(event.id, {"start_time": start, "end_time": end}, partial=True)
     queued = bool(event.external_id) and event.source in PATCHED_SOURCES
     if queued:
         _queue_patch(session, event)
@@ -196,17 +218,7 @@ def move_event(
         )
     )
     session.flush()
-    return {
-        "key": key,
-        "event_id": event.id,
-        "title": event.title,
-        "previous_start": format_utc(previous[0]),
-        "previous_end": format_utc(previous[1]),
-        "new_start": format_utc(start),
-        "new_end": format_utc(end),
-        "upstream_patch_queued": queued,
-        "reason": reason,
-    }
+    return Move(key, event.id, event.title, previous[0], previous[1], start, end, queued, reason)
 
 
 def _queue_patch(session: Session, event: Event) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from app.extensions import db
 from app.models import SyncJob, SyncState
 from app.redact import without_credentials
 from app.services import sync_jobs, sync_lock, sync_outbox
-from app.services.heartbeat import daemon_is_fresh, scheduler_status
+from app.services.heartbeat import SchedulerStatus, daemon_is_fresh, scheduler_status
 from app.services.sync_store import COUNT_FIELDS, SyncCounts, apply_page, reconcile
 from app.sources import registry
 from app.sources.base import (
@@ -33,7 +34,7 @@ from app.sources.base import (
     deadline_left,
     sync_deadline,
 )
-from app.timeutil import format_utc, utcnow
+from app.timeutil import utcnow
 
 log = logging.getLogger("chronos.sync")
 
@@ -266,7 +267,7 @@ def sync_overview() -> list[dict[str, Any]]:
                 "calendar_id": name,
                 "source": state.source if state else registry.source_name(settings),
                 "status": state.status if state else "never",
-                "last_sync_at": format_utc(state.last_sync_at) if state else None,
+                "last_sync_at": state.last_sync_at if state else None,
                 "last_error": state.last_error if state else None,
                 "problems": list((state.last_counts or {}).get("problems", [])) if state else [],
                 "last_counts": dict(state.last_counts or {}) if state else {},
@@ -290,28 +291,32 @@ def health_details() -> dict[str, Any]:
     return {"calendars": problems} if problems else {}
 
 
+class DaemonNotRunningError(UnavailableError):
+    """Nobody would carry out a sync request that someone waits for."""
+
+
 def submit_sync(
     days_ahead: int, force_refresh: bool, calendar_id: str | None, wait: int | None
-) -> tuple[bool, dict[str, Any]]:
-    """Queue a sync job for the daemon and optionally wait for it: (finished, job JSON).
+) -> tuple[bool, sync_jobs.JobReport]:
+    """Queue a sync job for the daemon and optionally wait for it: (finished, the job's report).
 
-    Waiting without a live daemon would only time out, so it is refused at once (503) and nothing is queued.
+    Waiting without a live daemon would only time out, so it is refused at once and nothing is queued.
     """
     fresh = daemon_is_fresh()
     if wait and not fresh:
-        raise UnavailableError(
+        raise DaemonNotRunningError(
             "The sync daemon is not running (no fresh heartbeat), so nobody would carry out "
-            "this sync; start it with `python -m daemon` or request without ?wait."
+            "this sync; start it with `python -m daemon`."
         )
     job = sync_jobs.request_sync(days_ahead=days_ahead, force_refresh=force_refresh, calendar_id=calendar_id)
     if wait:
         job = wait_for_job(job.id, wait)
-    body = sync_jobs.job_json(job)
-    if not fresh:
-        body["warning"] = (
-            "The sync daemon is not running (no fresh heartbeat): the job stays queued until `python -m daemon` runs."
-        )
-    return job.status in ("succeeded", "failed"), body
+    warning = (
+        None
+        if fresh
+        else "The sync daemon is not running (no fresh heartbeat): the job stays queued until `python -m daemon` runs."
+    )
+    return job.status in sync_jobs.FINISHED, sync_jobs.job_report(job, warning)
 
 
 def wait_for_job(job_id: int, seconds: float, poll: float = 0.2) -> SyncJob:
@@ -320,23 +325,27 @@ def wait_for_job(job_id: int, seconds: float, poll: float = 0.2) -> SyncJob:
     while True:
         db.session.rollback()  # end the snapshot, so the daemon's commits become visible
         job = sync_jobs.get_job(job_id)
-        if job.status in ("succeeded", "failed") or time.monotonic() >= deadline:
+        if job.status in sync_jobs.FINISHED or time.monotonic() >= deadline:
             return job
         time.sleep(poll)
 
 
-def sync_health(with_details: bool) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SyncHealth:
     """The sync health: the daemon's status and how many calendars are disconnected or failing; which ones and
-    why only `with_details` (their messages can name feeds and accounts)."""
+    why (`calendars`) only when asked with details, since their messages can name feeds and accounts."""
+
+    status: str
+    scheduler: SchedulerStatus
+    timestamp: datetime
+    calendars_failing: int
+    calendars: list[dict[str, Any]] | None
+
+
+def sync_health(with_details: bool) -> SyncHealth:
+    """Healthy while a daemon beats and no calendar is disconnected or failing."""
     scheduler = scheduler_status()
     problems = health_details().get("calendars", [])
     healthy = scheduler.is_running and not problems
-    body = {
-        "status": "healthy" if healthy else "degraded",
-        "scheduler": scheduler.as_json(),
-        "timestamp": format_utc(utcnow()),
-        "calendars_failing": len(problems),
-    }
-    if with_details:
-        body["calendars"] = problems
-    return body
+    status = "healthy" if healthy else "degraded"
+    return SyncHealth(status, scheduler, utcnow(), len(problems), problems if with_details else None)

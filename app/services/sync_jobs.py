@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -12,11 +14,12 @@ from app.errors import NotFoundError
 from app.extensions import db
 from app.models import SyncJob
 from app.services import heartbeat, sync, sync_store
-from app.timeutil import format_utc, utcnow
+from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
 RESULT_FIELDS = (*sync_store.COUNT_FIELDS, "pending_upstream")
+FINISHED = ("succeeded", "failed")
 # The result key naming the daemon that runs a job, while it runs.
 RUNNER = "daemon"
 # A requested sync waits this long for a calendar that another daemon is syncing before it reports it busy.
@@ -133,19 +136,41 @@ def fail_interrupted_jobs() -> bool:
     return True
 
 
-def job_json(job: SyncJob) -> dict[str, Any]:
-    """The job as the API shows it: status, and once finished, the counts of the run."""
-    body: dict[str, Any] = {"job_id": job.id, "status": job.status, "requested_at": format_utc(job.requested_at)}
-    if job.status in ("succeeded", "failed"):
-        result = job.result or {}
-        body.update(
-            {
-                "success": job.status == "succeeded",
-                **{name: int(result.get(name, 0)) for name in RESULT_FIELDS},
-                "sync_time": format_utc(job.finished_at),
-                "error": job.error,
-                # Items the source skipped (e.g. unreadable ICS components): the sync succeeds without them.
-                "problems": list(result.get("problems") or []),
-            }
-        )
-    return body
+@dataclass(frozen=True)
+class JobReport:
+    """A sync job as callers see it: its status and, once it is finished (success set), how its run went."""
+
+    job_id: int
+    status: str
+    requested_at: datetime | None
+    success: bool | None = None
+    events_processed: int | None = None
+    events_created: int | None = None
+    events_updated: int | None = None
+    events_deleted: int | None = None
+    events_consumed: int | None = None
+    pending_upstream: int | None = None
+    sync_time: datetime | None = None
+    error: str | None = None
+    warning: str | None = None
+    # Items the source skipped (e.g. unreadable ICS components): the sync succeeds without them.
+    problems: list[dict[str, Any]] | None = None
+
+
+def job_report(job: SyncJob, warning: str | None = None) -> JobReport:
+    """The job's status and, once finished, the counts of the run (missing counts are 0)."""
+    if job.status not in FINISHED:
+        return JobReport(job.id, job.status, job.requested_at, warning=warning)
+    result = job.result or {}
+    counts = {name: int(result.get(name, 0)) for name in RESULT_FIELDS}
+    return JobReport(
+        job.id,
+        job.status,
+        job.requested_at,
+        success=job.status == "succeeded",
+        **counts,
+        sync_time=job.finished_at,
+        error=job.error,
+        warning=warning,
+        problems=list(result.get("problems") or []),
+    )

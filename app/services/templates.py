@@ -12,10 +12,18 @@ from app.config import current_settings
 from app.db import write_transaction
 from app.errors import InvalidInputError, NotFoundError
 from app.extensions import db
-from app.models import Event, Template, TemplateUsage
+from app.models import (
+    AUTHOR_MAX,
+    CALENDAR_ID_MAX,
+    TEMPLATE_DESCRIPTION_MAX,
+    TITLE_MAX,
+    Event,
+    Template,
+    TemplateUsage,
+)
 from app.plugins import Consumed
 from app.services.event_fields import clean_tags
-from app.timeutil import format_utc, to_utc
+from app.timeutil import to_utc
 
 HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 # Search weights: a word found in the title counts most, then tags, then the description.
@@ -32,24 +40,6 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def template_json(t: Template) -> dict[str, Any]:
-    """The contract's template JSON."""
-    return {
-        "id": t.id,
-        "title": t.title,
-        "description": t.description or "",
-        "all_day": bool(t.all_day),
-        "default_time": t.default_time,
-        "duration_minutes": t.duration_minutes,
-        "calendar_id": t.calendar_id,
-        "tags": list(t.tags or []),
-        "usage_count": t.usage_count,
-        "created_at": format_utc(t.created_at),
-        "updated_at": format_utc(t.updated_at),
-        "author": t.author or "",
-    }
-
-
 def clean_fields(fields: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     """Validate template fields (the dashboard's forms reach here without pydantic); errors name the field."""
     unknown = sorted(set(fields) - set(EDITABLE))
@@ -61,12 +51,12 @@ def clean_fields(fields: dict[str, Any], *, partial: bool) -> dict[str, Any]:
         fields = {**DEFAULTS, **fields}
     clean = dict(fields)
     if "title" in clean:
-        clean["title"] = _text(clean["title"], "title", 1, 200)
-    for name, limit in (("description", 5000), ("author", 200)):
+        clean["title"] = _text(clean["title"], "title", 1, TITLE_MAX)
+    for name, limit in (("description", TEMPLATE_DESCRIPTION_MAX), ("author", AUTHOR_MAX)):
         if name in clean:
             clean[name] = _text(clean[name] or "", name, 0, limit)
     if "calendar_id" in clean:
-        clean["calendar_id"] = _text(clean["calendar_id"], "calendar_id", 1, 255)
+        clean["calendar_id"] = _text(clean["calendar_id"], "calendar_id", 1, CALENDAR_ID_MAX)
     if "all_day" in clean and not isinstance(clean["all_day"], bool):
         raise InvalidInputError("all_day", "must be true or false")
     if "default_time" in clean:
@@ -225,8 +215,8 @@ def event_fields_from_template(template: Template, on: date, at: str | None = No
         raise InvalidInputError("at", "this template has no default time; give a time of day as HH:MM")
     hour, minute = (int(part) for part in clock.split(":"))
     start = to_utc(datetime.combine(on, time(hour, minute)), current_settings().zone)
-    fields["start_time"] = format_utc(start)
-    fields["end_time"] = format_utc(start + timedelta(minutes=template.duration_minutes))
+    fields["start_time"] = start
+    fields["end_time"] = start + timedelta(minutes=template.duration_minutes)
     return fields
 
 

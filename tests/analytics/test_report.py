@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from app.api.planning_schemas import ProductivityOut
 from app.db import write_transaction
 from app.errors import InvalidInputError
 from app.models import Command, Event, EventAnalytics, Template, TemplateUsage
@@ -74,7 +75,9 @@ def week(app):
 
 
 def report(**window):
-    return productivity_report(**(window or {"start": date(2026, 3, 2), "end": date(2026, 3, 8)}), now=NEXT_MONDAY_NOON)
+    """The report as GET /api/v1/analytics/productivity answers it."""
+    data = productivity_report(**(window or {"start": date(2026, 3, 2), "end": date(2026, 3, 8)}), now=NEXT_MONDAY_NOON)
+    return ProductivityOut.model_validate(data).model_dump(mode="json")
 
 
 def test_totals_by_kind(week):

@@ -20,7 +20,7 @@ from tests.conftest import base_overrides, deep_merge
 
 
 def claim(system_id: str) -> list[int]:
-    return [command["id"] for command in commands.claim_commands(system_id, random.randint(1, 10))["commands"]]
+    return [command.id for command in commands.claim_commands(system_id, random.randint(1, 10)).commands]
 
 
 def poll(system_id: str) -> list[int]:
@@ -43,8 +43,8 @@ def main(instance: str, mode: str, system_id: str, overrides: str = "{}") -> Non
     app = create_app(deep_merge(base_overrides(Path(instance)), json.loads(overrides)))
     with app.app_context():
         if mode == "crash":
-            claimed = commands.claim_commands(system_id, limit=100)["commands"]
-            print(json.dumps([command["id"] for command in claimed]), flush=True)
+            claimed = commands.claim_commands(system_id, limit=100).commands
+            print(json.dumps([command.id for command in claimed]), flush=True)
             os._exit(3)  # a poller that dies mid-processing: no ack, no fail, no clean shutdown
         print("ready", flush=True)
         print(json.dumps(poll(system_id)), flush=True)

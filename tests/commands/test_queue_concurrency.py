@@ -88,7 +88,7 @@ def in_app(app, work: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def claim_ids(system_id: str = "hub") -> Callable[[int, int], list[int]]:
-    return lambda _slot, limit: [c["id"] for c in commands.claim_commands(system_id, limit)["commands"]]
+    return lambda _slot, limit: [c.id for c in commands.claim_commands(system_id, limit).commands]
 
 
 def test_twenty_threads_never_share_a_command(app):
@@ -107,14 +107,14 @@ def test_four_pollers_in_one_process_never_receive_a_leased_command_twice(app):
     deliveries = run_pollers(4, in_app(app, claim_ids()), None)
     assert_delivered_exactly_once(deliveries, ids)
     assert commands.status_counts("hub")["processing"] == 200
-    assert commands.claim_commands("hub", limit=100)["count"] == 0
+    assert commands.claim_commands("hub", limit=100).count == 0
 
 
 def test_expired_leases_are_redelivered_once_among_racing_pollers(app):
     """Every poll reaps before it claims: twenty pollers reaping and claiming at once hand each expired command
     to exactly one of them, with one more attempt."""
     ids = seed(200)
-    while commands.claim_commands("hub", limit=100)["count"]:
+    while commands.claim_commands("hub", limit=100).count:
         pass
     expire_leases(*ids)
     deliveries = run_pollers(20, in_app(app, claim_ids()), None)
@@ -125,7 +125,7 @@ def test_expired_leases_become_dead_letters_once_among_racing_reapers(make_app):
     application = make_app({"commands": {"max_attempts": 1}})
     with application.app_context():
         ids = seed(100)
-        assert commands.claim_commands("hub", limit=100)["count"] == 100
+        assert commands.claim_commands("hub", limit=100).count == 100
         expire_leases(*ids)
     reaped: list[int] = []
     claimed: list[int] = []
@@ -135,7 +135,7 @@ def test_expired_leases_become_dead_letters_once_among_racing_reapers(make_app):
         with application.app_context():
             start.wait()
             reaped.append(commands.reap_expired_leases())
-            claimed.append(commands.claim_commands("hub", limit=100)["count"])
+            claimed.append(commands.claim_commands("hub", limit=100).count)
 
     threads = [threading.Thread(target=reaper) for _ in range(8)]
     for thread in threads:
@@ -220,15 +220,17 @@ def test_racing_fails_and_completes_change_a_command_once(app):
     for thread in threads:
         thread.join(timeout=60)
     row = fetch(cid)
-    fails_done = [answer for action, answer in answers if action == "fail" and isinstance(answer, dict)]
-    completes_done = [answer for action, answer in answers if action == "complete" and isinstance(answer, dict)]
+    fails_done = [answer for action, answer in answers if action == "fail" and isinstance(answer, commands.Failure)]
+    completes_done = [
+        answer for action, answer in answers if action == "complete" and isinstance(answer, commands.Completion)
+    ]
     assert len(answers) == 20 and row.status in ("failed", "completed")
     if row.status == "failed":
         assert len(fails_done) == 1 and completes_done == []
         assert row.error == "gave up" and row.result is None
     else:
         assert fails_done == [] and len(completes_done) == 10  # repeating a complete answers the same
-        assert len({answer["completed_at"] for answer in completes_done}) == 1 and row.error is None
+        assert len({answer.completed_at for answer in completes_done}) == 1 and row.error is None
 
 
 @pytest.mark.parametrize("action", ["retry", "cancel"])
@@ -310,10 +312,10 @@ def test_crashed_poller_commands_come_back_after_the_lease(app, database_url, tm
     crashed = _spawn(tmp_path / "crashed", "crash", {"database": {"url": database_url}})
     taken = json.loads(crashed.communicate(timeout=60)[0])
     assert crashed.returncode == 3 and taken == ids
-    assert commands.claim_commands("hub")["count"] == 0  # still leased to the dead poller
+    assert commands.claim_commands("hub").count == 0  # still leased to the dead poller
     assert commands.reap_job() is False
     expire_leases(*ids)
     assert commands.reap_job() is True  # the daemon's reaper makes them visible again
     assert commands.status_counts("hub")["pending"] == 3
-    redelivered = commands.claim_commands("hub")["commands"]
-    assert [c["id"] for c in redelivered] == ids and {c["attempts"] for c in redelivered} == {2}
+    redelivered = commands.claim_commands("hub").commands
+    assert [c.id for c in redelivered] == ids and {c.attempts for c in redelivered} == {2}

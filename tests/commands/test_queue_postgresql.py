@@ -49,7 +49,7 @@ def test_a_claim_skips_a_row_another_poll_is_taking(app, database_url):
     ids = seed(3)
     with row_locked_elsewhere(database_url, ids[0]):
         claimed = finishes_while_locked(app, lambda: commands.claim_commands("hub", limit=2))
-    assert [c["id"] for c in claimed["commands"]] == ids[1:]
+    assert [c.id for c in claimed.commands] == ids[1:]
     assert fetch(ids[0]).status == "pending"  # left to whoever holds it
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from app.api.command_schemas import ClaimResponse, CommandOut, CompleteResponse, FailResponse
 from app.db import write_transaction
 from app.errors import ConflictError, InvalidInputError, NotFoundError
 from app.services import commands
@@ -60,7 +61,7 @@ def test_create_command_joins_the_outer_transaction(app):
 def test_claim_takes_due_pending_commands_of_one_system_oldest_first(app):
     ids = seed(5)
     seed(2, system_id="elsewhere")
-    claim = commands.claim_commands("hub", limit=3)
+    claim = ClaimResponse.model_validate(commands.claim_commands("hub", limit=3)).model_dump(mode="json")
     assert [c["id"] for c in claim["commands"]] == ids[:3]
     assert claim["count"] == 3 and claim["system_id"] == "hub" and claim["retrieved_at"].endswith("Z")
     first = claim["commands"][0]
@@ -77,8 +78,8 @@ def test_claim_takes_due_pending_commands_of_one_system_oldest_first(app):
     assert first["status"] == "processing" and first["attempts"] == 1 and first["parameters"] == {"n": 0}
     row = fetch(ids[0])
     assert row.status == "processing" and row.lease_expires_at - row.processed_at == timedelta(seconds=300)
-    assert [c["id"] for c in commands.claim_commands("hub", limit=10)["commands"]] == ids[3:]
-    assert commands.claim_commands("hub")["commands"] == []
+    assert [c.id for c in commands.claim_commands("hub", limit=10).commands] == ids[3:]
+    assert commands.claim_commands("hub").commands == []
     assert commands.status_counts("elsewhere")["pending"] == 2
 
 
@@ -92,19 +93,19 @@ def test_claim_limit_is_checked(app, limit):
 def test_expired_lease_is_redelivered_with_one_more_attempt(app):
     [cid] = seed(1)
     commands.claim_commands("hub")
-    assert commands.claim_commands("hub")["count"] == 0  # the lease holds
+    assert commands.claim_commands("hub").count == 0  # the lease holds
     expire_leases(cid)
-    again = commands.claim_commands("hub")["commands"]
-    assert [c["id"] for c in again] == [cid] and again[0]["attempts"] == 2
+    again = commands.claim_commands("hub").commands
+    assert [c.id for c in again] == [cid] and again[0].attempts == 2
 
 
 def test_real_short_lease_expires(make_app):
     with make_app({"commands": {"lease_seconds": 1}}).app_context():
         [cid] = seed(1)
-        assert commands.claim_commands("hub")["commands"][0]["attempts"] == 1
-        assert commands.claim_commands("hub")["count"] == 0
+        assert commands.claim_commands("hub").commands[0].attempts == 1
+        assert commands.claim_commands("hub").count == 0
         time.sleep(1.1)
-        assert commands.claim_commands("hub")["commands"][0]["attempts"] == 2
+        assert commands.claim_commands("hub").commands[0].attempts == 2
         assert fetch(cid).status == "processing"
 
 
@@ -112,9 +113,9 @@ def test_lease_expiry_after_max_attempts_is_a_dead_letter(make_app):
     with make_app({"commands": {"max_attempts": 3}}).app_context():
         [cid] = seed(1)
         for attempt in (1, 2, 3):
-            assert commands.claim_commands("hub")["commands"][0]["attempts"] == attempt
+            assert commands.claim_commands("hub").commands[0].attempts == attempt
             expire_leases(cid)
-        assert commands.claim_commands("hub")["count"] == 0
+        assert commands.claim_commands("hub").count == 0
         row = fetch(cid)
         assert (row.status, row.error, row.attempts) == ("failed", "lease expired", 3)
         assert row.failed_at is not None and row.lease_expires_at is None
@@ -142,7 +143,8 @@ def test_complete_stores_the_result_and_repeating_it_changes_nothing(app):
     [cid] = seed(1)
     commands.claim_commands("hub")
     done = commands.complete_command(cid, {"output": "ok"})
-    assert done["status"] == "completed" and done["command_id"] == cid and done["completed_at"].endswith("Z")
+    body = CompleteResponse.model_validate(done).model_dump(mode="json")
+    assert body["status"] == "completed" and body["command_id"] == cid and body["completed_at"].endswith("Z")
     assert commands.complete_command(cid, {"output": "second"}) == done
     row = fetch(cid)
     assert row.result == {"output": "ok"} and row.lease_expires_at is None
@@ -161,10 +163,10 @@ def test_complete_from_other_states_is_a_conflict(app, state):
 def test_fail_without_retry_is_final(app):
     [cid] = seed(1)
     commands.claim_commands("hub")
-    answer = commands.fail_command(cid, "disk full")
+    answer = FailResponse.model_validate(commands.fail_command(cid, "disk full")).model_dump(mode="json")
     assert answer["status"] == "failed" and answer["error"] == "disk full" and answer["attempts"] == 1
-    assert answer["failed_at"].endswith("Z")
-    assert commands.claim_commands("hub")["count"] == 0
+    assert answer["failed_at"].endswith("Z") and "available_at" not in answer
+    assert commands.claim_commands("hub").count == 0
 
 
 def test_fail_with_retry_is_due_after_retry_after(app):
@@ -172,29 +174,29 @@ def test_fail_with_retry_is_due_after_retry_after(app):
     commands.claim_commands("hub")
     before = utcnow()
     answer = commands.fail_command(cid, "busy", retry=True, retry_after=120)
-    assert answer["status"] == "pending" and answer["failed_at"] is None
+    assert answer.status == "pending" and answer.failed_at is None
     row = fetch(cid)
     assert before + timedelta(seconds=119) < row.available_at < utcnow() + timedelta(seconds=121)
-    assert commands.claim_commands("hub")["count"] == 0  # not due yet
+    assert commands.claim_commands("hub").count == 0  # not due yet
     make_due(cid)
-    assert commands.claim_commands("hub")["commands"][0]["attempts"] == 2
+    assert commands.claim_commands("hub").commands[0].attempts == 2
 
 
 def test_fail_with_retry_zero_delay_is_due_at_once(app):
     [cid] = seed(1)
     commands.claim_commands("hub")
     commands.fail_command(cid, "busy", retry=True)
-    assert commands.claim_commands("hub")["commands"][0]["id"] == cid
+    assert commands.claim_commands("hub").commands[0].id == cid
 
 
 def test_fail_with_retry_but_no_attempts_left_is_final(make_app):
     with make_app({"commands": {"max_attempts": 2}}).app_context():
         [cid] = seed(1)
         commands.claim_commands("hub")
-        assert commands.fail_command(cid, "x", retry=True)["status"] == "pending"
+        assert commands.fail_command(cid, "x", retry=True).status == "pending"
         commands.claim_commands("hub")
         answer = commands.fail_command(cid, "again", retry=True)
-        assert (answer["status"], answer["attempts"]) == ("failed", 2)
+        assert (answer.status, answer.attempts) == ("failed", 2)
 
 
 @pytest.mark.parametrize("state", ["pending", "completed", "failed", "cancelled"])
@@ -211,7 +213,7 @@ def test_retry_requeues_a_failed_command_with_attempts_reset(app):
     _bring_to(cid, "failed")
     cmd = commands.retry_command(cid)
     assert (cmd.status, cmd.attempts, cmd.error, cmd.failed_at) == ("pending", 0, None, None)
-    assert commands.claim_commands("hub")["commands"][0]["attempts"] == 1
+    assert commands.claim_commands("hub").commands[0].attempts == 1
 
 
 @pytest.mark.parametrize("state", ["pending", "processing", "completed", "cancelled"])
@@ -226,7 +228,7 @@ def test_cancel_takes_a_pending_command_out_of_the_queue(app):
     [cid, other] = seed(2)
     cmd = commands.cancel_command(cid)
     assert cmd.status == "cancelled"
-    assert [c["id"] for c in commands.claim_commands("hub")["commands"]] == [other]
+    assert [c.id for c in commands.claim_commands("hub").commands] == [other]
 
 
 @pytest.mark.parametrize("state", ["processing", "completed", "failed", "cancelled"])
@@ -276,9 +278,9 @@ def test_scheduled_command_is_not_delivered_before_it_is_due(app):
     start = utcnow() + timedelta(hours=1)
     [later] = seed(1, prefix="later", available_at=start)
     [now] = seed(1, prefix="now")
-    assert [c["id"] for c in commands.claim_commands("hub")["commands"]] == [now]
+    assert [c.id for c in commands.claim_commands("hub").commands] == [now]
     make_due(later)
-    assert [c["id"] for c in commands.claim_commands("hub")["commands"]] == [later]
+    assert [c.id for c in commands.claim_commands("hub").commands] == [later]
 
 
 def test_list_filters_and_pages_newest_first(app):
@@ -297,7 +299,7 @@ def test_list_filters_and_pages_newest_first(app):
     assert commands.status_counts() == {"pending": 6, "processing": 2, "completed": 0, "failed": 0, "cancelled": 0}
 
 
-def test_command_json_has_the_contract_fields_and_utc_times(app):
+def test_command_answer_has_the_contract_fields_and_utc_times(app):
     cmd, _ = commands.create_command(
         system_id="hub",
         command="REBOOT",
@@ -307,7 +309,7 @@ def test_command_json_has_the_contract_fields_and_utc_times(app):
         external_id="e",
         event_title="ACTION: REBOOT hub x",
     )
-    body = commands.command_json(cmd)
+    body = CommandOut.model_validate(cmd).model_dump(mode="json")
     assert body["source"] == {"calendar_id": "primary", "external_id": "e", "event_title": "ACTION: REBOOT hub x"}
     for field in ("created_at", "updated_at", "available_at"):
         assert body[field].endswith("Z")
@@ -321,8 +323,8 @@ def _bring_to(cid: int, state: str) -> None:
     if state == "cancelled":
         commands.cancel_command(cid)
         return
-    claimed = commands.claim_commands(fetch(cid).system_id)["commands"]
-    assert [c["id"] for c in claimed] == [cid]
+    claimed = commands.claim_commands(fetch(cid).system_id).commands
+    assert [c.id for c in claimed] == [cid]
     if state == "completed":
         commands.complete_command(cid, {})
     elif state == "failed":

@@ -143,10 +143,10 @@ def test_a_broken_component_is_skipped_and_shown_the_rest_is_stored(make_app, fe
         job = sync_jobs.request_sync(days_ahead=10, calendar_id="team")
         sync_jobs.run_next_queued_job()
         db.session.rollback()
-        body = sync_jobs.job_json(sync_jobs.get_job(job.id))
-        assert body["status"] == "succeeded" and body["error"] is None
-        assert {problem["uid"] for problem in body["problems"]} == set(problems)
-        assert all(problem["calendar_id"] == "team" for problem in body["problems"])
+        report = sync_jobs.job_report(sync_jobs.get_job(job.id))
+        assert report.status == "succeeded" and report.error is None and report.problems is not None
+        assert {problem["uid"] for problem in report.problems} == set(problems)
+        assert all(problem["calendar_id"] == "team" for problem in report.problems)
 
 
 def test_a_feed_that_fails_stores_nothing_and_reports_no_counts(make_app, feed_server):

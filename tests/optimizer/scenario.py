@@ -46,3 +46,24 @@ def times(event_id: int) -> tuple[datetime, datetime]:
 def all_times() -> dict[int, tuple[datetime, datetime]]:
     db.session.rollback()
     return {e.id: (e.start_time, e.end_time) for e in db.session.query(Event).all()}
+
+
+def current_suggestions(window_days: int, now: datetime) -> list[dict]:
+    """The planning service's suggestions as the API answers them (SuggestionOut JSON)."""
+    from app.api.planning_schemas import SuggestionOut
+    from app.services import planning
+
+    return [
+        SuggestionOut.model_validate(item).model_dump(mode="json")
+        for item in planning.current_suggestions(window_days, now)
+    ]
+
+
+def optimize(window_days: int, auto_apply: bool, now: datetime) -> dict:
+    """An optimizer run as POST /api/v1/ai/optimize answers it (OptimizeOut JSON)."""
+    from app.api.planning_schemas import OptimizeOut
+    from app.services import planning
+
+    return OptimizeOut.model_validate(planning.optimize(window_days, auto_apply=auto_apply, now=now)).model_dump(
+        mode="json"
+    )

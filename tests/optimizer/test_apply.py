@@ -7,11 +7,12 @@ import itertools
 import pytest
 from sqlalchemy import func, select
 
+from app.api.planning_schemas import AppliedOut
 from app.errors import ConflictError, NotFoundError
 from app.extensions import db
 from app.models import Event, EventAnalytics, PendingUpstreamOp, PlanningAction
 from app.services import planning
-from tests.optimizer.scenario import add, all_times, at
+from tests.optimizer.scenario import add, all_times, at, current_suggestions, optimize
 
 
 def count(model) -> int:
@@ -38,7 +39,7 @@ def conflicted_week():
 def test_dry_run_changes_nothing(planning_app, monday_morning):
     conflicted_week()
     before = all_times()
-    result = planning.optimize(7, auto_apply=False, now=monday_morning)
+    result = optimize(7, auto_apply=False, now=monday_morning)
     assert result["applied"] == [] and len([s for s in result["suggestions"] if s["type"] == "move"]) == 2
     assert all_times() == before
     assert count(PlanningAction) == 0 and count(PendingUpstreamOp) == 0
@@ -47,7 +48,7 @@ def test_dry_run_changes_nothing(planning_app, monday_morning):
 def test_auto_apply_moves_only_flexible_events_and_reports_them(planning_app, monday_morning):
     task, meeting, synced = conflicted_week()
     before = all_times()
-    result = planning.optimize(7, auto_apply=True, now=monday_morning)
+    result = optimize(7, auto_apply=True, now=monday_morning)
     after = all_times()
     assert {a["event_id"] for a in result["applied"]} == {task, synced}
     assert after[meeting] == before[meeting]
@@ -59,12 +60,12 @@ def test_auto_apply_moves_only_flexible_events_and_reports_them(planning_app, mo
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(intervals))  # both conflicts are gone
     assert count(PlanningAction) == 2
     # A second run finds nothing left to move: the first one solved the conflicts.
-    assert planning.optimize(7, auto_apply=True, now=monday_morning)["applied"] == []
+    assert optimize(7, auto_apply=True, now=monday_morning)["applied"] == []
 
 
 def test_synced_moves_queue_one_upstream_patch(planning_app, monday_morning):
     _task, _meeting, synced = conflicted_week()
-    result = planning.optimize(7, auto_apply=True, now=monday_morning)
+    result = optimize(7, auto_apply=True, now=monday_morning)
     patch = db.session.scalars(select(PendingUpstreamOp)).one()
     applied = next(a for a in result["applied"] if a["event_id"] == synced)
     assert applied["upstream_patch_queued"] is True
@@ -74,31 +75,27 @@ def test_synced_moves_queue_one_upstream_patch(planning_app, monday_morning):
 
 def test_dismissed_move_is_neither_suggested_nor_applied(planning_app, monday_morning):
     task, _meeting, _synced = conflicted_week()
-    move = next(
-        s for s in planning.current_suggestions(7, monday_morning) if s["type"] == "move" and s["event_id"] == task
-    )
+    move = next(s for s in current_suggestions(7, monday_morning) if s["type"] == "move" and s["event_id"] == task)
     planning.dismiss_suggestion(move["key"])
     planning.dismiss_suggestion(move["key"])  # twice is fine
-    keys = {s["key"] for s in planning.current_suggestions(7, monday_morning)}
+    keys = {s["key"] for s in current_suggestions(7, monday_morning)}
     assert move["key"] not in keys
-    applied = planning.optimize(7, auto_apply=True, now=monday_morning)["applied"]
+    applied = optimize(7, auto_apply=True, now=monday_morning)["applied"]
     assert task not in {a["event_id"] for a in applied}
 
 
 def test_dismissing_a_conflict_drops_its_move(planning_app, monday_morning):
     task, meeting, _synced = conflicted_week()
     planning.dismiss_suggestion(f"conflict:{task}:{meeting}")
-    suggestions = planning.current_suggestions(7, monday_morning)
+    suggestions = current_suggestions(7, monday_morning)
     assert task not in {s["event_id"] for s in suggestions if s["type"] in ("move", "conflict")}
 
 
 def test_apply_one_suggestion_by_key(planning_app, monday_morning):
     task, meeting, _synced = conflicted_week()
-    move = next(
-        s for s in planning.current_suggestions(7, monday_morning) if s["event_id"] == task and s["type"] == "move"
-    )
-    applied = planning.apply_suggestion(move["key"], now=monday_morning)
-    assert applied["event_id"] == task and applied["new_start"] == move["proposed_start"]
+    move = next(s for s in current_suggestions(7, monday_morning) if s["event_id"] == task and s["type"] == "move")
+    applied = AppliedOut.model_validate(planning.apply_suggestion(move["key"], now=monday_morning))
+    assert applied.event_id == task and applied.model_dump(mode="json")["new_start"] == move["proposed_start"]
     with pytest.raises(NotFoundError):  # solved: the suggestion is gone
         planning.apply_suggestion(move["key"], now=monday_morning)
     with pytest.raises(ConflictError):
@@ -110,20 +107,20 @@ def test_apply_one_suggestion_by_key(planning_app, monday_morning):
 
 def test_applying_a_focus_block_books_it_and_it_does_not_come_back(planning_app, monday_morning):
     key = "focus_block:2026-03-02"
-    suggestion = next(s for s in planning.current_suggestions(7, monday_morning) if s["key"] == key)
+    suggestion = next(s for s in current_suggestions(7, monday_morning) if s["key"] == key)
     booked = planning.apply_suggestion(key, now=monday_morning)
     db.session.rollback()
-    event = db.session.get(Event, booked["event_id"])
+    event = db.session.get(Event, booked.event_id)
     assert event.event_type == "block" and "focus" in event.tags
     assert event.start_time.isoformat().replace("+00:00", "Z") == suggestion["proposed_start"]
-    assert key not in {s["key"] for s in planning.current_suggestions(7, monday_morning)}
+    assert key not in {s["key"] for s in current_suggestions(7, monday_morning)}
 
 
 def test_moves_rerun_the_plugins_at_the_new_time(planning_app):
     task = add("Evening task", 0, "19:30", "20:30", tags=["late_work"])  # as the wellness plugin tagged it
     add("Evening call", 0, "19:30", "20:30", event_type="meeting")
     db.session.rollback()
-    planning.optimize(7, auto_apply=True, now=at(0, "07:00"))
+    optimize(7, auto_apply=True, now=at(0, "07:00"))
     db.session.rollback()
     moved = db.session.get(Event, task)
     assert moved.start_time == at(0, "09:00")

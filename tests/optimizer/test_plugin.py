@@ -12,7 +12,7 @@ def test_the_optimizer_runs_with_no_scheduling_plugin_enabled(make_app):
         first = add("Task", 0, "10:00", "11:00")
         second = add("Call", 0, "10:30", "11:30", event_type="meeting")
         suggestions = planning.current_suggestions(7, at(0, "07:00"))
-        assert f"conflict:{first}:{second}" in [s["key"] for s in suggestions]
+        assert f"conflict:{first}:{second}" in [s.key for s in suggestions]
 
 
 def test_enabling_optimizer_as_a_plugin_is_reported_as_unknown(make_app, auth):

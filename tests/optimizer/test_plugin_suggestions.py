@@ -8,7 +8,7 @@ import pytest
 
 from app.errors import ConflictError
 from app.services import planning
-from tests.optimizer.scenario import add, all_times, at
+from tests.optimizer.scenario import add, all_times, at, current_suggestions, optimize
 
 PLUGINS = textwrap.dedent("""
     from datetime import timedelta
@@ -52,13 +52,13 @@ def plugin_app(make_app, tmp_path):
 def test_plugin_suggestions_are_listed_but_never_applied(plugin_app):
     task = add("Task", 0, "11:00", "12:00")
     now = at(0, "07:00")
-    suggestions = planning.current_suggestions(7, now)
+    suggestions = current_suggestions(7, now)
     extra = [s for s in suggestions if s["key"].startswith("plugin:early_bird:")]
     assert [(s["type"], s["event_id"], s["proposed_start"]) for s in extra] == [("move", task, "2026-03-02T10:00:00Z")]
     before = all_times()
-    assert planning.optimize(7, auto_apply=True, now=now)["applied"] == []
+    assert optimize(7, auto_apply=True, now=now)["applied"] == []
     assert all_times() == before
     with pytest.raises(ConflictError):
         planning.apply_suggestion(extra[0]["key"], now=now)
     planning.dismiss_suggestion(extra[0]["key"])
-    assert not [s for s in planning.current_suggestions(7, now) if s["key"].startswith("plugin:")]
+    assert not [s for s in current_suggestions(7, now) if s["key"].startswith("plugin:")]

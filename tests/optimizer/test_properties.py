@@ -12,11 +12,10 @@ from sqlalchemy import delete
 from app.db import write_transaction
 from app.models import Event, PlanningAction
 from app.plugins import EventData
-from app.services import planning
 from app.services.optimizer import analyse
 from app.services.schedule_rules import fixed_reason, is_busy
 from app.services.worktime import WorkPolicy
-from tests.optimizer.scenario import MONDAY, all_times
+from tests.optimizer.scenario import MONDAY, all_times, optimize
 
 POLICY = WorkPolicy(
     zone=ZoneInfo("Europe/Berlin"),
@@ -115,6 +114,6 @@ def test_auto_apply_through_the_database_keeps_the_property(make_app, specs):
                         status=event.status,
                     )
                 )
-        result = planning.optimize(7, auto_apply=True, now=NOW)
+        result = optimize(7, auto_apply=True, now=NOW)
         final = all_times()
         check_moves(build(specs), final, {item["event_id"] for item in result["applied"]})

@@ -18,7 +18,7 @@ def test_overload_uses_planning_max_daily_hours_for_both(make_app):
         day = at(0, "00:00")
         events = [make_event(1, day + timedelta(hours=9), 180, "task")]
         assert [w["type"] for w in day_warnings(events, ZoneInfo("UTC"))] == ["overload"]
-        keys = [s["key"] for s in planning.current_suggestions(7, at(0, "07:00"))]
+        keys = [s.key for s in planning.current_suggestions(7, at(0, "07:00"))]
         assert "overload:2026-03-02" in keys
 
 

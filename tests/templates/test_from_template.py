@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -30,12 +30,12 @@ def test_timed_template_starts_at_its_default_time_in_the_app_zone(berlin_app):
     )
     fields = service.event_fields_from_template(template, date(2026, 7, 1))
     # 09:30 in Berlin in summer (UTC+2) is 07:30 UTC.
-    assert fields["start_time"] == "2026-07-01T07:30:00Z"
-    assert fields["end_time"] == "2026-07-01T07:50:00Z"
+    assert fields["start_time"] == datetime(2026, 7, 1, 7, 30, tzinfo=UTC)
+    assert fields["end_time"] == datetime(2026, 7, 1, 7, 50, tzinfo=UTC)
     assert fields["title"] == "Standup" and fields["description"] == "daily"
     assert fields["tags"] == ["team"] and fields["calendar_id"] == "work" and fields["all_day"] is False
     winter = service.event_fields_from_template(template, date(2026, 1, 15), at="14:00:00")
-    assert winter["start_time"] == "2026-01-15T13:00:00Z"
+    assert winter["start_time"] == datetime(2026, 1, 15, 13, 0, tzinfo=UTC)
 
 
 def test_all_day_template_gives_the_date_and_an_exclusive_end(berlin_app):

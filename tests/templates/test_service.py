@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from app.api.template_schemas import TemplateOut
 from app.errors import InvalidInputError, NotFoundError
 from app.extensions import db
 from app.models import TemplateUsage
@@ -25,7 +26,7 @@ def ids(q, page=1, page_size=100):
 
 def test_create_applies_defaults_and_round_trips(app):
     template = make("Standup", default_time="09:30", duration_minutes=15, author="ana")
-    data = service.template_json(service.get_template(template.id))
+    data = TemplateOut.model_validate(service.get_template(template.id)).model_dump(mode="json")
     assert data["title"] == "Standup" and data["default_time"] == "09:30"
     assert data["duration_minutes"] == 15 and data["calendar_id"] == "local"
     assert data["usage_count"] == 0 and data["tags"] == [] and data["all_day"] is False
@@ -63,7 +64,7 @@ def test_duration_bounds_are_inclusive(app):
 def test_update_changes_only_given_fields(app):
     template = make("Review", description="weekly", tags=["work"])
     service.update_template(template.id, {"description": "monthly"})
-    data = service.template_json(service.get_template(template.id))
+    data = TemplateOut.model_validate(service.get_template(template.id)).model_dump(mode="json")
     assert data["description"] == "monthly" and data["title"] == "Review" and data["tags"] == ["work"]
 
 
