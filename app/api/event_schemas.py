@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from app.api.schemas import Answer, Page, PageNumber, ResourceId, StrictModel, UtcTime
 from app.models import CALENDAR_ID_MAX, EVENT_STATUSES, EVENT_TYPES, LOCATION_MAX, PRIORITIES, TITLE_MAX
@@ -88,6 +88,24 @@ class EventBody(StrictModel):
     problems: Annotated[list[dict[str, Any]] | None, Field(description="Read-only; ignored.")] = None
     created_at: Annotated[str | None, Field(description="Read-only; ignored.")] = None
     updated_at: Annotated[str | None, Field(description="Read-only; ignored.")] = None
+
+
+class EventCreate(EventBody):
+    """POST: title and start_time are required."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"required": ["title", "start_time"]})
+
+
+class EventReplace(EventBody):
+    """PUT: title, start_time and end_time are required."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"required": ["title", "start_time", "end_time"]})
+
+
+class EventPatch(EventBody):
+    """PATCH: at least one field."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
 
 
 class Problem(Answer):

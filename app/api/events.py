@@ -6,7 +6,16 @@ from flask import Response
 
 from app.api.answer import answer, page_of
 from app.api.base import api_blueprint
-from app.api.event_schemas import ConsumedOut, EventBody, EventListQuery, EventOut, EventPage, EventPath
+from app.api.event_schemas import (
+    ConsumedOut,
+    EventCreate,
+    EventListQuery,
+    EventOut,
+    EventPage,
+    EventPatch,
+    EventPath,
+    EventReplace,
+)
 from app.api.schemas import ErrorResponse
 from app.services import events
 
@@ -31,7 +40,7 @@ def list_events(query: EventListQuery):
 
 
 @bp.post("/events", summary="Create an event (runs the plugin pipeline)", responses={201: EventOut, 202: ConsumedOut})
-def create_event(body: EventBody):
+def create_event(body: EventCreate):
     """201 with the stored event, or 202 when a plugin turned it into a command, note or link."""
     event, consumed = events.create_event(body.model_dump(exclude_unset=True))
     if consumed is not None:
@@ -49,13 +58,13 @@ def get_event(path: EventPath):
     summary="Replace an event (title, start_time, end_time required)",
     responses={200: EventOut, **NOT_FOUND},
 )
-def replace_event(path: EventPath, body: EventBody):
+def replace_event(path: EventPath, body: EventReplace):
     event = events.update_event(path.event_id, body.model_dump(exclude_unset=True), partial=False)
     return answer(EventOut, event)
 
 
 @bp.patch("/events/<int:event_id>", summary="Change some fields of an event", responses={200: EventOut, **NOT_FOUND})
-def patch_event(path: EventPath, body: EventBody):
+def patch_event(path: EventPath, body: EventPatch):
     event = events.update_event(path.event_id, body.model_dump(exclude_unset=True), partial=True)
     return answer(EventOut, event)
 

@@ -7,10 +7,12 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
     SerializerFunctionWrapHandler,
+    StrictInt,
     WithJsonSchema,
     model_serializer,
 )
@@ -21,6 +23,14 @@ from app.timeutil import format_utc
 MAX_ID = 2**63 - 1
 MAX_PAGE = 1_000_000
 
+
+def _whole_float_as_int(value: Any) -> Any:
+    """JSON Schema counts 68.0 as an integer; so does this API (68.5, true and "68" stay refused)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# An integer in a JSON body: a number without a fraction (68 or 68.0), never a boolean or a string.
+WholeNumber = Annotated[StrictInt, BeforeValidator(_whole_float_as_int)]
 ResourceId = Annotated[int, Field(ge=1, le=MAX_ID)]
 # A moment in an answer: an aware datetime from the service, written as RFC 3339 UTC ending in Z.
 UtcTime = Annotated[

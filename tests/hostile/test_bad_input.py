@@ -147,3 +147,22 @@ def post_json(url: str, title_padding: str) -> tuple[int, str, str]:
             return response.status, response.headers.get("Content-Type", ""), response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.headers.get("Content-Type", ""), error.read().decode()
+
+
+def test_a_whole_number_written_with_a_fraction_counts_as_an_integer(client, auth):
+    """JSON Schema's integer includes 68.0; fractions, booleans and strings are still refused."""
+    body = {"title": "Standup", "duration_minutes": 15.0}
+    created = client.post("/api/v1/templates", headers=auth, json=body)
+    assert created.status_code == 201 and created.get_json()["duration_minutes"] == 15
+    for wrong in (15.5, True, "15"):
+        refused = client.post("/api/v1/templates", headers=auth, json={**body, "duration_minutes": wrong})
+        assert_validation_error(refused, "duration_minutes")
+    optimized = client.post("/api/v1/ai/optimize", headers=auth, json={"optimization_window_days": 7.0})
+    assert optimized.status_code == 200
+
+
+def test_the_document_says_what_each_event_body_needs(client):
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    assert set(schemas["EventCreate"]["required"]) == {"title", "start_time"}
+    assert set(schemas["EventReplace"]["required"]) == {"title", "start_time", "end_time"}
+    assert schemas["EventPatch"]["minProperties"] == 1 and schemas["TemplatePatch"]["minProperties"] == 1
