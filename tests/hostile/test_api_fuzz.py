@@ -43,7 +43,7 @@ def operation_failures(app) -> list[str]:
 
         try:
             exercise()
-        except BaseException as failure:  # noqa: BLE001 - Hypothesis raises groups; KeyboardInterrupt is re-raised
+        except BaseException as failure:  # Hypothesis raises exception groups; KeyboardInterrupt is re-raised
             if isinstance(failure, KeyboardInterrupt):
                 raise
             failures.append(f"{operation.method.upper()} {operation.path}: {failure}")
