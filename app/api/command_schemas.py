@@ -7,9 +7,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.schemas import Answer, Page, PageNumber, PartialAnswer, ResourceId, StrictModel, UtcTime
-from app.models import COMMAND_STATUSES
+from app.models.commands import CommandStatus
 
-CommandStatus = Literal[COMMAND_STATUSES]
 # PostgreSQL text cannot hold NUL: refused here (422) on every backend, so both answer the same.
 NO_NUL = r"^[^\x00]*$"
 

@@ -9,13 +9,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from app.api.schemas import Answer, Page, PageNumber, ResourceId, StrictModel, UtcTime
-from app.models import CALENDAR_ID_MAX, EVENT_STATUSES, EVENT_TYPES, LOCATION_MAX, PRIORITIES, TITLE_MAX
+from app.models import CALENDAR_ID_MAX, LOCATION_MAX, TITLE_MAX
+from app.models.events import EventStatus, EventType, Priority
 from app.timeutil import OutOfRange, parse_day
 
-# The model's value lists, spelled as types (Literal of a tuple is the Literal of its items).
-Priority = Literal[PRIORITIES]
-EventType = Literal[EVENT_TYPES]
-EventStatus = Literal[EVENT_STATUSES]
 # Stored text and lists that may be empty (NULL) are answered as "" and [].
 Text = Annotated[str, BeforeValidator(lambda value: value or "")]
 Strings = Annotated[list[str], BeforeValidator(lambda value: list(value or []))]

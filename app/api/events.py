@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response
 
 from app.api.answer import answer, page_of
@@ -21,7 +23,7 @@ from app.services import events
 
 bp = api_blueprint("events", "Events", "Calendar events, searchable; new events pass the plugin pipeline.")
 
-NOT_FOUND = {404: ErrorResponse}
+NOT_FOUND: dict[str | int, Any] = {404: ErrorResponse}
 
 
 @bp.get("/events", summary="List events overlapping a window", responses={200: EventPage})

@@ -21,7 +21,7 @@ class OptimizeQuery(StrictModel):
 class OptimizeBody(StrictModel):
     """Optional JSON body; its values win over the query string."""
 
-    model_config = {
+    model_config = {  # type: ignore[typeddict-unknown-key]  # openapi_extra is flask-openapi3's key
         "extra": "forbid",
         "openapi_extra": {
             "required": False,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app, jsonify
+from flask_openapi3 import OpenAPI
 
 from app.api.base import api_blueprint
 from app.auth import public
@@ -21,7 +22,7 @@ def _error_response(description: str) -> dict[str, Any]:
 
 def api_document() -> dict[str, Any]:
     """flask-openapi3's document, with every error documented in the contract's single shape."""
-    document = copy.deepcopy(current_app.api_doc)
+    document = copy.deepcopy(cast(OpenAPI, current_app).api_doc)
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response
 
 from app.api.answer import answer, page_of
@@ -20,7 +22,7 @@ from app.services import templates as service
 
 bp = api_blueprint("templates", "Templates", "Reusable event templates.")
 
-NOT_FOUND = {404: ErrorResponse}
+NOT_FOUND: dict[str | int, Any] = {404: ErrorResponse}
 
 
 @bp.get("/templates", summary="List or search templates", responses={200: TemplatePage})

@@ -98,8 +98,9 @@ def event_new():
                 return redirect(
                     url_for("dashboard.note_list" if consumed.kind != "command" else "dashboard.command_list")
                 )
-            flash(f"Event “{event.title}” created.", "success")
-            return redirect(url_for("dashboard.event_detail", event_id=event.id))
+            if event is not None:
+                flash(f"Event “{event.title}” created.", "success")
+                return redirect(url_for("dashboard.event_detail", event_id=event.id))
     return full_page("dashboard/event_new.html", 422 if request.method == "POST" else 200, form=form)
 
 
@@ -186,7 +187,7 @@ def _filled(event) -> EventForm:
 
     end = local(event.end_time)
     start_text = event.all_day_date.isoformat() if event.all_day and event.all_day_date else iso_local(event.start_time)
-    end_text = end.date().isoformat() if event.all_day else iso_local(event.end_time)
+    end_text = end.date().isoformat() if event.all_day and end is not None else iso_local(event.end_time)
     return EventForm(
         formdata=None,
         data={

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -12,7 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.extensions import Model
 from app.models.types import UTCDateTime, utcnow
 
-COMMAND_STATUSES = ("pending", "processing", "completed", "failed", "cancelled")
+CommandStatus = Literal["pending", "processing", "completed", "failed", "cancelled"]
+COMMAND_STATUSES: tuple[str, ...] = get_args(CommandStatus)
 
 
 @dataclass(frozen=True)

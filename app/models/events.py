@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy import text as sql_text
@@ -12,9 +12,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.extensions import Model
 from app.models.types import UTCDateTime, utcnow
 
-PRIORITIES = ("LOW", "MEDIUM", "HIGH", "URGENT")
-EVENT_TYPES = ("meeting", "task", "appointment", "reminder", "block")
-EVENT_STATUSES = ("scheduled", "in_progress", "completed", "cancelled", "rescheduled")
+# Each value list once, as a type (for the API's schemas) and as a tuple (for columns, forms and checks).
+Priority = Literal["LOW", "MEDIUM", "HIGH", "URGENT"]
+EventType = Literal["meeting", "task", "appointment", "reminder", "block"]
+EventStatus = Literal["scheduled", "in_progress", "completed", "cancelled", "rescheduled"]
+PRIORITIES: tuple[str, ...] = get_args(Priority)
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
+EVENT_STATUSES: tuple[str, ...] = get_args(EventStatus)
 # Field length limits, in characters: the columns, the input checks, the API schemas and the forms use these.
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20000

@@ -185,6 +185,8 @@ def apply_move(session: Session, finding: Finding, actor: str) -> Move:
     event = session.get(Event, s.event_id)
     if event is None:
         raise NotFoundError(f"No event with id {s.event_id}.")
+    if s.proposed_start is None or s.proposed_end is None:
+        raise ConflictError("This suggestion proposes no new time, so there is nothing to move.")
     return move_event(session, event, s.proposed_start, s.proposed_end, actor, s.reason, finding.key)
 
 

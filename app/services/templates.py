@@ -233,4 +233,8 @@ def create_event_from_template(template_id: int, on: date, at: str | None = None
     with write_transaction():
         event, consumed = events.create_event(fields)
         use_template(template_id, event.id if event is not None else None)
-    return event if event is not None else consumed
+    if event is not None:
+        return event
+    if consumed is None:
+        raise RuntimeError("the plugin pipeline neither stored nor consumed the event")
+    return consumed
