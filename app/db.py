@@ -7,6 +7,7 @@ import logging
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -133,21 +134,43 @@ def driver_write_transaction() -> Iterator[sqlite3.Connection]:
     The ORM session's bookkeeping costs several times SQLite's own work on a one-row update; callers that
     run many tiny transactions a second (the command queue's claims and acks) use this instead. SQLite only,
     and never inside a write_transaction block (that one holds the write lock already: join it instead).
+
+    Threads of one process take turns on a lock of their own before asking SQLite for its write lock: a thread
+    refused by SQLite sleeps in its busy handler (1 ms, then 2, 5, 10 …) even when the lock is free again
+    sooner, while a thread waiting here wakes the moment the previous one commits. Taking turns also hands the
+    same pooled connection (the pool is LIFO) from one transaction to the next, so its page cache stays valid
+    instead of being read again on every transaction. Other processes still meet at SQLite's lock.
     """
     if db.engine.dialect.name != "sqlite" or in_write_transaction():
         raise RuntimeError("driver_write_transaction needs SQLite and no open write_transaction")
-    pooled = db.engine.raw_connection()
+    engine = db.engine
+    turn = _write_turns.get(engine)
+    if turn is None:
+        with _write_turns_guard:
+            turn = _write_turns.setdefault(engine, threading.Lock())
+    # Waiting for our turn counts against the same limit as waiting for SQLite's lock would.
+    if not turn.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+        raise sqlite3.OperationalError("database is locked")
     try:
-        driver: Any = pooled.driver_connection
-        driver.execute("BEGIN IMMEDIATE")
+        pooled = engine.raw_connection()
         try:
-            yield driver
-        except BaseException:
-            driver.execute("ROLLBACK")
-            raise
-        driver.execute("COMMIT")
+            driver: Any = pooled.driver_connection
+            driver.execute("BEGIN IMMEDIATE")
+            try:
+                yield driver
+            except BaseException:
+                driver.execute("ROLLBACK")
+                raise
+            driver.execute("COMMIT")
+        finally:
+            pooled.close()
     finally:
-        pooled.close()
+        turn.release()
+
+
+# One lock per SQLite engine (normally one per process): the turns driver_write_transaction takes.
+_write_turns: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_write_turns_guard = threading.Lock()
 
 
 @contextmanager
@@ -236,7 +259,11 @@ def fts_available() -> bool:
 def engine_options(settings: Settings) -> dict[str, Any]:
     """Connection settings per backend: SQLite shares one file between threads; PostgreSQL keeps a pool."""
     if settings.database_url.startswith("sqlite"):
-        return {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}}
+        # LIFO: the connection used last (its page cache still valid) is the one handed out next.
+        return {
+            "pool_use_lifo": True,
+            "connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        }
     return {
         "pool_size": settings.database.pool_size,
         "max_overflow": settings.database.max_overflow,

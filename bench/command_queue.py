@@ -4,8 +4,8 @@ Run by hand: `.venv/bin/python bench/command_queue.py` (SQLite files in a tempor
 `--database-url postgresql://user@host:port/maintenance_db` to measure PostgreSQL: each measurement then runs in
 a new database `bench_queue_<pid>_<name>` on that server, dropped afterwards. Each measurement claims batches of
 10 and completes every command, checks that no command was delivered twice and none was left, and prints one
-summary line. The raw loop runs the hot path's own SQL (app/services/command_leases.py) on a bare driver
-connection: the floor the service layer and HTTP are compared with.
+summary line. The raw loop runs the hot path's own SQL (app/services/command_sql.py, compiled as the hot path
+compiles it) on a bare driver connection: the floor the service layer and HTTP are compared with.
 Targets: >= 1,000 commands/s through HTTP, also over two web processes; the service layer
 within 2x of the raw loop.
 """
@@ -38,7 +38,8 @@ from sqlalchemy import create_engine, insert, text  # noqa: E402
 from app import create_app  # noqa: E402
 from app.models import Command  # noqa: E402
 from app.models.types import stored_text  # noqa: E402
-from app.services.command_leases import LEASE_EXPIRED, PostgresQueue, SqliteQueue  # noqa: E402
+from app.services.command_leases import LEASE_EXPIRED  # noqa: E402
+from app.services.command_sql import CompiledStatement, queue_sql  # noqa: E402
 from app.timeutil import utcnow  # noqa: E402
 from tests.support import LiveServer  # noqa: E402
 
@@ -143,7 +144,7 @@ def check_exactly_once(name: str, delivered: list[int], count: int, url: str) ->
     assert left == 0, f"{name}: {left} commands not completed"
 
 
-Statements = list[tuple[str, dict[str, Any]]]
+Statements = list[tuple[CompiledStatement, dict[str, Any]]]
 
 
 @contextmanager
@@ -156,11 +157,9 @@ def raw_sqlite(url: str) -> Iterator[Callable[[Statements], list[tuple]]]:
 
     def run(statements: Statements) -> list[tuple]:
         connection.execute("BEGIN IMMEDIATE")
-        for sql, params in statements:
-            rows = connection.execute(
-                sql,
-                {key: stored_text(value) if isinstance(value, datetime) else value for key, value in params.items()},
-            ).fetchall()
+        for statement, values in statements:
+            stored = {key: stored_text(v) if isinstance(v, datetime) else v for key, v in values.items()}
+            rows = connection.execute(statement.sql, statement.params(**stored)).fetchall()
         connection.execute("COMMIT")
         return rows
 
@@ -177,14 +176,9 @@ def raw_postgresql(url: str) -> Iterator[Callable[[Statements], list[tuple]]]:
     connection = psycopg.connect(url, autocommit=True)
 
     def run(statements: Statements) -> list[tuple]:
-        for sql, params in statements:
-            cursor = connection.execute(
-                sql,
-                {
-                    key: value.replace(tzinfo=None) if isinstance(value, datetime) else value
-                    for key, value in params.items()
-                },
-            )
+        for statement, values in statements:
+            stored = {key: v.replace(tzinfo=None) if isinstance(v, datetime) else v for key, v in values.items()}
+            cursor = connection.execute(statement.sql, statement.params(**stored))
         return cursor.fetchall() if cursor.description else []
 
     try:
@@ -196,7 +190,8 @@ def raw_postgresql(url: str) -> Iterator[Callable[[Statements], list[tuple]]]:
 def bench_raw(target: Target, name: str) -> float:
     """Baseline: the hot path's SQL (reap + claim per batch, one complete per command) on a bare connection."""
     url, _ = prepared(target, name, LOOP_COMMANDS)
-    queue, driver = (PostgresQueue, raw_postgresql) if target.postgresql else (SqliteQueue, raw_sqlite)
+    driver = raw_postgresql if target.postgresql else raw_sqlite
+    queue = queue_sql("postgresql" if target.postgresql else "sqlite")
     result = Json({}) if target.postgresql else "{}"
     delivered: list[int] = []
     with driver(url) as run:
@@ -205,9 +200,9 @@ def bench_raw(target: Target, name: str) -> float:
             now = utcnow()
             rows = run(
                 [
-                    (queue.REAP, {"now": now, "expired": LEASE_EXPIRED}),
+                    (queue.reap, {"now": now, "expired": LEASE_EXPIRED}),
                     (
-                        queue.CLAIM,
+                        queue.claim,
                         {"now": now, "lease_until": now + timedelta(seconds=300), "system_id": "bench", "limit": BATCH},
                     ),
                 ]
@@ -215,7 +210,7 @@ def bench_raw(target: Target, name: str) -> float:
             if not rows:
                 break
             for row in sorted(rows):
-                run([(queue.COMPLETE, {"now": utcnow(), "result": result, "command_id": row[0]})])
+                run([(queue.complete, {"now": utcnow(), "result": result, "command_id": row[0]})])
                 delivered.append(row[0])
         elapsed = time.perf_counter() - started
     check_exactly_once("raw", delivered, LOOP_COMMANDS, url)

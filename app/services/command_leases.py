@@ -1,8 +1,9 @@
 """The queue's hot path: reaping expired leases, claiming due commands, and completing them.
 
-Pollers call these many times a second, so the session and the ORM stay out of the way: each backend runs its
-own SQL straight on a pooled driver connection, in one class per backend below (SqliteQueue, PostgresQueue).
-The service functions at the end are written once, against either.
+Pollers call these many times a second, so the session and the ORM stay out of the way: the statements of
+app/services/command_sql.py, compiled once per backend, run straight on a pooled driver connection, with values
+bound and read in the column's stored form by one class per backend below (SqliteQueue, PostgresQueue). The
+service functions at the end are written once, against either.
 
 - SQLite has one writer at a time: the reap and the claim run in one BEGIN IMMEDIATE transaction.
 - PostgreSQL has many: each step is one autocommit statement that locks the rows it takes with
@@ -30,6 +31,7 @@ from app.db import autocommit_driver, driver_write_transaction
 from app.errors import ConflictError, InvalidInputError, NotFoundError
 from app.extensions import db
 from app.models.types import from_stored_text, stored_text
+from app.services.command_sql import queue_sql
 from app.timeutil import utcnow
 
 LEASE_EXPIRED = "lease expired"
@@ -84,118 +86,67 @@ class QueueStatements(Protocol):
 
 
 class SqliteQueue:
-    """SQLite's statements, run inside one BEGIN IMMEDIATE transaction; values stored as SQLAlchemy stores them."""
-
-    REAP = (
-        "UPDATE commands SET"
-        " status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,"
-        " error = CASE WHEN attempts >= max_attempts THEN :expired ELSE error END,"
-        " failed_at = CASE WHEN attempts >= max_attempts THEN :now ELSE failed_at END,"
-        " lease_expires_at = NULL, updated_at = :now"
-        " WHERE status = 'processing' AND lease_expires_at <= :now"
-    )
-    # The write lock is held: the subquery's rows cannot change before the UPDATE takes them.
-    CLAIM = (
-        "UPDATE commands SET status = 'processing', attempts = attempts + 1, processed_at = :now,"
-        " lease_expires_at = :lease_until, updated_at = :now"
-        " WHERE id IN (SELECT id FROM commands WHERE system_id = :system_id AND status = 'pending'"
-        " AND available_at <= :now ORDER BY id LIMIT :limit)"
-        " RETURNING id, command, parameters, status, attempts, created_at, processed_at, lease_expires_at"
-    )
-    COMPLETE = (
-        "UPDATE commands SET status = 'completed', completed_at = :now, result = :result,"
-        " lease_expires_at = NULL, updated_at = :now WHERE id = :command_id AND status = 'processing'"
-    )
-    STATE = "SELECT status, completed_at FROM commands WHERE id = ?"
+    """SQLite's steps, run inside one BEGIN IMMEDIATE transaction; values bound and read in the text form
+    SQLAlchemy stores them in."""
 
     def __init__(self, driver: sqlite3.Connection) -> None:
         self.driver = driver
+        self.sql = queue_sql("sqlite")
 
     def reap(self, now: datetime) -> int:
-        return self.driver.execute(self.REAP, {"now": stored_text(now), "expired": LEASE_EXPIRED}).rowcount
+        reap = self.sql.reap
+        return self.driver.execute(reap.sql, reap.params(now=stored_text(now), expired=LEASE_EXPIRED)).rowcount
 
     def claim(self, system_id: str, now: datetime, limit: int, lease_until: datetime) -> list[Claimed]:
+        claim = self.sql.claim
         rows = self.driver.execute(
-            self.CLAIM,
-            {"now": stored_text(now), "lease_until": stored_text(lease_until), "system_id": system_id, "limit": limit},
+            claim.sql,
+            claim.params(now=stored_text(now), lease_until=stored_text(lease_until), system_id=system_id, limit=limit),
         ).fetchall()
         return [
             Claimed(row[0], row[1], json.loads(row[2]), row[3], row[4], *map(from_stored_text, row[5:])) for row in rows
         ]
 
     def complete(self, command_id: int, now: datetime, result: dict[str, Any]) -> bool:
-        return (
-            self.driver.execute(
-                self.COMPLETE, {"now": stored_text(now), "result": json.dumps(result), "command_id": command_id}
-            ).rowcount
-            == 1
-        )
+        complete = self.sql.complete
+        values = complete.params(now=stored_text(now), result=json.dumps(result), command_id=command_id)
+        return self.driver.execute(complete.sql, values).rowcount == 1
 
     def state(self, command_id: int) -> tuple[str, datetime | None] | None:
-        row = self.driver.execute(self.STATE, (command_id,)).fetchone()
+        row = self.driver.execute(self.sql.state.sql, {"command_id": command_id}).fetchone()
         return None if row is None else (row[0], from_stored_text(row[1]) if row[1] else None)
 
 
 class PostgresQueue:
-    """PostgreSQL's statements on an autocommit psycopg connection: each one is its own atomic transaction.
+    """PostgreSQL's steps on an autocommit psycopg connection: each one is its own atomic transaction.
 
     Times are bound and read as naive UTC, the form UTCDateTime keeps in `timestamp` columns (an aware value
     would be bound as timestamptz and shifted by the session's time zone).
     """
 
-    # Rows another transaction holds (a poller acking late, another reaper) are skipped, not waited for; the
-    # lock re-reads each row, so one completed in the meantime is no longer expired and stays as it is.
-    REAP = (
-        "UPDATE commands AS c SET"
-        " status = CASE WHEN c.attempts >= c.max_attempts THEN 'failed' ELSE 'pending' END,"
-        " error = CASE WHEN c.attempts >= c.max_attempts THEN %(expired)s ELSE c.error END,"
-        " failed_at = CASE WHEN c.attempts >= c.max_attempts THEN %(now)s ELSE c.failed_at END,"
-        " lease_expires_at = NULL, updated_at = %(now)s"
-        " FROM (SELECT id FROM commands WHERE status = 'processing' AND lease_expires_at <= %(now)s"
-        " FOR UPDATE SKIP LOCKED) AS expired"
-        " WHERE c.id = expired.id"
-    )
-    # LIMIT applies after the locks: rows being claimed by a concurrent poll are passed by and the next due ones
-    # taken, so a poll comes back empty only when nothing due is left unclaimed. MATERIALIZED keeps the locking
-    # SELECT a single step that runs once.
-    CLAIM = (
-        "WITH due AS MATERIALIZED ("
-        " SELECT id FROM commands WHERE system_id = %(system_id)s AND status = 'pending'"
-        " AND available_at <= %(now)s ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
-        " UPDATE commands AS c SET status = 'processing', attempts = c.attempts + 1, processed_at = %(now)s,"
-        " lease_expires_at = %(lease_until)s, updated_at = %(now)s"
-        " FROM due WHERE c.id = due.id"
-        " RETURNING c.id, c.command, c.parameters, c.status, c.attempts, c.created_at, c.processed_at,"
-        " c.lease_expires_at"
-    )
-    COMPLETE = (
-        "UPDATE commands SET status = 'completed', completed_at = %(now)s, result = %(result)s,"
-        " lease_expires_at = NULL, updated_at = %(now)s WHERE id = %(command_id)s AND status = 'processing'"
-    )
-    STATE = "SELECT status, completed_at FROM commands WHERE id = %s"
-
     def __init__(self, driver: Any) -> None:
         self.driver = driver
+        self.sql = queue_sql("postgresql")
 
     def reap(self, now: datetime) -> int:
-        return self.driver.execute(self.REAP, {"now": _naive(now), "expired": LEASE_EXPIRED}).rowcount
+        reap = self.sql.reap
+        return self.driver.execute(reap.sql, reap.params(now=_naive(now), expired=LEASE_EXPIRED)).rowcount
 
     def claim(self, system_id: str, now: datetime, limit: int, lease_until: datetime) -> list[Claimed]:
+        claim = self.sql.claim
         rows = self.driver.execute(
-            self.CLAIM, {"now": _naive(now), "lease_until": _naive(lease_until), "system_id": system_id, "limit": limit}
+            claim.sql,
+            claim.params(now=_naive(now), lease_until=_naive(lease_until), system_id=system_id, limit=limit),
         ).fetchall()
         return [Claimed(*row[:5], *(moment.replace(tzinfo=UTC) for moment in row[5:])) for row in rows]
 
     def complete(self, command_id: int, now: datetime, result: dict[str, Any]) -> bool:
-        return (
-            self.driver.execute(
-                self.COMPLETE, {"now": _naive(now), "result": Json(result), "command_id": command_id}
-            ).rowcount
-            == 1
-        )
+        complete = self.sql.complete
+        values = complete.params(now=_naive(now), result=Json(result), command_id=command_id)
+        return self.driver.execute(complete.sql, values).rowcount == 1
 
     def state(self, command_id: int) -> tuple[str, datetime | None] | None:
-        row = self.driver.execute(self.STATE, (command_id,)).fetchone()
+        row = self.driver.execute(self.sql.state.sql, {"command_id": command_id}).fetchone()
         return None if row is None else (row[0], row[1].replace(tzinfo=UTC) if row[1] else None)
 
 

@@ -24,6 +24,7 @@ from app.services.command_leases import (
     reap_job,
     wrong_state,
 )
+from app.services.command_sql import STATE
 from app.timeutil import utcnow
 
 # The hot path (claims, acks, lease reaping) lives in command_leases; it is part of this service's API.
@@ -190,9 +191,8 @@ def _transition(command_id: int, allowed: str, action: str, **values: Any) -> Co
             .execution_options(populate_existing=True, synchronize_session=False)
         ).scalar_one_or_none()
         if changed is None:
-            status = session.execute(select(Command.status).where(Command.id == command_id)).scalar_one_or_none()
-            _require_found(status, command_id)
-            raise wrong_state(command_id, status, action, allowed)
+            state = _require_found(session.execute(STATE, {"command_id": command_id}).first(), command_id)
+            raise wrong_state(command_id, state.status, action, allowed)
     return changed
 
 
