@@ -21,6 +21,7 @@ from app.extensions import db
 from app.models import SyncJob, SyncState
 from app.redact import without_credentials
 from app.services import sync_jobs, sync_lock, sync_outbox
+from app.services.calendars import list_calendars
 from app.services.heartbeat import daemon_is_fresh, scheduler_status
 from app.services.sync_store import SyncCounts, apply_page, reconcile
 from app.sources import registry
@@ -30,6 +31,7 @@ from app.sources.base import (
     SourceError,
     SyncTokenExpired,
     SyncWindow,
+    capabilities_of,
     deadline_left,
     sync_deadline,
 )
@@ -48,47 +50,123 @@ def run_sync(
     source: CalendarSource | None = None,
     lock_wait: float = 0,
 ) -> dict[str, Any]:
-    """Sync every configured calendar (or one); the counts of the run, plus "error" when a calendar failed.
+    """Sync every calendar of every account (or one calendar); the counts of the run, plus "error" when a
+    calendar failed. Each calendar is synced with its own account's source; a failing account stops no other.
 
-    `lock_wait`: how long to wait for a calendar that another daemon is syncing (0: skip it with an error).
+    `source`: sync with this source instead of the configured accounts. `lock_wait`: how long to wait for a
+    calendar that another daemon is syncing (0: skip it with an error).
     """
     settings = current_settings()
     totals: dict[str, Any] = dict.fromkeys(COUNT_FIELDS, 0)
-    try:
-        source = source or registry.build_source(settings)
-    except AuthorizationLost as exc:
-        name = registry.source_name(settings)
-        message = without_credentials(str(exc))
-        for calendar in [calendar_id] if calendar_id else registry.configured_calendars(settings):
-            _finish_state(calendar, name, "disconnected", message, None, keep_token=True)
-        return {**totals, "pending_upstream": sync_outbox.pending_count(name), "error": message}
-    calendars = source.calendars()
-    if calendar_id and calendar_id not in calendars and source.name != "google":
-        return {
-            **totals,
-            "pending_upstream": sync_outbox.pending_count(source.name),
-            "error": f"Calendar {calendar_id!r} is not one of this source's calendars: {', '.join(calendars)}.",
-        }
+    if source is not None:
+        built = [registry.BuiltAccount(registry.accounts(settings)[0], source)]
+    else:
+        built = registry.build_sources(settings)
     window = sync_window(days_ahead, settings.calendar.sync_past_days)
-    errors, per_calendar, problems = [], {}, []
+    errors: list[str] = []
+    per_calendar: dict[str, dict] = {}
+    problems: list[dict] = []
     with sync_deadline(settings.sync.deadline_seconds):
-        sync_outbox.flush_due(source)
-        for calendar in [calendar_id] if calendar_id else calendars:
-            counts, error, skipped = sync_calendar(source, calendar, window, force_refresh, lock_wait)
-            per_calendar[calendar] = {**counts.as_dict(), "error": error, "problems": skipped}
-            problems.extend({"calendar_id": calendar, **problem} for problem in skipped)
-            for name in COUNT_FIELDS:
-                totals[name] += getattr(counts, name)
-            if error:
-                errors.append(f"{calendar}: {error}")
-    sync_outbox.flush_due(source)  # deletes of what this run consumed, at once
-    totals["pending_upstream"] = sync_outbox.pending_count(source.name)
+        plan, unknown = _plan(built, calendar_id, errors)
+        if unknown:
+            return {**totals, "pending_upstream": sync_outbox.pending_count(), "error": unknown}
+        for unit, calendars in plan:
+            sync_outbox.flush_due(unit.source, calendars=_outbox_calendars(unit.source))
+            for calendar in calendars:
+                counts, error, skipped = sync_calendar(
+                    unit.source, calendar, window, force_refresh, lock_wait, account=unit.account.name
+                )
+                per_calendar[calendar] = {**counts.as_dict(), "error": error, "problems": skipped}
+                problems.extend({"calendar_id": calendar, **problem} for problem in skipped)
+                for name in COUNT_FIELDS:
+                    totals[name] += getattr(counts, name)
+                if error:
+                    errors.append(f"{calendar}: {error}")
+    for unit, _ in plan:
+        sync_outbox.flush_due(unit.source, calendars=_outbox_calendars(unit.source))  # what this run consumed
+    totals["pending_upstream"] = sync_outbox.pending_count()
     totals["calendars"] = per_calendar
     totals["problems"] = problems
     if errors:
         totals["error"] = "; ".join(errors)
     log.info("sync finished: %s", {k: v for k, v in totals.items() if k != "calendars"})
     return totals
+
+
+def _plan(
+    built: list[registry.BuiltAccount], calendar_id: str | None, errors: list[str]
+) -> tuple[list[tuple[registry.BuiltAccount, list[str]]], str | None]:
+    """Which calendars each usable account syncs in this run; accounts that failed to build (or to list their
+    calendars) get that error on their calendars. The second item: why a requested calendar cannot be synced."""
+    plan, known = [], []
+    for unit in built:
+        calendars, error = _account_calendars(unit)
+        known.extend(calendars)
+        if error is not None:
+            targets = [c for c in calendars if calendar_id in (None, c)]
+            _record_account_error(unit.account, targets, error)
+            errors.extend(f"{c}: {without_credentials(str(error))}" for c in targets or [unit.account.name])
+            continue
+        if calendar_id is None:
+            plan.append((unit, calendars))
+        elif calendar_id in calendars:
+            return [(unit, [calendar_id])], None
+    if calendar_id is None:
+        return plan, None
+    for unit in built:  # a calendar no account lists: an account that reaches any calendar may sync it
+        if unit.source is not None and capabilities_of(unit.source).open_calendars:
+            return [(unit, [calendar_id])], None
+    if calendar_id in known:
+        return [], None  # its account failed; the error is recorded on it
+    return [], f"Calendar {calendar_id!r} is not one of the configured calendars: {', '.join(known)}."
+
+
+def _account_calendars(unit: registry.BuiltAccount) -> tuple[list[str], SourceError | None]:
+    """The account's local calendar ids, and the error that keeps it from syncing (if any)."""
+    if unit.source is None:
+        return list(unit.account.calendars) or _known_calendars(unit.account.name), unit.error
+    try:
+        calendars = unit.source.calendars()
+    except SourceError as exc:
+        return list(unit.account.calendars) or _known_calendars(unit.account.name), exc
+    if not unit.account.calendars and unit.account.name not in calendars:
+        _drop_placeholder(unit.account.name)
+    return calendars, None
+
+
+def _drop_placeholder(account: str) -> None:
+    """Forget the state row that stood for an account whose calendars could not be found (they are now)."""
+    state = db.session.get(SyncState, account)
+    if state is not None and (state.last_counts or {}).get("account") == account:
+        with write_transaction() as session:
+            row = session.get(SyncState, account)
+            if row is not None:
+                session.delete(row)
+
+
+def _outbox_calendars(source: CalendarSource) -> list[str] | None:
+    """The calendars whose queued upstream changes this source carries out (None: all of its type)."""
+    if capabilities_of(source).open_calendars:
+        return None
+    try:
+        return source.calendars()
+    except SourceError:
+        return []
+
+
+def _record_account_error(account: registry.AccountSpec, calendars: list[str], error: SourceError) -> None:
+    """Mark the calendars of an account that could not sync (no calendar known yet: a row named after the
+    account, so its status still shows why)."""
+    status = "disconnected" if isinstance(error, AuthorizationLost) else "error"
+    message = without_credentials(str(error))
+    for calendar in calendars or [account.name]:
+        _finish_state(calendar, account.type, status, message, None, keep_token=True, account=account.name)
+
+
+def _known_calendars(account: str) -> list[str]:
+    """The calendars an account's earlier syncs found."""
+    rows = db.session.execute(select(SyncState)).scalars()
+    return [row.calendar_id for row in rows if (row.last_counts or {}).get("account") == account]
 
 
 def sync_window(days_ahead: int, past_days: int) -> SyncWindow:
@@ -98,7 +176,13 @@ def sync_window(days_ahead: int, past_days: int) -> SyncWindow:
 
 
 def sync_calendar(
-    source: CalendarSource, calendar_id: str, window: SyncWindow, force_refresh: bool = False, lock_wait: float = 0
+    source: CalendarSource,
+    calendar_id: str,
+    window: SyncWindow,
+    force_refresh: bool = False,
+    lock_wait: float = 0,
+    *,
+    account: str | None = None,
 ) -> tuple[SyncCounts, str | None, list[dict]]:
     """One calendar under its lock: incremental when a token is stored, else a full listing that reconciles.
 
@@ -144,6 +228,7 @@ def sync_calendar(
             keep_token=status != "ok",
             token=new_token,
             problems=problems,
+            account=account,
         )
     return counts, error, problems
 
@@ -219,9 +304,10 @@ def _finish_state(
     keep_token: bool,
     token: str | None = None,
     problems: list[dict] | None = None,
+    account: str | None = None,
 ) -> None:
-    """Record how the run went (status None only drops the token); the source's problems are kept with the
-    counts (a JSON column), so the calendar's status shows them until the next run."""
+    """Record how the run went (status None only drops the token); the source's problems and the account's
+    name are kept with the counts (a JSON column), so the calendar's status shows them until the next run."""
     with write_transaction() as session:
         state = session.get(SyncState, calendar_id)
         if state is None:
@@ -232,8 +318,11 @@ def _finish_state(
         if status is not None:
             state.status, state.last_error = status, error
             state.last_sync_at = utcnow()
+            known = (state.last_counts or {}).get("account")
             if counts is not None:
                 state.last_counts = {**counts.as_dict(), "problems": list(problems or [])}
+            if account or known:
+                state.last_counts = {**(state.last_counts or {}), "account": account or known}
 
 
 def mark_disconnected(source: str, message: str) -> None:
@@ -244,50 +333,48 @@ def mark_disconnected(source: str, message: str) -> None:
 
 
 def retry_upstream_job() -> bool:
-    """Daemon job: retry due upstream operations of the configured source."""
+    """Daemon job: retry due upstream operations of every account."""
     if not sync_outbox.pending_count():
         return False
-    try:
-        source = registry.build_source(current_settings())
-    except SourceError:
-        return False
-    done, failed = sync_outbox.flush_due(source)
+    done = failed = 0
+    for unit in registry.build_sources(current_settings()):
+        if unit.source is not None:
+            ok, bad = sync_outbox.flush_due(unit.source, calendars=_outbox_calendars(unit.source))
+            done, failed = done + ok, failed + bad
     return bool(done or failed)
 
 
 def sync_overview() -> list[dict[str, Any]]:
-    """Per calendar, for the dashboard: source, status, last sync, last error, last counts, pending deletes."""
-    settings = current_settings()
-    states = {row.calendar_id: row for row in db.session.execute(select(SyncState)).scalars()}
-    names = list(dict.fromkeys([*registry.configured_calendars(settings), *states]))
+    """Per calendar, for the dashboard: account, source, status, last sync, last error, last counts, pending
+    upstream changes."""
     overview = []
-    for name in names:
-        state = states.get(name)
+    for item in list_calendars():
+        state = item.state
         overview.append(
             {
-                "calendar_id": name,
-                "source": state.source if state else registry.source_name(settings),
-                "status": state.status if state else "never",
+                "calendar_id": item.id,
+                "account": item.account,
+                "source": item.type,
+                "writable": item.writable,
+                "status": item.status,
                 "last_sync_at": format_utc(state.last_sync_at) if state else None,
                 "last_error": state.last_error if state else None,
-                "problems": list((state.last_counts or {}).get("problems", [])) if state else [],
-                "last_counts": dict(state.last_counts or {}) if state else {},
-                "pending_upstream": sync_outbox.pending_count(calendar_id=name),
-                "configured": name in registry.configured_calendars(settings),
+                "problems": list(item.counts.get("problems", [])),
+                "last_counts": item.counts,
+                "pending_upstream": sync_outbox.pending_count(calendar_id=item.id),
+                "configured": item.configured,
             }
         )
     return overview
 
 
 def health_details() -> dict[str, Any]:
-    """For /health details: configured calendars that are disconnected or failing, with their message (a calendar
-    removed from the configuration no longer counts, whatever its last sync left behind)."""
-    configured = registry.configured_calendars(current_settings())
-    failing = SyncState.status.in_(("disconnected", "error"))
-    rows = db.session.execute(select(SyncState).where(failing, SyncState.calendar_id.in_(configured))).scalars()
+    """For /health details: calendars of the accounts that are disconnected or failing, with their message (a
+    calendar removed from the configuration no longer counts, whatever its last sync left behind)."""
     problems = [
-        {"calendar_id": row.calendar_id, "source": row.source, "status": row.status, "message": row.last_error}
-        for row in rows
+        {"calendar_id": item.id, "source": item.type, "status": item.status, "message": item.state.last_error}
+        for item in list_calendars()
+        if item.configured and item.state is not None and item.status in ("disconnected", "error")
     ]
     return {"calendars": problems} if problems else {}
 

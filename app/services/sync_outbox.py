@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 
 from app.db import write_transaction
 from app.extensions import db
 from app.models import PendingUpstreamOp, UpstreamDeletion
-from app.sources.base import CalendarSource, UpstreamGone
+from app.sources.base import CalendarSource, UpstreamGone, capabilities_of
 from app.sources.deletions import remember_deletion
 from app.timeutil import utcnow
 
@@ -68,15 +68,17 @@ def removed_by_us(calendar_id: str, external_ids: list[str]) -> set[str]:
     return found
 
 
-def flush_due(source: CalendarSource, now: datetime | None = None, limit: int = BATCH) -> tuple[int, int]:
-    """Carry out due deletes and patches of this source; (done, failed).
+def flush_due(
+    source: CalendarSource, now: datetime | None = None, limit: int = BATCH, *, calendars: list[str] | None = None
+) -> tuple[int, int]:
+    """Carry out due deletes and patches of this source (of these calendars, when given); (done, failed).
 
     Rows are claimed a few at a time before the network calls (which run outside transactions), so two
     daemons never send the same change; a claim is a lease, so a killed daemon's rows are retried later.
     """
     done = failed = 0
     while done + failed < limit:
-        claimed = claim_due(source.name, min(CLAIM, limit - done - failed), now)
+        claimed = claim_due(source.name, min(CLAIM, limit - done - failed), now, calendars=calendars)
         if not claimed:
             break
         for op in claimed:
@@ -101,8 +103,11 @@ class ClaimedOp:
     lease_until: datetime
 
 
-def claim_due(source: str, limit: int, now: datetime | None = None) -> list[ClaimedOp]:
-    """Take up to `limit` due rows of a source by pushing their next attempt a lease ahead, in one statement.
+def claim_due(
+    source: str, limit: int, now: datetime | None = None, *, calendars: list[str] | None = None
+) -> list[ClaimedOp]:
+    """Take up to `limit` due rows of a source (of these calendars, when given: one account's) by pushing their
+    next attempt a lease ahead, in one statement.
 
     PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent daemons take different rows without waiting. SQLite
     renders no FOR UPDATE: the IMMEDIATE write transaction lets one claimer in at a time.
@@ -112,6 +117,7 @@ def claim_due(source: str, limit: int, now: datetime | None = None) -> list[Clai
     due = (
         select(PendingUpstreamOp.id)
         .where(PendingUpstreamOp.source == source, PendingUpstreamOp.next_attempt_at <= now)
+        .where(PendingUpstreamOp.calendar_id.in_(calendars) if calendars is not None else true())
         .order_by(PendingUpstreamOp.next_attempt_at, PendingUpstreamOp.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -139,9 +145,8 @@ def _carry_out(
         if op == "delete":
             source.delete_event(calendar_id, external_id)
         elif op == "patch":
-            patch = getattr(source, "patch_event", None)
-            if patch is not None:  # read-only sources keep the local change as it is
-                patch(calendar_id, external_id, payload)
+            if capabilities_of(source).patch:  # read-only sources keep the local change as it is
+                source.patch_event(calendar_id, external_id, payload)
         else:
             return f"operation {op!r} is not supported by the {source.name} source"
     except UpstreamGone:
