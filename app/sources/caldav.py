@@ -32,6 +32,7 @@ from app.sources.base import (
     UpstreamGone,
     deadline_left,
 )
+from app.sources.caldav_series import exclude_occurrence
 from app.sources.ics_parse import parse_feed_report
 from app.timeutil import format_utc, parse_datetime
 
@@ -98,13 +99,21 @@ class CaldavSource:
         yield ChangePage(events=events, full=cursor is None, last=True, next_sync_token=next_cursor, problems=problems)
 
     def delete_event(self, calendar_id: str, external_id: str) -> None:
-        """Delete the resource that holds the event (a whole series only when the id is the series itself)."""
+        """Delete the event's resource; one occurrence of a series is excluded from it instead (EXDATE)."""
         calendar = self._calendar(calendar_id)
         with self._guard(f"calendar {calendar_id!r}"):
             try:
                 calendar.object_by_uid(external_id).delete()
+                return
             except dav_error.NotFoundError:
-                raise UpstreamGone(f"{external_id} is not on the CalDAV server any more") from None
+                pass
+            uid, _, stamp = external_id.rpartition("_")  # an occurrence: "<series uid>_<original start>"
+            try:
+                series = calendar.object_by_uid(uid) if uid else None
+            except dav_error.NotFoundError:
+                series = None
+            if series is None or not exclude_occurrence(series, stamp):
+                raise UpstreamGone(f"{external_id} is not on the CalDAV server any more")
 
     def patch_event(self, calendar_id: str, external_id: str, changes: dict[str, Any]) -> None:
         raise SourceError("Changing CalDAV events upstream is not supported yet.")
@@ -175,7 +184,10 @@ class CaldavSource:
 def _authorization_message(account: str, exc: Exception) -> str:
     status = str(getattr(exc, "status", "") or "")
     if "403" in status or "Forbidden" in str(exc):
-        return f"CalDAV account {account!r}: the server forbids access (403); check that this user may read it."
+        return (
+            f"CalDAV account {account!r}: the server forbids access (403); check the account's url (it must lead to "
+            "this user's calendars) and that the user may read them."
+        )
     return (
         f"CalDAV account {account!r}: the server refused the user name or password (401); check the account's "
         "username and password (iCloud and Fastmail need an app password)."

@@ -181,3 +181,31 @@ def test_every_calendar_of_the_account_is_found_without_a_list(make_app, radical
         assert result.get("error") is None, result
         assert collection_name in result["calendars"]
         assert set(stored(collection_name)) == {"found"}
+
+
+def test_a_recurring_action_entry_gives_one_command_per_occurrence_and_each_is_excluded_upstream(
+    caldav_app, calendar, collection_name
+):
+    first = soon(1, 7)
+    calendar.save_event(
+        document(
+            vevent(
+                "nightly",
+                "ACTION: BACKUP nas-01",
+                f"DTSTART;TZID=Europe/Berlin:{local(first.astimezone(ZoneInfo('Europe/Berlin')).replace(tzinfo=None))}",
+                "DURATION:PT15M",
+                "RRULE:FREQ=DAILY;COUNT=3",
+            ),
+            zone=BERLIN_ZONE,
+        )
+    )
+
+    result = run_sync(days_ahead=7)
+
+    assert result["events_consumed"] == 3 and result["pending_upstream"] == 0, result
+    assert db.session.execute(select(func.count(Command.id))).scalar_one() == 3
+    listing = calendar.objects_by_sync_token(None, load_objects=True)
+    [series] = [obj.data for obj in listing.objects if obj.data and "UID:nightly" in obj.data]
+    assert series.count("EXDATE") == 3  # each delivered occurrence is gone from the calendar, the series kept
+    assert run_sync(days_ahead=7, force_refresh=True)["events_processed"] == 0
+    assert db.session.execute(select(func.count(Command.id))).scalar_one() == 3
