@@ -23,6 +23,7 @@ from app.redact import without_credentials
 from app.services import sync_jobs, sync_lock, sync_outbox
 from app.services.calendars import list_calendars
 from app.services.heartbeat import daemon_is_fresh, scheduler_status
+from app.services.sync_plan import outbox_calendars, plan_run
 from app.services.sync_store import SyncCounts, apply_page, reconcile
 from app.sources import registry
 from app.sources.base import (
@@ -31,7 +32,6 @@ from app.sources.base import (
     SourceError,
     SyncTokenExpired,
     SyncWindow,
-    capabilities_of,
     deadline_left,
     sync_deadline,
 )
@@ -63,15 +63,18 @@ def run_sync(
     else:
         built = registry.build_sources(settings)
     window = sync_window(days_ahead, settings.calendar.sync_past_days)
-    errors: list[str] = []
     per_calendar: dict[str, dict] = {}
     problems: list[dict] = []
+    plan = plan_run(built, calendar_id)
+    if plan.unknown:
+        return {**totals, "pending_upstream": sync_outbox.pending_count(), "error": plan.unknown}
+    errors = list(plan.refused)
+    for account, calendars, failure in plan.failed:
+        _record_account_error(account, calendars, failure)
+        errors.extend(f"{c}: {without_credentials(str(failure))}" for c in calendars or [account.name])
     with sync_deadline(settings.sync.deadline_seconds):
-        plan, unknown = _plan(built, calendar_id, errors)
-        if unknown:
-            return {**totals, "pending_upstream": sync_outbox.pending_count(), "error": unknown}
-        for unit, calendars in plan:
-            sync_outbox.flush_due(unit.source, calendars=_outbox_calendars(unit.source))
+        for unit, calendars in plan.work:
+            sync_outbox.flush_due(unit.source, calendars=outbox_calendars(unit.source))
             for calendar in calendars:
                 counts, error, skipped = sync_calendar(
                     unit.source, calendar, window, force_refresh, lock_wait, account=unit.account.name
@@ -82,8 +85,8 @@ def run_sync(
                     totals[name] += getattr(counts, name)
                 if error:
                     errors.append(f"{calendar}: {error}")
-    for unit, _ in plan:
-        sync_outbox.flush_due(unit.source, calendars=_outbox_calendars(unit.source))  # what this run consumed
+    for unit, _ in plan.work:
+        sync_outbox.flush_due(unit.source, calendars=outbox_calendars(unit.source))  # what this run consumed
     totals["pending_upstream"] = sync_outbox.pending_count()
     totals["calendars"] = per_calendar
     totals["problems"] = problems
@@ -93,67 +96,6 @@ def run_sync(
     return totals
 
 
-def _plan(
-    built: list[registry.BuiltAccount], calendar_id: str | None, errors: list[str]
-) -> tuple[list[tuple[registry.BuiltAccount, list[str]]], str | None]:
-    """Which calendars each usable account syncs in this run; accounts that failed to build (or to list their
-    calendars) get that error on their calendars. The second item: why a requested calendar cannot be synced."""
-    plan, known = [], []
-    for unit in built:
-        calendars, error = _account_calendars(unit)
-        known.extend(calendars)
-        if error is not None:
-            targets = [c for c in calendars if calendar_id in (None, c)]
-            _record_account_error(unit.account, targets, error)
-            errors.extend(f"{c}: {without_credentials(str(error))}" for c in targets or [unit.account.name])
-            continue
-        if calendar_id is None:
-            plan.append((unit, calendars))
-        elif calendar_id in calendars:
-            return [(unit, [calendar_id])], None
-    if calendar_id is None:
-        return plan, None
-    for unit in built:  # a calendar no account lists: an account that reaches any calendar may sync it
-        if unit.source is not None and capabilities_of(unit.source).open_calendars:
-            return [(unit, [calendar_id])], None
-    if calendar_id in known:
-        return [], None  # its account failed; the error is recorded on it
-    return [], f"Calendar {calendar_id!r} is not one of the configured calendars: {', '.join(known)}."
-
-
-def _account_calendars(unit: registry.BuiltAccount) -> tuple[list[str], SourceError | None]:
-    """The account's local calendar ids, and the error that keeps it from syncing (if any)."""
-    if unit.source is None:
-        return list(unit.account.calendars) or _known_calendars(unit.account.name), unit.error
-    try:
-        calendars = unit.source.calendars()
-    except SourceError as exc:
-        return list(unit.account.calendars) or _known_calendars(unit.account.name), exc
-    if not unit.account.calendars and unit.account.name not in calendars:
-        _drop_placeholder(unit.account.name)
-    return calendars, None
-
-
-def _drop_placeholder(account: str) -> None:
-    """Forget the state row that stood for an account whose calendars could not be found (they are now)."""
-    state = db.session.get(SyncState, account)
-    if state is not None and (state.last_counts or {}).get("account") == account:
-        with write_transaction() as session:
-            row = session.get(SyncState, account)
-            if row is not None:
-                session.delete(row)
-
-
-def _outbox_calendars(source: CalendarSource) -> list[str] | None:
-    """The calendars whose queued upstream changes this source carries out (None: all of its type)."""
-    if capabilities_of(source).open_calendars:
-        return None
-    try:
-        return source.calendars()
-    except SourceError:
-        return []
-
-
 def _record_account_error(account: registry.AccountSpec, calendars: list[str], error: SourceError) -> None:
     """Mark the calendars of an account that could not sync (no calendar known yet: a row named after the
     account, so its status still shows why)."""
@@ -161,12 +103,6 @@ def _record_account_error(account: registry.AccountSpec, calendars: list[str], e
     message = without_credentials(str(error))
     for calendar in calendars or [account.name]:
         _finish_state(calendar, account.type, status, message, None, keep_token=True, account=account.name)
-
-
-def _known_calendars(account: str) -> list[str]:
-    """The calendars an account's earlier syncs found."""
-    rows = db.session.execute(select(SyncState)).scalars()
-    return [row.calendar_id for row in rows if (row.last_counts or {}).get("account") == account]
 
 
 def sync_window(days_ahead: int, past_days: int) -> SyncWindow:
@@ -339,7 +275,7 @@ def retry_upstream_job() -> bool:
     done = failed = 0
     for unit in registry.build_sources(current_settings()):
         if unit.source is not None:
-            ok, bad = sync_outbox.flush_due(unit.source, calendars=_outbox_calendars(unit.source))
+            ok, bad = sync_outbox.flush_due(unit.source, calendars=outbox_calendars(unit.source))
             done, failed = done + ok, failed + bad
     return bool(done or failed)
 

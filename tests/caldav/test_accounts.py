@@ -163,3 +163,16 @@ def test_password_from_a_file_and_from_the_environment(make_app, radicale, colle
     for extra in ({"password_file": str(secret)}, {"password_env": "HOME_DAV_PASSWORD"}):
         with make_app({"calendar": {"accounts": [{**base, **extra}]}}).app_context():
             assert run_sync().get("error") is None
+
+
+def test_a_found_calendar_with_an_id_another_account_has_is_refused(make_app, radicale, collection_name):
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    radicale.make_calendar("alice", collection_name).save_event(timed("a1", "Alice's", start, start))
+    radicale.make_calendar("bob", collection_name).save_event(timed("b1", "Bob's", start, start))
+    bob = {**caldav_account(radicale, name="bob"), "username": "bob", "password": "bobs-password"}
+    with make_app({"calendar": {"accounts": [caldav_account(radicale), bob]}}).app_context():
+        result = run_sync()
+        assert "account 'bob' has a calendar" in result["error"] and "account 'home' syncs that id" in result["error"]
+        db.session.rollback()
+        rows = db.session.execute(select(Event).where(Event.calendar_id == collection_name)).scalars()
+        assert [row.external_id for row in rows] == ["a1"]
