@@ -49,3 +49,17 @@ def list_calendars() -> list[CalendarInfo]:
         account = (state.last_counts or {}).get("account")
         items.append(CalendarInfo(calendar_id, account, state.source, False, False, state))
     return items
+
+
+def upstream_type(calendar_id: str, operation: str) -> str | None:
+    """The account type that carries out `operation` ("insert" or "patch") on this calendar upstream, or None
+    when the calendar is local, read-only or belongs to no account (asks the database only for accounts whose
+    calendars are found at sync time)."""
+    from app.services.sync_plan import known_calendars
+
+    for account in registry.accounts(current_settings()):
+        if not account.writable or not getattr(registry.type_capabilities(account.type), operation):
+            continue
+        if calendar_id in account.calendars or (not account.calendars and calendar_id in known_calendars(account.name)):
+            return account.type
+    return None

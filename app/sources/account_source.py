@@ -49,3 +49,6 @@ class AccountSource:
 
     def patch_event(self, calendar_id: str, external_id: str, changes: dict[str, Any]) -> None:
         self.inner.patch_event(self.remote(calendar_id), external_id, changes)
+
+    def insert_event(self, calendar_id: str, external_id: str, fields: dict[str, Any]) -> None:
+        self.inner.insert_event(self.remote(calendar_id), external_id, fields)

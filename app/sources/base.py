@@ -147,3 +147,8 @@ class CalendarSource(Protocol):
     def patch_event(self, calendar_id: str, external_id: str, changes: dict) -> None:
         """Change fields of an event upstream (only called when capabilities.patch)."""
         ...
+
+    def insert_event(self, calendar_id: str, external_id: str, fields: dict) -> None:
+        """Create an event upstream under the id chosen here (only called when capabilities.insert); doing it
+        twice must leave one event."""
+        ...

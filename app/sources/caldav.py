@@ -33,6 +33,7 @@ from app.sources.base import (
     deadline_left,
 )
 from app.sources.caldav_series import exclude_occurrence
+from app.sources.caldav_write import changed_document, new_document
 from app.sources.ics_parse import parse_feed_report
 from app.timeutil import format_utc, parse_datetime
 
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CAPABILITIES = Capabilities(writable=True, incremental=True, delete=True)
+CAPABILITIES = Capabilities(writable=True, incremental=True, delete=True, patch=True, insert=True)
 # Recurrences are expanded up to the window's end; a later window end than this re-lists the calendar.
 RELIST_AFTER = timedelta(days=1)
 
@@ -116,7 +117,29 @@ class CaldavSource:
                 raise UpstreamGone(f"{external_id} is not on the CalDAV server any more")
 
     def patch_event(self, calendar_id: str, external_id: str, changes: dict[str, Any]) -> None:
-        raise SourceError("Changing CalDAV events upstream is not supported yet.")
+        """Change fields of a single (non-recurring) event, only if nobody changed it since it was read."""
+        calendar = self._calendar(calendar_id)
+        with self._guard(f"calendar {calendar_id!r}"):
+            try:
+                resource = calendar.object_by_uid(external_id)
+            except dav_error.NotFoundError:
+                raise UpstreamGone(f"{external_id} is not on the CalDAV server any more") from None
+            resource.load()
+            document = changed_document(resource.data, external_id, changes)
+            if document is None:
+                raise UpstreamGone(f"{external_id} is part of a recurring series; only single events are changed")
+            resource.data = document.decode()
+            resource.save()
+
+    def insert_event(self, calendar_id: str, external_id: str, fields: dict[str, Any]) -> None:
+        """Create the event as <uid>.ics; If-None-Match: * makes a repeated attempt harmless (412: it exists)."""
+        calendar = self._calendar(calendar_id)
+        url = calendar.url.join(f"{external_id}.ics")
+        headers = {"Content-Type": "text/calendar; charset=utf-8", "If-None-Match": "*"}
+        with self._guard(f"calendar {calendar_id!r}"):
+            response = self.client.put(str(url), new_document(external_id, fields).decode(), headers)
+        if response.status not in (200, 201, 204, 412):
+            raise SourceError(f"CalDAV account {self.account!r}: the server refused the new event ({response.status}).")
 
     def _parse(self, obj, calendar_id: str, window: SyncWindow, problems: list[dict]) -> tuple[list, list[str]]:
         """The resource's occurrences in the window (expanded like an ICS feed's) and their ids."""
