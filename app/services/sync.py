@@ -65,14 +65,14 @@ def run_sync(
     window = sync_window(days_ahead, settings.calendar.sync_past_days)
     per_calendar: dict[str, dict] = {}
     problems: list[dict] = []
-    plan = plan_run(built, calendar_id)
-    if plan.unknown:
-        return {**totals, "pending_upstream": sync_outbox.pending_count(), "error": plan.unknown}
-    errors = list(plan.refused)
-    for account, calendars, failure in plan.failed:
-        _record_account_error(account, calendars, failure)
-        errors.extend(f"{c}: {without_credentials(str(failure))}" for c in calendars or [account.name])
-    with sync_deadline(settings.sync.deadline_seconds):
+    with sync_deadline(settings.sync.deadline_seconds):  # finding an account's calendars is bounded too
+        plan = plan_run(built, calendar_id)
+        if plan.unknown:
+            return {**totals, "pending_upstream": sync_outbox.pending_count(), "error": plan.unknown}
+        errors = list(plan.refused)
+        for account, calendars, failure in plan.failed:
+            _record_account_error(account, calendars, failure)
+            errors.extend(f"{c}: {without_credentials(str(failure))}" for c in calendars or [account.name])
         for unit, calendars in plan.work:
             sync_outbox.flush_due(unit.source, calendars=outbox_calendars(unit.source))
             for calendar in calendars:
@@ -97,11 +97,11 @@ def run_sync(
 
 
 def _record_account_error(account: registry.AccountSpec, calendars: list[str], error: SourceError) -> None:
-    """Mark the calendars of an account that could not sync (no calendar known yet: a row named after the
-    account, so its status still shows why)."""
+    """Mark the calendars of an account that could not sync (the plan names a row after the account when no
+    calendar of it is known yet, so its status still shows why)."""
     status = "disconnected" if isinstance(error, AuthorizationLost) else "error"
     message = without_credentials(str(error))
-    for calendar in calendars or [account.name]:
+    for calendar in calendars:
         _finish_state(calendar, account.type, status, message, None, keep_token=True, account=account.name)
 
 
