@@ -89,6 +89,12 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
     _load_plugins(app)
     cli.init_app(app)
     log.info("Chronos Engine %s starting", app_version())
+    if settings.calendar.accounts:
+        log.info(
+            "calendar.accounts is set (%s): calendar.source, credentials_file, token_file, calendars and ics_feeds "
+            "are ignored",
+            ", ".join(f"{account.name} ({account.type})" for account in settings.calendar.accounts),
+        )
     return app
 
 

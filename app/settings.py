@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from app.settings_accounts import Account, check_accounts, resolve_password_env
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = PROJECT_ROOT / "config" / "chronos.yaml"
 DEFAULT_API_KEY = "development-key-change-in-production"
@@ -124,6 +126,9 @@ class CalendarSection(_Section):
     # Seconds one ICS feed download may take in total (connect, headers and every byte of the body).
     fetch_timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 30
     google: GoogleSection = GoogleSection()
+    # Several sources used together; when set, source, credentials_file, token_file, calendars and ics_feeds
+    # are ignored (settings_accounts has the item types).
+    accounts: list[Account] = []
 
 
 class PluginsSection(_Section):
@@ -229,6 +234,11 @@ class Settings(_Section):
         data["api"]["api_key"] = _mask(data["api"]["api_key"])
         data["app"]["secret_key"] = _mask(data["app"]["secret_key"])
         data["database"]["url"] = masked_url(data["database"]["url"])
+        for account in data["calendar"]["accounts"]:
+            if "password" in account:
+                account["password"] = _mask(account["password"])
+            if "url" in account:
+                account["url"] = masked_url(account["url"])
         return data
 
 
@@ -266,6 +276,7 @@ def load_settings(
     except ValidationError as exc:
         raise ConfigError(_describe(exc, origins)) from None
     settings = _resolve_paths(settings)
+    settings = _checked_accounts(settings, environ)
     settings._origins = origins
     if settings.app.env == "production" and settings.uses_default_api_key:
         raise ConfigError(
@@ -296,6 +307,40 @@ def _apply_deprecated_keys(merged: dict[str, Any], origins: dict, layers: list[s
                 ".".join(new),
                 new_origin,
             )
+
+
+def _checked_accounts(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    """calendar.accounts as a whole: unique names and local calendar ids; password_env read."""
+    accounts = settings.calendar.accounts
+    problem = check_accounts(accounts)
+    if problem:
+        raise ConfigError(f"config error: calendar.accounts: {problem}")
+    accounts, problem = resolve_password_env(accounts, environ)
+    if problem:
+        raise ConfigError(f"config error: {problem}")
+    return settings.model_copy(
+        update={"calendar": settings.calendar.model_copy(update={"accounts": _account_paths(accounts)})}
+    )
+
+
+def _account_paths(accounts: list) -> list:
+    """Relative file paths of accounts made absolute (project root), like the one-account keys."""
+    resolved = []
+    for account in accounts:
+        update: dict[str, Any] = {}
+        for key in ("password_file", "credentials_file", "token_file"):
+            value = getattr(account, key, "")
+            if value and not Path(value).is_absolute():
+                update[key] = str(PROJECT_ROOT / value)
+        if account.type == "ics":
+            update["feeds"] = [
+                feed
+                if feed.url.startswith(("http://", "https://")) or Path(feed.url).is_absolute()
+                else feed.model_copy(update={"url": str(PROJECT_ROOT / feed.url)})
+                for feed in account.feeds
+            ]
+        resolved.append(account.model_copy(update=update) if update else account)
+    return resolved
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -34,10 +34,11 @@ def _summary(result: dict) -> str:
 def sync_command(days_ahead: int, force_refresh: bool, calendar_id: str | None) -> None:
     """Sync the configured calendars once, now, and print a summary."""
     from app.services.sync import run_sync
-    from app.sources.registry import source_name
+    from app.sources.registry import accounts
 
     result = run_sync(days_ahead=days_ahead, force_refresh=force_refresh, calendar_id=calendar_id)
-    click.echo(f"Sync from {source_name(current_settings())}: {_summary(result)}")
+    names = ", ".join(account.name for account in accounts(current_settings()))
+    click.echo(f"Sync from {names}: {_summary(result)}")
     for calendar, counts in (result.get("calendars") or {}).items():
         click.echo(
             f"  {calendar}: {_summary(counts)}" + (f" — error: {counts['error']}" if counts.get("error") else "")

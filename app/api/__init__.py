@@ -7,7 +7,7 @@ import logging
 from flask import Response, current_app, request
 from flask_openapi3 import OpenAPI
 
-from app.api import analytics, commands, events, notes, optimize, sync, sync_health, system, templates
+from app.api import analytics, calendars, commands, events, notes, optimize, sync, sync_health, system, templates
 from app.api.base import API_PREFIX
 from app.api.errors import error_response
 from app.api.validation import check_json_body
@@ -17,7 +17,7 @@ from app.extensions import csrf
 log = logging.getLogger(__name__)
 
 # Each resource module exposes `bp`; registration order is documentation order.
-RESOURCE_MODULES = [system, events, templates, commands, notes, sync, sync_health, analytics, optimize]
+RESOURCE_MODULES = [system, events, templates, commands, notes, sync, sync_health, analytics, optimize, calendars]
 
 
 def is_api_request() -> bool:

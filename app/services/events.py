@@ -45,6 +45,7 @@ def create_event(fields: dict[str, Any]) -> tuple[Event | None, Consumed | None]
         session.add(event)
         session.flush()
         pipeline.after_store(outcome.event.copy(id=event.id))
+        _queue_upstream(session, event, created=True)
     return event, None
 
 
@@ -58,7 +59,23 @@ def update_event(event_id: int, fields: dict[str, Any], *, partial: bool) -> Eve
         pipeline.apply_event_data(event, outcome.event or data)
         session.flush()
         pipeline.after_store(pipeline.event_data_from_model(event))
+        _queue_upstream(session, event, created=False)
     return event
+
+
+def _queue_upstream(session, event: Event, *, created: bool) -> None:
+    """An event of a writable account calendar whose source writes whole events (insert) is created or changed
+    there too, by the daemon through the outbox; a recurring occurrence is changed here only."""
+    from app.services import sync_outbox
+    from app.services.calendars import upstream_type
+
+    kind = upstream_type(event.calendar_id, "insert")
+    if kind is None:
+        return
+    if created and event.external_id is None:
+        sync_outbox.queue_insert(session, event, kind)
+    elif not created and event.external_id is not None and event.recurring_event_id is None:
+        sync_outbox.queue_patch(session, event, sync_outbox.event_fields(event))
 
 
 def delete_event(event_id: int) -> None:

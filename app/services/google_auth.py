@@ -11,7 +11,8 @@ from google.oauth2.credentials import Credentials
 from google_auth_oauthlib.flow import Flow, InstalledAppFlow
 
 from app.errors import InvalidInputError, UnavailableError
-from app.settings import Settings, write_secret_file
+from app.settings import Settings
+from app.sources import google_token
 
 SCOPES = ["https://www.googleapis.com/auth/calendar"]
 
@@ -98,36 +99,18 @@ def free_port(avoid: int) -> int:
 
 
 def load_credentials(settings: Settings) -> Credentials | None:
-    """The stored user token, with the configured token endpoint; None when not connected."""
-    path = Path(settings.calendar.token_file)
-    if not path.exists():
-        return None
-    info = json.loads(path.read_text(encoding="utf-8"))
-    credentials = Credentials.from_authorized_user_info(info)
-    if settings.calendar.google.token_uri:
-        # from_authorized_user_info always sets Google's endpoint, whatever the file says.
-        credentials = credentials.with_token_uri(settings.calendar.google.token_uri)
-    return credentials
+    """The stored user token of the one-account Google settings; None when not connected."""
+    return google_token.load_credentials(settings.calendar.token_file, settings.calendar.google.token_uri)
 
 
 def save_credentials(settings: Settings, credentials: Credentials, account: str | None = None) -> None:
-    """Write the token atomically with mode 0600 (it grants access to the user's calendar).
-
-    The connected account's address is kept beside the token, so pages can show it without an API call.
-    """
-    data = json.loads(credentials.to_json())
-    account = account or stored_account(settings)
-    if account:
-        data["account"] = account
-    write_secret_file(Path(settings.calendar.token_file), json.dumps(data))
+    """Store the token of the one-account Google settings (mode 0600)."""
+    google_token.save_credentials(settings.calendar.token_file, credentials, account)
 
 
 def stored_account(settings: Settings) -> str | None:
     """The account address saved with the token, if any."""
-    try:
-        return json.loads(Path(settings.calendar.token_file).read_text(encoding="utf-8")).get("account")
-    except (OSError, ValueError, AttributeError):
-        return None
+    return google_token.stored_account(settings.calendar.token_file)
 
 
 def _remember_account(settings: Settings, credentials: Credentials) -> None:

@@ -16,7 +16,7 @@ from app.models import DismissedSuggestion, Event, PendingUpstreamOp, PlanningAc
 from app.plugins import EventData
 from app.services.optimizer import Finding, Plan, analyse
 from app.services.plugin_suggestions import from_plugin, plugin_findings
-from app.services.schedule_rules import PATCHED_SOURCES, fixed_reason
+from app.services.schedule_rules import fixed_reason, patched_sources
 from app.services.worktime import WorkPolicy
 from app.timeutil import day_start, format_utc, utcnow
 
@@ -202,7 +202,7 @@ def move_event(
 
     # Through the events service, so plugins re-annotate the event (wellness tags, analytics) at its new time.
     events.update_event(event.id, {"start_time": start, "end_time": end}, partial=True)
-    queued = bool(event.external_id) and event.source in PATCHED_SOURCES
+    queued = bool(event.external_id) and event.source in patched_sources()
     if queued:
         _queue_patch(session, event)
     session.add(

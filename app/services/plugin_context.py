@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, SessionTransaction
 from app.db import upsert, write_transaction
 from app.models import EventAnalytics
 from app.plugins import EventData, PluginSettings
+from app.services import calendars
 from app.settings import Settings
-from app.sources import registry
 from app.timeutil import format_utc, utcnow
 
 METRIC_FIELDS = ("duration_minutes", "category", "is_focus", "is_meeting", "time_of_day")
@@ -79,7 +79,7 @@ class HostContext:
         return self._plugin_settings.get(self._plugin) if self._plugin else None
 
     def is_writable_calendar(self, calendar_id: str) -> bool:
-        return calendar_id in registry.writable_calendars(self._settings)
+        return calendars.is_writable(calendar_id)
 
     def _check_consume(self, kind: str) -> None:
         if not self._allow_consume:

@@ -9,12 +9,20 @@ from datetime import date, datetime, timedelta
 from app.plugins import EventData
 from app.services.day_load import day_minutes
 from app.services.worktime import Interval, WorkPolicy, clip, gaps
+from app.sources import registry
 
 # Tags with a planning meaning (documented in the README, "Planning, the optimizer and analytics").
 PINNED, FLEXIBLE, UNSCHEDULED, FOCUS = "pinned", "flexible", "unscheduled", "focus"
-# Events from these sources can be moved: local ones, and Google ones (the move is queued as a patch).
-MOVABLE_SOURCES = frozenset({"local", "google"})
-PATCHED_SOURCES = frozenset({"google"})
+
+
+def patched_sources() -> frozenset[str]:
+    """Sources whose events are changed upstream when moved (the move is queued as a patch)."""
+    return registry.patchable_types()
+
+
+def movable_sources() -> frozenset[str]:
+    """Events from these sources can be moved: local ones, and those of sources that patch upstream."""
+    return frozenset({"local"}) | patched_sources()
 
 
 def _tags(event: EventData) -> set[str]:
@@ -39,7 +47,7 @@ def fixed_reason(event: EventData) -> str | None:
         return "it is pinned"
     if event.attendees:
         return "it has attendees"
-    if event.source not in MOVABLE_SOURCES:
+    if event.source not in movable_sources():
         return f"its {event.source} calendar is read-only"
     if FLEXIBLE in tags:
         return None  # the user's explicit tag outranks the event type (synced events default to "meeting")

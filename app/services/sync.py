@@ -22,7 +22,9 @@ from app.extensions import db
 from app.models import SyncJob, SyncState
 from app.redact import without_credentials
 from app.services import sync_jobs, sync_lock, sync_outbox
+from app.services.calendars import list_calendars
 from app.services.heartbeat import SchedulerStatus, daemon_is_fresh, scheduler_status
+from app.services.sync_plan import outbox_calendars, plan_run
 from app.services.sync_store import COUNT_FIELDS, SyncCounts, apply_page, reconcile
 from app.sources import registry
 from app.sources.base import (
@@ -47,47 +49,59 @@ def run_sync(
     source: CalendarSource | None = None,
     lock_wait: float = 0,
 ) -> dict[str, Any]:
-    """Sync every configured calendar (or one); the counts of the run, plus "error" when a calendar failed.
+    """Sync every calendar of every account (or one calendar); the counts of the run, plus "error" when a
+    calendar failed. Each calendar is synced with its own account's source; a failing account stops no other.
 
-    `lock_wait`: how long to wait for a calendar that another daemon is syncing (0: skip it with an error).
+    `source`: sync with this source instead of the configured accounts. `lock_wait`: how long to wait for a
+    calendar that another daemon is syncing (0: skip it with an error).
     """
     settings = current_settings()
     totals: dict[str, Any] = dict.fromkeys(COUNT_FIELDS, 0)
-    try:
-        source = source or registry.build_source(settings)
-    except AuthorizationLost as exc:
-        name = registry.source_name(settings)
-        message = without_credentials(str(exc))
-        for calendar in [calendar_id] if calendar_id else registry.configured_calendars(settings):
-            _finish_state(calendar, name, "disconnected", message, None, keep_token=True)
-        return {**totals, "pending_upstream": sync_outbox.pending_count(name), "error": message}
-    calendars = source.calendars()
-    if calendar_id and calendar_id not in calendars and source.name != "google":
-        return {
-            **totals,
-            "pending_upstream": sync_outbox.pending_count(source.name),
-            "error": f"Calendar {calendar_id!r} is not one of this source's calendars: {', '.join(calendars)}.",
-        }
+    if source is not None:
+        built = [registry.BuiltAccount(registry.accounts(settings)[0], source)]
+    else:
+        built = registry.build_sources(settings)
     window = sync_window(days_ahead, settings.calendar.sync_past_days)
-    errors, per_calendar, problems = [], {}, []
-    with sync_deadline(settings.sync.deadline_seconds):
-        sync_outbox.flush_due(source)
-        for calendar in [calendar_id] if calendar_id else calendars:
-            counts, error, skipped = sync_calendar(source, calendar, window, force_refresh, lock_wait)
-            per_calendar[calendar] = {**counts.as_dict(), "error": error, "problems": skipped}
-            problems.extend({"calendar_id": calendar, **problem} for problem in skipped)
-            for name in COUNT_FIELDS:
-                totals[name] += getattr(counts, name)
-            if error:
-                errors.append(f"{calendar}: {error}")
-    sync_outbox.flush_due(source)  # deletes of what this run consumed, at once
-    totals["pending_upstream"] = sync_outbox.pending_count(source.name)
+    per_calendar: dict[str, dict] = {}
+    problems: list[dict] = []
+    with sync_deadline(settings.sync.deadline_seconds):  # finding an account's calendars is bounded too
+        plan = plan_run(built, calendar_id)
+        if plan.unknown:
+            return {**totals, "pending_upstream": sync_outbox.pending_count(), "error": plan.unknown}
+        errors = list(plan.refused)
+        for account, calendars, failure in plan.failed:
+            _record_account_error(account, calendars, failure)
+            errors.extend(f"{c}: {without_credentials(str(failure))}" for c in calendars or [account.name])
+        for unit, calendars in plan.work:
+            sync_outbox.flush_due(unit.source, calendars=outbox_calendars(unit.source))
+            for calendar in calendars:
+                counts, error, skipped = sync_calendar(
+                    unit.source, calendar, window, force_refresh, lock_wait, account=unit.account.name
+                )
+                per_calendar[calendar] = {**counts.as_dict(), "error": error, "problems": skipped}
+                problems.extend({"calendar_id": calendar, **problem} for problem in skipped)
+                for name in COUNT_FIELDS:
+                    totals[name] += getattr(counts, name)
+                if error:
+                    errors.append(f"{calendar}: {error}")
+    for unit, _ in plan.work:
+        sync_outbox.flush_due(unit.source, calendars=outbox_calendars(unit.source))  # what this run consumed
+    totals["pending_upstream"] = sync_outbox.pending_count()
     totals["calendars"] = per_calendar
     totals["problems"] = problems
     if errors:
         totals["error"] = "; ".join(errors)
     log.info("sync finished: %s", {k: v for k, v in totals.items() if k != "calendars"})
     return totals
+
+
+def _record_account_error(account: registry.AccountSpec, calendars: list[str], error: SourceError) -> None:
+    """Mark the calendars of an account that could not sync (the plan names a row after the account when no
+    calendar of it is known yet, so its status still shows why)."""
+    status = "disconnected" if isinstance(error, AuthorizationLost) else "error"
+    message = without_credentials(str(error))
+    for calendar in calendars:
+        _finish_state(calendar, account.type, status, message, None, keep_token=True, account=account.name)
 
 
 def sync_window(days_ahead: int, past_days: int) -> SyncWindow:
@@ -97,7 +111,13 @@ def sync_window(days_ahead: int, past_days: int) -> SyncWindow:
 
 
 def sync_calendar(
-    source: CalendarSource, calendar_id: str, window: SyncWindow, force_refresh: bool = False, lock_wait: float = 0
+    source: CalendarSource,
+    calendar_id: str,
+    window: SyncWindow,
+    force_refresh: bool = False,
+    lock_wait: float = 0,
+    *,
+    account: str | None = None,
 ) -> tuple[SyncCounts, str | None, list[dict]]:
     """One calendar under its lock: incremental when a token is stored, else a full listing that reconciles.
 
@@ -143,6 +163,7 @@ def sync_calendar(
             keep_token=status != "ok",
             token=new_token,
             problems=problems,
+            account=account,
         )
     return counts, error, problems
 
@@ -218,9 +239,10 @@ def _finish_state(
     keep_token: bool,
     token: str | None = None,
     problems: list[dict] | None = None,
+    account: str | None = None,
 ) -> None:
-    """Record how the run went (status None only drops the token); the source's problems are kept with the
-    counts (a JSON column), so the calendar's status shows them until the next run."""
+    """Record how the run went (status None only drops the token); the source's problems and the account's
+    name are kept with the counts (a JSON column), so the calendar's status shows them until the next run."""
     with write_transaction() as session:
         state = session.get(SyncState, calendar_id)
         if state is None:
@@ -231,8 +253,11 @@ def _finish_state(
         if status is not None:
             state.status, state.last_error = status, error
             state.last_sync_at = utcnow()
+            known = (state.last_counts or {}).get("account")
             if counts is not None:
                 state.last_counts = {**counts.as_dict(), "problems": list(problems or [])}
+            if account or known:
+                state.last_counts = {**(state.last_counts or {}), "account": account or known}
 
 
 def mark_disconnected(source: str, message: str) -> None:
@@ -243,50 +268,48 @@ def mark_disconnected(source: str, message: str) -> None:
 
 
 def retry_upstream_job() -> bool:
-    """Daemon job: retry due upstream operations of the configured source."""
+    """Daemon job: retry due upstream operations of every account."""
     if not sync_outbox.pending_count():
         return False
-    try:
-        source = registry.build_source(current_settings())
-    except SourceError:
-        return False
-    done, failed = sync_outbox.flush_due(source)
+    done = failed = 0
+    for unit in registry.build_sources(current_settings()):
+        if unit.source is not None:
+            ok, bad = sync_outbox.flush_due(unit.source, calendars=outbox_calendars(unit.source))
+            done, failed = done + ok, failed + bad
     return bool(done or failed)
 
 
 def sync_overview() -> list[dict[str, Any]]:
-    """Per calendar, for the dashboard: source, status, last sync, last error, last counts, pending deletes."""
-    settings = current_settings()
-    states = {row.calendar_id: row for row in db.session.execute(select(SyncState)).scalars()}
-    names = list(dict.fromkeys([*registry.configured_calendars(settings), *states]))
+    """Per calendar, for the dashboard: account, source, status, last sync, last error, last counts, pending
+    upstream changes."""
     overview = []
-    for name in names:
-        state = states.get(name)
+    for item in list_calendars():
+        state = item.state
         overview.append(
             {
-                "calendar_id": name,
-                "source": state.source if state else registry.source_name(settings),
-                "status": state.status if state else "never",
+                "calendar_id": item.id,
+                "account": item.account,
+                "source": item.type,
+                "writable": item.writable,
+                "status": item.status,
                 "last_sync_at": state.last_sync_at if state else None,
                 "last_error": state.last_error if state else None,
-                "problems": list((state.last_counts or {}).get("problems", [])) if state else [],
-                "last_counts": dict(state.last_counts or {}) if state else {},
-                "pending_upstream": sync_outbox.pending_count(calendar_id=name),
-                "configured": name in registry.configured_calendars(settings),
+                "problems": list(item.counts.get("problems", [])),
+                "last_counts": item.counts,
+                "pending_upstream": sync_outbox.pending_count(calendar_id=item.id),
+                "configured": item.configured,
             }
         )
     return overview
 
 
 def health_details() -> dict[str, Any]:
-    """For /health details: configured calendars that are disconnected or failing, with their message (a calendar
-    removed from the configuration no longer counts, whatever its last sync left behind)."""
-    configured = registry.configured_calendars(current_settings())
-    failing = SyncState.status.in_(("disconnected", "error"))
-    rows = db.session.execute(select(SyncState).where(failing, SyncState.calendar_id.in_(configured))).scalars()
+    """For /health details: calendars of the accounts that are disconnected or failing, with their message (a
+    calendar removed from the configuration no longer counts, whatever its last sync left behind)."""
     problems = [
-        {"calendar_id": row.calendar_id, "source": row.source, "status": row.status, "message": row.last_error}
-        for row in rows
+        {"calendar_id": item.id, "source": item.type, "status": item.status, "message": item.state.last_error}
+        for item in list_calendars()
+        if item.configured and item.state is not None and item.status in ("disconnected", "error")
     ]
     return {"calendars": problems} if problems else {}
 

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 
 from app.db import write_transaction
 from app.extensions import db
-from app.models import PendingUpstreamOp, UpstreamDeletion
-from app.sources.base import CalendarSource, UpstreamGone
+from app.models import Event, PendingUpstreamOp, UpstreamDeletion
+from app.sources.base import CalendarSource, UpstreamGone, capabilities_of
 from app.sources.deletions import remember_deletion
-from app.timeutil import utcnow
+from app.timeutil import format_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,62 @@ def queue_delete(calendar_id: str, source: str, external_id: str, reason: str = 
         remember_deletion(session, calendar_id, source, external_id, reason)
 
 
+def queue_insert(session, event: Event, source: str) -> None:
+    """Have the provider create this local event (inside the caller's write transaction). The upstream id is
+    chosen now, so a retried create cannot make a second event."""
+    session.add(
+        PendingUpstreamOp(
+            calendar_id=event.calendar_id,
+            source=source,
+            external_id=f"chronos-{uuid.uuid4()}",
+            op="insert",
+            payload={"event_id": event.id},
+            attempts=0,
+            next_attempt_at=utcnow(),
+        )
+    )
+
+
+def queue_patch(session, event: Event, fields: dict[str, Any]) -> None:
+    """Have the provider change these fields of a synced event; an unsent patch takes the newer values."""
+    op = session.scalars(
+        select(PendingUpstreamOp).where(
+            PendingUpstreamOp.calendar_id == event.calendar_id,
+            PendingUpstreamOp.external_id == event.external_id,
+            PendingUpstreamOp.op == "patch",
+        )
+    ).first()
+    if op is None:
+        session.add(
+            PendingUpstreamOp(
+                calendar_id=event.calendar_id,
+                source=event.source,
+                external_id=event.external_id,
+                op="patch",
+                payload=fields,
+                attempts=0,
+                next_attempt_at=utcnow(),
+            )
+        )
+    else:
+        op.payload = {**(op.payload or {}), **fields}
+        op.next_attempt_at = utcnow()
+
+
+def event_fields(event: Event) -> dict[str, Any]:
+    """The fields a provider stores, as JSON values (the payload of inserts and patches)."""
+    return {
+        "title": event.title,
+        "description": event.description or "",
+        "location": event.location or "",
+        "start_time": format_utc(event.start_time),
+        "end_time": format_utc(event.end_time),
+        "all_day": event.all_day,
+        "all_day_date": event.all_day_date.isoformat() if event.all_day_date else None,
+        "timezone": event.timezone,
+    }
+
+
 def _exists(session, model, calendar_id: str, external_id: str, *extra) -> bool:
     return (
         session.execute(
@@ -68,15 +125,17 @@ def removed_by_us(calendar_id: str, external_ids: list[str]) -> set[str]:
     return found
 
 
-def flush_due(source: CalendarSource, now: datetime | None = None, limit: int = BATCH) -> tuple[int, int]:
-    """Carry out due deletes and patches of this source; (done, failed).
+def flush_due(
+    source: CalendarSource, now: datetime | None = None, limit: int = BATCH, *, calendars: list[str] | None = None
+) -> tuple[int, int]:
+    """Carry out due deletes and patches of this source (of these calendars, when given); (done, failed).
 
     Rows are claimed a few at a time before the network calls (which run outside transactions), so two
     daemons never send the same change; a claim is a lease, so a killed daemon's rows are retried later.
     """
     done = failed = 0
     while done + failed < limit:
-        claimed = claim_due(source.name, min(CLAIM, limit - done - failed), now)
+        claimed = claim_due(source.name, min(CLAIM, limit - done - failed), now, calendars=calendars)
         if not claimed:
             break
         for op in claimed:
@@ -101,8 +160,11 @@ class ClaimedOp:
     lease_until: datetime
 
 
-def claim_due(source: str, limit: int, now: datetime | None = None) -> list[ClaimedOp]:
-    """Take up to `limit` due rows of a source by pushing their next attempt a lease ahead, in one statement.
+def claim_due(
+    source: str, limit: int, now: datetime | None = None, *, calendars: list[str] | None = None
+) -> list[ClaimedOp]:
+    """Take up to `limit` due rows of a source (of these calendars, when given: one account's) by pushing their
+    next attempt a lease ahead, in one statement.
 
     PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent daemons take different rows without waiting. SQLite
     renders no FOR UPDATE: the IMMEDIATE write transaction lets one claimer in at a time.
@@ -112,6 +174,7 @@ def claim_due(source: str, limit: int, now: datetime | None = None) -> list[Clai
     due = (
         select(PendingUpstreamOp.id)
         .where(PendingUpstreamOp.source == source, PendingUpstreamOp.next_attempt_at <= now)
+        .where(PendingUpstreamOp.calendar_id.in_(calendars) if calendars is not None else true())
         .order_by(PendingUpstreamOp.next_attempt_at, PendingUpstreamOp.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -138,10 +201,13 @@ def _carry_out(
     try:
         if op == "delete":
             source.delete_event(calendar_id, external_id)
+        elif op == "insert":
+            event = db.session.get(Event, payload.get("event_id"))
+            if event is not None and event.external_id is None and capabilities_of(source).insert:
+                source.insert_event(calendar_id, external_id, event_fields(event))
         elif op == "patch":
-            patch = getattr(source, "patch_event", None)
-            if patch is not None:  # read-only sources keep the local change as it is
-                patch(calendar_id, external_id, payload)
+            if capabilities_of(source).patch:  # read-only sources keep the local change as it is
+                source.patch_event(calendar_id, external_id, payload)
         else:
             return f"operation {op!r} is not supported by the {source.name} source"
     except UpstreamGone:
@@ -163,11 +229,28 @@ def _record(op: ClaimedOp, error: str | None) -> None:
             if row.op == "delete":
                 # Remembered, so the provider's tombstone for it reads as our own delete.
                 remember_deletion(session, row.calendar_id, row.source, row.external_id)
+            elif row.op == "insert":
+                _link_inserted(session, row)
             session.delete(row)
             return
         row.attempts += 1
         row.last_error = error[:2000]
         row.next_attempt_at = utcnow() + timedelta(seconds=retry_delay(row.attempts))
+
+
+def _link_inserted(session, row: PendingUpstreamOp) -> None:
+    """The created event is now the provider's: it carries the upstream id (a sync that already brought it in
+    as a second row keeps that one)."""
+    event = session.get(Event, (row.payload or {}).get("event_id"))
+    if event is None or event.external_id is not None:
+        return
+    twin = session.execute(
+        select(Event.id).where(Event.calendar_id == row.calendar_id, Event.external_id == row.external_id)
+    ).first()
+    if twin is not None:
+        session.delete(event)
+    else:
+        event.external_id, event.source = row.external_id, row.source
 
 
 def retry_delay(attempts: int) -> float:

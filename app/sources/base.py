@@ -99,11 +99,37 @@ class UpstreamGone(SourceError):
     """The event does not exist upstream any more; a delete of it counts as done."""
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a source can do, declared by the source so that nothing outside app/sources names a provider.
+
+    ``incremental``: list_changes honours sync tokens; ``delete``/``patch``/``insert``: the source changes events
+    upstream (a read-only source remembers deletes locally instead); ``open_calendars``: any calendar id the
+    account can reach may be synced on request, not only the listed ones.
+    """
+
+    writable: bool = False
+    incremental: bool = False
+    delete: bool = False
+    patch: bool = False
+    insert: bool = False
+    open_calendars: bool = False
+
+
+READ_ONLY = Capabilities()
+
+
+def capabilities_of(source: object) -> Capabilities:
+    """The source's declared capabilities (a source that declares none is read-only)."""
+    return getattr(source, "capabilities", READ_ONLY)
+
+
 @runtime_checkable
 class CalendarSource(Protocol):
     """What the sync service needs from a calendar provider."""
 
-    name: str  # "google", "demo" or "ics": stored as the events' ``source``
+    name: str  # the account type ("google", "caldav", "demo", "ics"): stored as the events' ``source``
+    capabilities: Capabilities
     # Whether a full listing stops at window.end (demo, ICS) or lists everything from window.start (Google).
     lists_window_end: bool
 
@@ -117,4 +143,13 @@ class CalendarSource(Protocol):
 
     def delete_event(self, calendar_id: str, external_id: str) -> None:
         """Remove an event upstream; raise SourceError to have it retried later."""
+        ...
+
+    def patch_event(self, calendar_id: str, external_id: str, changes: dict) -> None:
+        """Change fields of an event upstream (only called when capabilities.patch)."""
+        ...
+
+    def insert_event(self, calendar_id: str, external_id: str, fields: dict) -> None:
+        """Create an event upstream under the id chosen here (only called when capabilities.insert); doing it
+        twice must leave one event."""
         ...

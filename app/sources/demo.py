@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.db import write_transaction
 from app.extensions import db
 from app.models import UpstreamDeletion
-from app.sources.base import ChangePage, SourceEvent, SyncWindow
+from app.sources.base import READ_ONLY, ChangePage, SourceEvent, SyncWindow
 from app.sources.deletions import remember_deletion
 from app.timeutil import all_day_bounds, to_utc, today
 
@@ -50,6 +50,7 @@ SPECIAL = [
 class DemoSource:
     """The demo calendars "primary" and "personal"; deletes are remembered in the database."""
 
+    capabilities = READ_ONLY
     lists_window_end = True
     name = "demo"
 
@@ -168,3 +169,16 @@ class DemoSource:
         event.timezone = self.zone.key
         event.updated = event.fingerprint()
         return event
+
+
+CAPABILITIES = DemoSource.capabilities
+
+
+def default_calendars(settings, account) -> list[str]:
+    """The demo's two calendars."""
+    return [WORK, PERSONAL]
+
+
+def build_account(settings, account, sleep=None) -> DemoSource:
+    """The demo source in the installation's zone."""
+    return DemoSource(settings.zone)

@@ -20,6 +20,7 @@ from googleapiclient.errors import HttpError
 
 from app.sources.base import (
     AuthorizationLost,
+    Capabilities,
     ChangePage,
     SourceError,
     SourceEvent,
@@ -43,6 +44,7 @@ DISCONNECTED_MESSAGE = (
 class GoogleSource:
     """The configured Google calendars; transient failures are retried with bounded, jittered backoff."""
 
+    capabilities = Capabilities(writable=True, incremental=True, delete=True, patch=True, open_calendars=True)
     lists_window_end = False
     name = "google"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -11,11 +12,14 @@ from sqlalchemy import select
 from app.db import write_transaction
 from app.extensions import db
 from app.models import UpstreamDeletion
-from app.settings import IcsFeed
-from app.sources.base import ChangePage, SourceError, SourceEvent, SyncWindow, deadline_left
+from app.settings import IcsFeed, Settings
+from app.sources.base import READ_ONLY, ChangePage, SourceError, SourceEvent, SyncWindow, deadline_left
 from app.sources.deletions import remember_deletion
 from app.sources.ics_fetch import fetch_url
 from app.sources.ics_parse import parse_feed_report
+
+if TYPE_CHECKING:
+    from app.sources.registry import AccountSpec
 
 __all__ = ["IcsSource", "fetch_url", "parse_feed", "parse_feed_report"]
 
@@ -26,6 +30,7 @@ MAX_FEED_BYTES = 10 * 1024 * 1024
 class IcsSource:
     """Read-only: a delete is remembered locally, so the event stays away while the feed still lists it."""
 
+    capabilities = READ_ONLY
     lists_window_end = True
     name = "ics"
 
@@ -82,3 +87,28 @@ class IcsSource:
 def parse_feed(data: bytes, calendar_id: str, window: SyncWindow, zone: ZoneInfo) -> list[SourceEvent]:
     """Every occurrence in the window as a SourceEvent (the problems of the feed left aside)."""
     return parse_feed_report(data, calendar_id, window, zone).events
+
+
+CAPABILITIES = IcsSource.capabilities
+
+
+def _feeds(settings: Settings, account: AccountSpec) -> list[IcsFeed]:
+    """calendar.ics_feeds, or the account's feeds (a url that is not http(s) is a file path)."""
+    if account.item is None:
+        return list(settings.calendar.ics_feeds)
+    return [
+        IcsFeed(id=feed.id, url=feed.url)
+        if feed.url.startswith(("http://", "https://"))
+        else IcsFeed(id=feed.id, path=feed.url)
+        for feed in account.item.feeds
+    ]
+
+
+def default_calendars(settings: Settings, account: AccountSpec) -> list[str]:
+    """One calendar per feed, named by the feed's id."""
+    return [feed.id for feed in _feeds(settings, account)]
+
+
+def build_account(settings: Settings, account: AccountSpec, sleep=None) -> IcsSource:
+    """The account's feeds, fetched within calendar.fetch_timeout_seconds each."""
+    return IcsSource(_feeds(settings, account), settings.zone, timeout=settings.calendar.fetch_timeout_seconds)

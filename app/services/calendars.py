@@ -1,0 +1,78 @@
+"""The calendars of every account with how their last sync went (the calendars API and the sync page)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from app.config import current_settings
+from app.extensions import db
+from app.models import SyncState
+from app.sources import registry
+
+
+@dataclass
+class CalendarInfo:
+    """One calendar: its account and the state of its last sync (None before the first)."""
+
+    id: str
+    account: str | None
+    type: str
+    writable: bool
+    configured: bool
+    state: SyncState | None
+
+    @property
+    def status(self) -> str:
+        return self.state.status if self.state else "never"
+
+    @property
+    def counts(self) -> dict[str, Any]:
+        return dict(self.state.last_counts or {}) if self.state else {}
+
+
+def list_calendars() -> list[CalendarInfo]:
+    """Every account's calendars (configured, or found by an earlier sync), then calendars that synced once but
+    belong to no account any more."""
+    states = {row.calendar_id: row for row in db.session.execute(select(SyncState)).scalars()}
+    found: dict[str, list[str]] = {}
+    for calendar_id, state in states.items():
+        found.setdefault((state.last_counts or {}).get("account") or "", []).append(calendar_id)
+    items: list[CalendarInfo] = []
+    for account in registry.accounts(current_settings()):
+        for calendar_id in list(account.calendars) or sorted(found.get(account.name, [])):
+            state = states.pop(calendar_id, None)
+            items.append(CalendarInfo(calendar_id, account.name, account.type, account.writable, True, state))
+    for calendar_id, state in states.items():
+        account = (state.last_counts or {}).get("account")
+        items.append(CalendarInfo(calendar_id, account, state.source, False, False, state))
+    return items
+
+
+def is_writable(calendar_id: str) -> bool:
+    """Whether the calendar belongs to an account Chronos may write to (an ICS feed or the demo never is)."""
+    from app.services.sync_plan import known_calendars
+
+    return any(
+        account.writable
+        and (
+            calendar_id in account.calendars or (not account.calendars and calendar_id in known_calendars(account.name))
+        )
+        for account in registry.accounts(current_settings())
+    )
+
+
+def upstream_type(calendar_id: str, operation: str) -> str | None:
+    """The account type that carries out `operation` ("insert" or "patch") on this calendar upstream, or None
+    when the calendar is local, read-only or belongs to no account (asks the database only for accounts whose
+    calendars are found at sync time)."""
+    from app.services.sync_plan import known_calendars
+
+    for account in registry.accounts(current_settings()):
+        if not account.writable or not getattr(registry.type_capabilities(account.type), operation):
+            continue
+        if calendar_id in account.calendars or (not account.calendars and calendar_id in known_calendars(account.name)):
+            return account.type
+    return None

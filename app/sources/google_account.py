@@ -1,0 +1,56 @@
+"""Google accounts: the source built from an account's token file (or the one-account keys of calendar.*)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from app.settings import Settings
+from app.sources import google_token
+from app.sources.base import AuthorizationLost
+from app.sources.google import GoogleSource
+
+if TYPE_CHECKING:
+    from app.sources.registry import AccountSpec
+
+CAPABILITIES = GoogleSource.capabilities
+
+
+def _files(settings: Settings, account: AccountSpec) -> tuple[str, str, str]:
+    """(token file, token endpoint, API endpoint): the account's own, else those of calendar.*."""
+    item, calendar = account.item, settings.calendar
+    if item is None:
+        return calendar.token_file, calendar.google.token_uri, calendar.google.api_endpoint
+    return (
+        item.token_file or calendar.token_file,
+        item.token_uri or calendar.google.token_uri,
+        item.api_endpoint or calendar.google.api_endpoint,
+    )
+
+
+def default_calendars(settings: Settings, account: AccountSpec) -> list[str]:
+    """calendar.calendars for the one-account keys, else the user's primary calendar."""
+    return list(settings.calendar.calendars) if account.item is None else ["primary"]
+
+
+def build_account(
+    settings: Settings, account: AccountSpec, sleep: Callable[[float], None] | None = None
+) -> GoogleSource:
+    """The Google source from the stored token (AuthorizationLost when there is none)."""
+    token_file, token_uri, api_endpoint = _files(settings, account)
+    credentials = google_token.load_credentials(token_file, token_uri)
+    if credentials is None:
+        raise AuthorizationLost(
+            f"Google Calendar is not connected (no token at {token_file}): connect it from "
+            "the dashboard or run `flask --app wsgi google-auth`."
+        )
+    extra = {"sleep": sleep} if sleep is not None else {}
+    remote = list(account.calendars.values()) or default_calendars(settings, account)
+    return GoogleSource(
+        credentials,
+        remote,
+        settings.zone,
+        api_endpoint=api_endpoint,
+        save_credentials=lambda creds: google_token.save_credentials(token_file, creds),
+        **extra,
+    )
