@@ -90,13 +90,14 @@ class EventBody(StrictModel):
 class EventCreate(EventBody):
     """POST: title and start_time are required."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"required": ["title", "start_time"]})
+    title: Annotated[str, Field(min_length=1, max_length=TITLE_MAX)]
+    start_time: Annotated[str, Field(description=TIME_HELP)]
 
 
-class EventReplace(EventBody):
+class EventReplace(EventCreate):
     """PUT: title, start_time and end_time are required."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"required": ["title", "start_time", "end_time"]})
+    end_time: Annotated[str, Field(description=TIME_HELP)]
 
 
 class EventPatch(EventBody):

@@ -35,6 +35,12 @@ DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
 VALID_BODIES = {
     ("post", "/commands/{command_id}/fail"): {"error": "x"},
     ("put", "/templates/{template_id}"): {"title": "x"},
+    ("put", "/events/{event_id}"): {
+        "title": "x",
+        "start_time": "2030-01-01T09:00:00Z",
+        "end_time": "2030-01-01T10:00:00Z",
+    },
+    ("post", "/events"): {"title": "x", "start_time": "2030-01-01T09:00:00Z"},
     ("patch", "/events/{event_id}"): {"title": "x"},  # a PATCH must change something
     ("patch", "/templates/{template_id}"): {"title": "x"},
 }
@@ -164,6 +170,7 @@ def run_scenario(api: Api, app) -> None:
     api("PATCH", "/events/{event_id}", 422, path=ids, json_body={"status": "bogus"})
     api("DELETE", "/events/{event_id}", 204, path={"event_id": holiday["id"]})
     api("GET", "/notes", 200)
+    api("GET", "/calendars", 200)
     api("GET", "/urls", 200, query={"q": "example"})
 
     # Templates.

@@ -152,8 +152,9 @@ def test_zero_length_event_is_allowed(client, auth):
 
 
 def test_missing_and_unknown_ids_answer_404(client, auth):
+    whole = {"title": "x", "start_time": "2030-03-05T08:00:00Z", "end_time": "2030-03-05T09:00:00Z"}
     for method in ("get", "put", "patch", "delete"):
-        response = getattr(client, method)(f"{BASE}/999", json={"title": "x"}, headers=auth)
+        response = getattr(client, method)(f"{BASE}/999", json=whole, headers=auth)
         assert response.status_code == 404, method
         assert response.json["error"]["code"] == "not_found"
 
