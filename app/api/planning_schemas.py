@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StrictBool
 
-from app.api.schemas import Answer, StrictModel, UtcTime, WholeNumber
+from app.api.schemas import NOT_COERCED, WHOLE_NUMBER, Answer, StrictModel, UtcTime
 from app.services.planning import MAX_WINDOW_DAYS
 
 WindowDays = Annotated[int, Field(ge=1, le=MAX_WINDOW_DAYS, description="Days from the start of today")]
@@ -28,7 +28,7 @@ class OptimizeBody(StrictModel):
             "description": "Optional: the same parameters as the query string, which it overrides.",
         },
     }
-    optimization_window_days: Annotated[WholeNumber, Field(ge=1, le=MAX_WINDOW_DAYS)] | None = None
+    optimization_window_days: Annotated[int, Field(ge=1, le=MAX_WINDOW_DAYS), WHOLE_NUMBER, NOT_COERCED] | None = None
     auto_apply: StrictBool | None = None
 
 

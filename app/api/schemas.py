@@ -12,7 +12,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     SerializerFunctionWrapHandler,
-    StrictInt,
+    Strict,
     WithJsonSchema,
     model_serializer,
 )
@@ -29,8 +29,10 @@ def _whole_float_as_int(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-# An integer in a JSON body: a number without a fraction (68 or 68.0), never a boolean or a string.
-WholeNumber = Annotated[StrictInt, BeforeValidator(_whole_float_as_int)]
+# After a field's own Field(...) constraints (placed before them, the document would lose its minimum and
+# maximum): an integer in a JSON body is a number without a fraction (68 or 68.0), never a boolean or a string.
+WHOLE_NUMBER = BeforeValidator(_whole_float_as_int)
+NOT_COERCED = Strict()
 ResourceId = Annotated[int, Field(ge=1, le=MAX_ID)]
 # A moment in an answer: an aware datetime from the service, written as RFC 3339 UTC ending in Z.
 UtcTime = Annotated[
