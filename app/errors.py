@@ -41,6 +41,12 @@ class InvalidInputError(DomainError):
         self.field = field
 
 
+class ReadOnlyCalendarError(InvalidInputError):
+    """An event of a calendar Chronos may not write to (an ICS feed, the demo, an account with writable: false)."""
+
+    code = "read_only_calendar"
+
+
 class UnavailableError(DomainError):
     status = 503
     code = "unavailable"

@@ -51,6 +51,20 @@ def list_calendars() -> list[CalendarInfo]:
     return items
 
 
+def read_only_account(calendar_id: str) -> str | None:
+    """The configured account that owns this calendar and may not be written to, if there is one (a local
+    calendar, or one no account owns, is Chronos's own)."""
+    from app.services.sync_plan import known_calendars
+
+    for account in registry.accounts(current_settings()):
+        owns = calendar_id in account.calendars or (
+            not account.calendars and calendar_id in known_calendars(account.name)
+        )
+        if owns:
+            return None if account.writable else account.name
+    return None
+
+
 def is_writable(calendar_id: str) -> bool:
     """Whether the calendar belongs to an account Chronos may write to (an ICS feed or the demo never is)."""
     from app.services.sync_plan import known_calendars

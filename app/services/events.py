@@ -6,11 +6,11 @@ from typing import Any
 
 from app.config import current_settings
 from app.db import write_transaction
-from app.errors import NotFoundError
+from app.errors import NotFoundError, ReadOnlyCalendarError
 from app.extensions import db
 from app.models import Event
 from app.plugins import Consumed, EventData
-from app.services import pipeline
+from app.services import calendars, pipeline
 from app.services.event_fields import normalize_event_fields
 from app.services.event_listing import list_events, window_bounds
 
@@ -35,6 +35,7 @@ def get_event(event_id: int) -> Event:
 def create_event(fields: dict[str, Any]) -> tuple[Event | None, Consumed | None]:
     """Validate, run the plugin pipeline, store: (event, None), or (None, consumed) when a plugin took it."""
     values = normalize_event_fields(fields, current_settings().zone)
+    _refuse_read_only(values.get("calendar_id") or "local")
     data = EventData(**values, source="local")
     with write_transaction() as session:
         outcome = pipeline.run_pipeline(data)
@@ -49,11 +50,17 @@ def create_event(fields: dict[str, Any]) -> tuple[Event | None, Consumed | None]
     return event, None
 
 
-def update_event(event_id: int, fields: dict[str, Any], *, partial: bool) -> Event:
-    """Replace (PUT) or change (PATCH) an event; plugins annotate it again and analytics are recomputed."""
+def update_event(event_id: int, fields: dict[str, Any], *, partial: bool, planned: bool = False) -> Event:
+    """Replace (PUT) or change (PATCH) an event; plugins annotate it again and analytics are recomputed.
+
+    A person's change to a read-only calendar's event is refused; the planner (`planned`) applies its own rules
+    about what it may move."""
     with write_transaction() as session:
         event = get_event(event_id)
         values = normalize_event_fields(fields, current_settings().zone, existing=event, partial=partial)
+        if not planned:
+            _refuse_read_only(event.calendar_id)
+            _refuse_read_only(values.get("calendar_id") or event.calendar_id)
         data = pipeline.event_data_from_model(event).copy(**values, problems=[])
         outcome = pipeline.run_pipeline(data, allow_consume=False)
         pipeline.apply_event_data(event, outcome.event or data)
@@ -88,3 +95,12 @@ def delete_event(event_id: int) -> None:
             # The outbox also remembers the deletion, so the next sync does not bring the event back.
             queue_delete(event.calendar_id, event.source, event.external_id, reason="deleted")
         session.delete(event)
+
+
+def _refuse_read_only(calendar_id: str) -> None:
+    """Events of a read-only account's calendar change only there (ReadOnlyCalendarError, 422)."""
+    account = calendars.read_only_account(calendar_id)
+    if account is not None:
+        raise ReadOnlyCalendarError(
+            "calendar_id", f"calendar {calendar_id!r} of account {account!r} is read-only: change it at its source"
+        )

@@ -201,7 +201,7 @@ def move_event(
     from app.services import events  # late: the events service loads the plugin pipeline
 
     # Through the events service, so plugins re-annotate the event (wellness tags, analytics) at its new time.
-    events.update_event(event.id, {"start_time": start, "end_time": end}, partial=True)
+    events.update_event(event.id, {"start_time": start, "end_time": end}, partial=True, planned=True)
     queued = bool(event.external_id) and event.source in patched_sources()
     if queued:
         _queue_patch(session, event)

@@ -94,11 +94,12 @@ def test_a_change_and_a_delete_of_a_synced_event_reach_the_server(make_app, radi
         assert f"DTSTART:{later:%Y%m%dT%H%M%S}Z" in on_server["ours"]
 
 
-def test_a_read_only_account_keeps_changes_local(make_app, radicale, calendar, collection_name, auth):
+def test_a_read_only_account_refuses_new_events(make_app, radicale, calendar, collection_name, auth):
     application = app_for(make_app, radicale, collection_name, writable=False)
     start = datetime.now(UTC) + timedelta(days=2)
     body = {"title": "Only here", "start_time": start.isoformat(), "calendar_id": collection_name}
-    assert application.test_client().post("/api/v1/events", json=body, headers=auth).status_code == 201
+    refused = application.test_client().post("/api/v1/events", json=body, headers=auth)
+    assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "read_only_calendar"
     with application.app_context():
         run_sync()
         assert server_events(calendar) == {}
