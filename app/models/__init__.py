@@ -1,5 +1,6 @@
 """All tables, importable from one place."""
 
+from app.models.access import ApiKey, AuthFailure, DashboardSession
 from app.models.commands import COMMAND_STATUSES, Command
 from app.models.events import EVENT_STATUSES, EVENT_TYPES, PRIORITIES, Event, EventAnalytics, Note, UrlPayload
 from app.models.planning import DismissedSuggestion, PlanningAction
@@ -21,7 +22,10 @@ __all__ = [
     "EVENT_TYPES",
     "PRIORITIES",
     "SYNC_JOB_STATUSES",
+    "ApiKey",
+    "AuthFailure",
     "Command",
+    "DashboardSession",
     "DismissedSuggestion",
     "Event",
     "EventAnalytics",
