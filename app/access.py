@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, g, request
+from flask import Response, request
 from sqlalchemy import select
 
 from app import throttle
@@ -13,6 +13,8 @@ from app.scopes import COMMANDS, COMMANDS_PREFIX, PUBLIC, allows, required_scope
 from app.services.api_keys import KeyHolder, authenticate
 
 UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer realm="chronos"'}
+# The accepted key's holder, kept with the request (g may outlive one request).
+_HOLDER = "chronos.key_holder"
 
 
 def client_address() -> str:
@@ -22,7 +24,7 @@ def client_address() -> str:
 
 def current_key_holder() -> KeyHolder | None:
     """The holder of this request's bearer key, once the guard accepted it."""
-    return g.get("chronos_key_holder")
+    return request.environ.get(_HOLDER)
 
 
 def api_access_denied() -> Response | None:
@@ -47,7 +49,7 @@ def api_access_denied() -> Response | None:
             "A valid API key is required: send 'Authorization: Bearer <key>'.",
             headers=UNAUTHORIZED_HEADERS,
         )
-    g.chronos_key_holder = holder
+    request.environ[_HOLDER] = holder
     return None if _scope_allows(holder, needed) else _insufficient_scope(needed)
 
 

@@ -14,6 +14,8 @@ from app.services.dashboard_sessions import end_session, is_live, start_session
 
 # The session cookie carries the id of a dashboard_sessions row; signing out anywhere ends that row.
 SESSION_ID = "chronos_session"
+# Whether this request's session is live, remembered for the request (g may outlive one request).
+_LIVE = "chronos.session_live"
 
 
 # The attribute that marks a view reachable without credentials (see public).
@@ -55,21 +57,21 @@ def log_in(key_hash: str, address: str) -> None:
     _reset_session()
     session.permanent = True
     session[SESSION_ID] = start_session(key_hash, address)
-    g.chronos_logged_in = True
+    request.environ[_LIVE] = True
 
 
 def log_out() -> None:
     """End this session in the database too, so that a copy of its cookie no longer signs anyone in."""
     end_session(session.get(SESSION_ID))
     _reset_session()
-    g.chronos_logged_in = False
+    request.environ[_LIVE] = False
 
 
 def is_logged_in() -> bool:
     """Whether this request's cookie names a live dashboard session (checked once per request)."""
-    if "chronos_logged_in" not in g:
-        g.chronos_logged_in = is_live(session.get(SESSION_ID))
-    return bool(g.chronos_logged_in)
+    if _LIVE not in request.environ:
+        request.environ[_LIVE] = is_live(session.get(SESSION_ID))
+    return bool(request.environ[_LIVE])
 
 
 def may_see_details() -> bool:
