@@ -178,6 +178,11 @@ class SecuritySection(_Section):
     throttle_window_seconds: Annotated[int, Field(ge=1, le=3600)] = 60
 
 
+class MetricsSection(_Section):
+    # Serve GET /metrics without a key (for a scraper on a private network).
+    public: bool = False
+
+
 class Settings(_Section):
     """Every setting, validated and frozen. Paths are absolute after loading."""
 
@@ -196,6 +201,7 @@ class Settings(_Section):
     wellness: dict[str, Any] = {}
     planning: PlanningSection = PlanningSection()
     security: SecuritySection = SecuritySection()
+    metrics: MetricsSection = MetricsSection()
     # Which layer set each key (for the plugins' configuration errors, which are found after loading).
     _origins: dict[tuple[str, ...], str] = PrivateAttr(default_factory=dict)
 

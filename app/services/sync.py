@@ -230,6 +230,8 @@ def _finish_state(
         if status is not None:
             state.status, state.last_error = status, error
             state.last_sync_at = utcnow()
+            if status == "ok":
+                state.last_success_at = state.last_sync_at
             if counts is not None:
                 state.last_counts = {**counts.as_dict(), "problems": list(problems or [])}
 

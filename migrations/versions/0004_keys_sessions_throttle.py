@@ -4,6 +4,8 @@
 - `dashboard_sessions`: one row per dashboard sign-in; the cookie carries the id, and signing out ends the row.
 - `auth_failures`: failed sign-ins per kind (login, api), address and fixed time window, shared by every web
   process so that throttling holds however many there are.
+- `sync_state.last_success_at`: when a calendar's sync last succeeded (`last_sync_at` counts failures too),
+  filled from `last_sync_at` where the last run succeeded.
 
 Revision ID: 0004
 Revises: 0003
@@ -50,9 +52,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("kind", "address", "window_index"),
     )
     op.create_index("ix_auth_failures_window", "auth_failures", ["window_index"], unique=False)
+    op.add_column("sync_state", sa.Column("last_success_at", sa.DateTime(), nullable=True))
+    op.execute("UPDATE sync_state SET last_success_at = last_sync_at WHERE status = 'ok'")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("sync_state") as batch:
+        batch.drop_column("last_success_at")
     op.drop_index("ix_auth_failures_window", table_name="auth_failures")
     op.drop_table("auth_failures")
     op.drop_index(op.f("ix_dashboard_sessions_key_hash"), table_name="dashboard_sessions")

@@ -34,6 +34,7 @@ RELEASE_0_1_DB = ROOT / "tests" / "fixtures" / "release_0_1.db"
 KEY = "migration-test-key-0123"
 # Tables later migrations created, which a database made by release 0.1.0 does not have.
 TABLES_ADDED_AFTER_0_1 = ("api_keys", "dashboard_sessions", "auth_failures")
+COLUMNS_ADDED_AFTER_0_1 = (("sync_state", "last_success_at"),)
 
 
 def schema_differences(connection: Connection, metadata: MetaData | None = None) -> list:
@@ -216,6 +217,8 @@ def as_release_0_1(connection) -> None:
     connection.exec_driver_sql("DROP TABLE alembic_version")
     for table in TABLES_ADDED_AFTER_0_1:
         connection.exec_driver_sql(f"DROP TABLE {table}")
+    for table, column in COLUMNS_ADDED_AFTER_0_1:
+        connection.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
 
 
 @pytest.mark.sqlite_only
