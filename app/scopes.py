@@ -55,6 +55,7 @@ ROUTE_SCOPES: dict[str, str] = {
     "api_keys.create_key": ADMIN,
     "api_keys.list_keys": ADMIN,
     "api_keys.revoke_key": ADMIN,
+    "api_audit.list_audit": ADMIN,
     # Outside /api/v1, checked the same way (unless metrics.public).
     "metrics": METRICS,
 }

@@ -8,7 +8,19 @@ from flask import Response, current_app, request
 from flask_openapi3 import OpenAPI
 
 from app.access import api_access_denied
-from app.api import analytics, commands, events, keys, notes, optimize, sync, sync_health, system, templates
+from app.api import (
+    analytics,
+    audit,
+    commands,
+    events,
+    keys,
+    notes,
+    optimize,
+    sync,
+    sync_health,
+    system,
+    templates,
+)
 from app.api.base import API_PREFIX
 from app.api.validation import check_json_body
 from app.extensions import csrf
@@ -16,7 +28,7 @@ from app.extensions import csrf
 log = logging.getLogger(__name__)
 
 # Each resource module exposes `bp`; registration order is documentation order.
-RESOURCE_MODULES = [system, events, templates, commands, notes, sync, sync_health, analytics, optimize, keys]
+RESOURCE_MODULES = [system, events, templates, commands, notes, sync, sync_health, analytics, optimize, keys, audit]
 
 
 def is_api_request() -> bool:

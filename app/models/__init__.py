@@ -1,6 +1,6 @@
 """All tables, importable from one place."""
 
-from app.models.access import ApiKey, AuthFailure, DashboardSession
+from app.models.access import ApiKey, AuditEntry, AuthFailure, DashboardSession
 from app.models.commands import COMMAND_STATUSES, Command
 from app.models.events import EVENT_STATUSES, EVENT_TYPES, PRIORITIES, Event, EventAnalytics, Note, UrlPayload
 from app.models.planning import DismissedSuggestion, PlanningAction
@@ -23,6 +23,7 @@ __all__ = [
     "PRIORITIES",
     "SYNC_JOB_STATUSES",
     "ApiKey",
+    "AuditEntry",
     "AuthFailure",
     "Command",
     "DashboardSession",

@@ -51,3 +51,19 @@ class AuthFailure(Model):
     # The window's number: seconds since the epoch divided by the window's length.
     window_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEntry(Model):
+    """One change made through the API or the dashboard: when, with which key, what, to which resource."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    key_name: Mapped[str] = mapped_column(String(100))
+    # api or dashboard
+    channel: Mapped[str] = mapped_column(String(16))
+    # The route's name, e.g. create_event, revoke_key, template_update.
+    action: Mapped[str] = mapped_column(String(64))
+    target_type: Mapped[str] = mapped_column(String(32), default="")
+    target_id: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -6,10 +6,11 @@ import secrets
 
 from sqlalchemy import select, update
 
+from app.config import current_settings
 from app.db import write_transaction
 from app.extensions import db
-from app.models import DashboardSession
-from app.services.api_keys import is_live_admin_key
+from app.models import ApiKey, DashboardSession
+from app.services.api_keys import CONFIG_KEY_NAME, hash_key, is_live_admin_key
 from app.timeutil import utcnow
 
 
@@ -60,3 +61,15 @@ def end_sessions_of_key(key_hash: str) -> None:
             .where(DashboardSession.key_hash == key_hash, DashboardSession.ended_at.is_(None))
             .values(ended_at=utcnow())
         )
+
+
+def key_name(session_id: str | None) -> str | None:
+    """The name of the key a live session signed in with (for the audit log), or None."""
+    if not session_id:
+        return None
+    key_hash = db.session.scalar(select(DashboardSession.key_hash).where(DashboardSession.id == session_id))
+    if key_hash is None:
+        return None
+    if key_hash == hash_key(current_settings().api.api_key):
+        return CONFIG_KEY_NAME
+    return db.session.scalar(select(ApiKey.name).where(ApiKey.key_hash == key_hash)) or "unknown key"

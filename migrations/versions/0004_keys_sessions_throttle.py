@@ -4,6 +4,7 @@
 - `dashboard_sessions`: one row per dashboard sign-in; the cookie carries the id, and signing out ends the row.
 - `auth_failures`: failed sign-ins per kind (login, api), address and fixed time window, shared by every web
   process so that throttling holds however many there are.
+- `audit_log`: every change made through the API or the dashboard, with the name of the key that made it.
 - `sync_state.last_success_at`: when a calendar's sync last succeeded (`last_sync_at` counts failures too),
   filled from `last_sync_at` where the last run succeeded.
 
@@ -52,6 +53,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("kind", "address", "window_index"),
     )
     op.create_index("ix_auth_failures_window", "auth_failures", ["window_index"], unique=False)
+    op.create_table(
+        "audit_log",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("key_name", sa.String(length=100), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("action", sa.String(length=64), nullable=False),
+        sa.Column("target_type", sa.String(length=32), nullable=False),
+        sa.Column("target_id", sa.String(length=64), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
     op.add_column("sync_state", sa.Column("last_success_at", sa.DateTime(), nullable=True))
     op.execute("UPDATE sync_state SET last_success_at = last_sync_at WHERE status = 'ok'")
 
@@ -59,6 +71,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("sync_state") as batch:
         batch.drop_column("last_success_at")
+    op.drop_table("audit_log")
     op.drop_index("ix_auth_failures_window", table_name="auth_failures")
     op.drop_table("auth_failures")
     op.drop_index(op.f("ix_dashboard_sessions_key_hash"), table_name="dashboard_sessions")
