@@ -48,7 +48,7 @@ def init_app(app: Flask) -> None:
 
 def _entry(response: Response) -> tuple[str, str, str, str, str | None] | None:
     """(key name, channel, action, target type, target id) of a successful change, or None."""
-    blueprint, _, action = request.endpoint.rpartition(".")
+    blueprint, _, action = (request.endpoint or "").rpartition(".")
     if request.path.startswith("/api/"):
         holder = current_key_holder()
         if holder is None or not 200 <= response.status_code < 300:

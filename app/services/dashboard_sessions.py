@@ -44,13 +44,10 @@ def end_session(session_id: str | None) -> None:
         )
 
 
-def end_all_sessions() -> int:
-    """End every dashboard session (sign out everywhere); returns how many were live."""
+def end_all_sessions() -> None:
+    """End every dashboard session (sign out everywhere)."""
     with write_transaction() as session:
-        result = session.execute(
-            update(DashboardSession).where(DashboardSession.ended_at.is_(None)).values(ended_at=utcnow())
-        )
-    return result.rowcount or 0
+        session.execute(update(DashboardSession).where(DashboardSession.ended_at.is_(None)).values(ended_at=utcnow()))
 
 
 def end_sessions_of_key(key_hash: str) -> None:
