@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | None = None) -> OpenAPI:
     """Build the app: settings -> logging -> extensions -> blueprints -> plugins -> CLI."""
-    from app import api, cli, dashboard, error_handlers, health, security
+    from app import api, audit, cli, dashboard, error_handlers, health, metrics, security
     from app.api.schemas import ErrorResponse
     from app.api.validation import validation_error_response
 
@@ -84,6 +84,8 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
     api.init_app(app)
     dashboard.init_app(app)
     health.init_app(app)
+    metrics.init_app(app)
+    audit.init_app(app)
     error_handlers.init_app(app)
     Migrate(app, extensions.db, directory=str(schema.MIGRATIONS))  # `flask db ...`; registers itself
     _load_plugins(app)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -10,9 +9,13 @@ from typing import Any
 from flask import Flask, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
-from app.config import current_settings
+from app.services.api_keys import authenticate
+from app.services.dashboard_sessions import end_session, is_live, start_session
 
-SESSION_FLAG = "chronos_logged_in"
+# The session cookie carries the id of a dashboard_sessions row; signing out anywhere ends that row.
+SESSION_ID = "chronos_session"
+# Whether this request's session is live, remembered for the request (g may outlive one request).
+_LIVE = "chronos.session_live"
 
 
 # The attribute that marks a view reachable without credentials (see public).
@@ -20,9 +23,9 @@ PUBLIC_MARK = "chronos_public"
 
 
 def key_matches(candidate: str | None) -> bool:
-    """Constant-time comparison against the configured API key."""
-    expected = current_settings().api.api_key.encode()
-    return hmac.compare_digest(expected, (candidate or "").encode())
+    """Whether a key is an admin key (the configured one, or a stored key with the admin scope)."""
+    holder = authenticate(candidate)
+    return holder is not None and holder.is_admin
 
 
 def bearer_token() -> str | None:
@@ -49,18 +52,26 @@ def _reset_session() -> None:
     g.pop("csrf_token", None)
 
 
-def log_in() -> None:
+def log_in(key_hash: str, address: str) -> None:
+    """Start a dashboard session signed in with the key of this hash."""
     _reset_session()
     session.permanent = True
-    session[SESSION_FLAG] = True
+    session[SESSION_ID] = start_session(key_hash, address)
+    request.environ[_LIVE] = True
 
 
 def log_out() -> None:
+    """End this session in the database too, so that a copy of its cookie no longer signs anyone in."""
+    end_session(session.get(SESSION_ID))
     _reset_session()
+    request.environ[_LIVE] = False
 
 
 def is_logged_in() -> bool:
-    return bool(session.get(SESSION_FLAG))
+    """Whether this request's cookie names a live dashboard session (checked once per request)."""
+    if _LIVE not in request.environ:
+        request.environ[_LIVE] = is_live(session.get(SESSION_ID))
+    return bool(request.environ[_LIVE])
 
 
 def may_see_details() -> bool:

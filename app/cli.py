@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import sync_cli
+from app import keys_cli, sync_cli
 from app.config import current_settings
 from app.settings import masked_url
 
@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(check_config_command)
     app.cli.add_command(copy_data_command)
     sync_cli.init_app(app)
+    keys_cli.init_app(app)
 
 
 @click.command("init-db")

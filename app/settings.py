@@ -174,6 +174,20 @@ class PlanningSection(_Section):
         return value
 
 
+class SecuritySection(_Section):
+    # Failed dashboard sign-ins from one address per window; then 429 until the window ends.
+    login_attempts_per_minute: Annotated[int, Field(ge=1, le=100_000)] = 10
+    # API requests with a wrong bearer key from one address per window; then 429 until the window ends.
+    api_failures_per_minute: Annotated[int, Field(ge=1, le=1_000_000)] = 600
+    # The window's length in seconds (a minute; tests shorten it).
+    throttle_window_seconds: Annotated[int, Field(ge=1, le=3600)] = 60
+
+
+class MetricsSection(_Section):
+    # Serve GET /metrics without a key (for a scraper on a private network).
+    public: bool = False
+
+
 class Settings(_Section):
     """Every setting, validated and frozen. Paths are absolute after loading."""
 
@@ -191,6 +205,8 @@ class Settings(_Section):
     sync: SyncSection = SyncSection()
     wellness: dict[str, Any] = {}
     planning: PlanningSection = PlanningSection()
+    security: SecuritySection = SecuritySection()
+    metrics: MetricsSection = MetricsSection()
     # Which layer set each key (for the plugins' configuration errors, which are found after loading).
     _origins: dict[tuple[str, ...], str] = PrivateAttr(default_factory=dict)
 

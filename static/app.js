@@ -41,3 +41,12 @@ document.addEventListener("htmx:afterSettle", function (event) {
   // Only when the calendar itself was replaced (week navigation), not on every polling swap.
   if (event.detail.elt && event.detail.elt.id === "calendar") { openWeekAtMorning(document); }
 });
+
+// Copy buttons: <button data-copy-target="id"> copies that element's text (the new API key on the Keys page).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest ? event.target.closest("[data-copy-target]") : null;
+  if (!button || !navigator.clipboard) { return; }
+  var source = document.getElementById(button.getAttribute("data-copy-target"));
+  if (!source) { return; }
+  navigator.clipboard.writeText(source.textContent.trim()).then(function () { button.textContent = "Copied"; });
+});

@@ -7,17 +7,42 @@ import logging
 from flask import Response, current_app, request
 from flask_openapi3 import OpenAPI
 
-from app.api import analytics, calendars, commands, events, notes, optimize, sync, sync_health, system, templates
+from app.access import api_access_denied
+from app.api import (
+    analytics,
+    audit,
+    calendars,
+    commands,
+    events,
+    keys,
+    notes,
+    optimize,
+    sync,
+    sync_health,
+    system,
+    templates,
+)
 from app.api.base import API_PREFIX
-from app.api.errors import error_response
 from app.api.validation import check_json_body
-from app.auth import bearer_token, is_public_endpoint, key_matches
 from app.extensions import csrf
 
 log = logging.getLogger(__name__)
 
 # Each resource module exposes `bp`; registration order is documentation order.
-RESOURCE_MODULES = [system, events, templates, commands, notes, sync, sync_health, analytics, optimize, calendars]
+RESOURCE_MODULES = [
+    system,
+    events,
+    templates,
+    commands,
+    notes,
+    sync,
+    sync_health,
+    analytics,
+    optimize,
+    calendars,
+    keys,
+    audit,
+]
 
 
 def is_api_request() -> bool:
@@ -33,15 +58,10 @@ def init_app(app: OpenAPI) -> None:
     def _guard_api() -> Response | None:
         if not is_api_request():
             return None
-        view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-        if view is not None and not is_public_endpoint(view) and not key_matches(bearer_token()):
-            return error_response(
-                401,
-                "unauthorized",
-                "A valid API key is required: send 'Authorization: Bearer <key>'.",
-                headers={"WWW-Authenticate": 'Bearer realm="chronos"'},
-            )
-        return check_json_body() if view is not None else None
+        if request.endpoint not in current_app.view_functions:
+            return None
+        # The throttle, the bearer key and the route's scope (app.scopes.ROUTE_SCOPES).
+        return api_access_denied() or check_json_body()
 
 
 __all__ = ["API_PREFIX", "init_app"]

@@ -32,6 +32,8 @@ def api_document() -> dict[str, Any]:
                 responses["415"] = _error_response("The request body is not JSON (Content-Type: application/json).")
             if operation.get("security"):
                 responses["401"] = _error_response("Missing or wrong API key.")
+                responses["403"] = _error_response("The key lacks the scope this route needs (insufficient_scope).")
+                responses["429"] = _error_response("Too many wrong keys from this address; see Retry-After.")
             else:
                 responses.pop("401", None)
     return document

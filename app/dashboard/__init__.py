@@ -22,6 +22,7 @@ NAV_ITEMS = [
     ("Notes", "dashboard.note_list"),
     ("Sync", "dashboard.sync_status"),
     ("Analytics", "dashboard.analytics"),
+    ("Keys", "dashboard.key_list"),
 ]
 
 HTMX_DIR = files("js_lib_htmx") / "static" / "htmx"
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
         views_common,
         views_events,
         views_home,
+        views_keys,
         views_notes,
         views_sync,
         views_templates,

@@ -27,6 +27,16 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
+class KeyForm(FlaskForm):
+    """A new API key: its name and scopes (space- or comma-separated)."""
+
+    name = StringField("Name", validators=[DataRequired(message="Name the key.")])
+    scopes = StringField("Scopes", default="read", description="admin, read, write, metrics, commands:<system>")
+
+    def scope_list(self) -> list[str]:
+        return [scope for scope in (self.scopes.data or "").replace(",", " ").split() if scope]
+
+
 class LogoutForm(FlaskForm):
     """Logging out changes state, so it is a CSRF-protected POST."""
 

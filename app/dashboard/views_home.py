@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from app.auth import is_logged_in, key_matches, log_in, log_out, login_required
+from app import throttle
+from app.access import client_address
+from app.auth import is_logged_in, log_in, log_out, login_required
 from app.dashboard import bp
 from app.dashboard.forms import LoginForm, LogoutForm
 from app.dashboard.views_agenda import agenda_context, status_context
 from app.dashboard.views_common import safe_next
+from app.dashboard.views_keys import login_throttled, sign_in
 from app.htmx import render
 from app.services.health import health_report
 
@@ -17,11 +20,15 @@ from app.services.health import health_report
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        if key_matches(form.api_key.data):
-            log_in()
+        wait = throttle.retry_after(throttle.LOGIN, client_address())
+        if wait is not None:
+            return login_throttled(form, wait)
+        holder = sign_in(form.api_key.data)
+        if holder is not None:
+            log_in(holder.key_hash, client_address())
             flash("Signed in.", "success")
             return redirect(safe_next(form.next.data))
-        form.api_key.errors.append("That key is not the configured API key.")
+        form.api_key.errors.append("That key is not an admin key of this server.")
     elif is_logged_in() and request.method == "GET":
         return redirect(url_for("dashboard.home"))
     status = 401 if form.api_key.errors and request.method == "POST" else 200

@@ -1,5 +1,6 @@
 """All tables, importable from one place."""
 
+from app.models.access import ApiKey, AuditEntry, AuthFailure, DashboardSession
 from app.models.commands import COMMAND_STATUSES, Command
 from app.models.events import (
     CALENDAR_ID_MAX,
@@ -43,7 +44,11 @@ __all__ = [
     "TEMPLATE_DESCRIPTION_MAX",
     "TIMEZONE_MAX",
     "TITLE_MAX",
+    "ApiKey",
+    "AuditEntry",
+    "AuthFailure",
     "Command",
+    "DashboardSession",
     "DismissedSuggestion",
     "Event",
     "EventAnalytics",

@@ -24,6 +24,8 @@ class SyncState(Model):
     sync_token: Mapped[str | None] = mapped_column(Text, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="never")  # never|ok|error|disconnected
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When a run last succeeded (last_sync_at counts failed runs too); monitoring alerts on its age.
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     last_counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # A lease on the calendar, so that two syncs of one calendar never run at once (crashed holders expire).

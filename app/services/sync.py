@@ -254,6 +254,8 @@ def _finish_state(
             state.status, state.last_error = status, error
             state.last_sync_at = utcnow()
             known = (state.last_counts or {}).get("account")
+            if status == "ok":
+                state.last_success_at = state.last_sync_at
             if counts is not None:
                 state.last_counts = {**counts.as_dict(), "problems": list(problems or [])}
             if account or known:

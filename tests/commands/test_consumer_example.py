@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from app.services import commands
+from app.services import api_keys, commands
 from tests.commands.queue_helpers import fetch
 from tests.conftest import TEST_KEY
 from tests.support import ROOT, LiveServer
@@ -47,7 +47,9 @@ def test_the_example_consumer_polls_acts_and_acknowledges(live):
         0
     ].id
     env = {name: value for name, value in os.environ.items() if not name.startswith("CHRONOS")}
-    env.update({"CHRONOS_URL": live.url, "CHRONOS_API_KEY": TEST_KEY, "CHRONOS_SYSTEM_ID": "hub"})
+    # A poller holds a key for its own queue only (least privilege), not the admin key.
+    key = api_keys.create_key("hub poller", ["commands:hub"]).key
+    env.update({"CHRONOS_URL": live.url, "CHRONOS_API_KEY": key, "CHRONOS_SYSTEM_ID": "hub"})
     run = subprocess.run([sys.executable, str(EXAMPLE), "--once"], env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "handled 4 command(s)"

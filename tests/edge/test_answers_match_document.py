@@ -171,6 +171,11 @@ def run_scenario(api: Api, app) -> None:
     api("DELETE", "/events/{event_id}", 204, path={"event_id": holiday["id"]})
     api("GET", "/notes", 200)
     api("GET", "/calendars", 200)
+    key = api("POST", "/keys", 201, json_body={"name": "reader", "scopes": ["read"]})
+    api("POST", "/keys", 422, json_body={"name": "odd", "scopes": ["everything"]})
+    api("GET", "/keys", 200)
+    api("DELETE", "/keys/{key_id}", 204, path={"key_id": key["id"]})
+    api("GET", "/audit", 200)
     api("GET", "/urls", 200, query={"q": "example"})
 
     # Templates.

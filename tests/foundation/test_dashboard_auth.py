@@ -23,7 +23,7 @@ def test_login_with_the_key_sets_a_safe_session_cookie(client):
 def test_wrong_key_is_refused_with_a_message(client):
     response = log_in(client, key="wrong-key-123")
     assert response.status_code == 401
-    assert "That key is not the configured API key." in response.text
+    assert "That key is not an admin key of this server." in response.text
     assert client.get("/").status_code == 302
 
 

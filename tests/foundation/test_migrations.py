@@ -32,6 +32,9 @@ from tests.support import LiveServer, process_env
 ROOT = Path(__file__).resolve().parents[2]
 RELEASE_0_1_DB = ROOT / "tests" / "fixtures" / "release_0_1.db"
 KEY = "migration-test-key-0123"
+# Tables later migrations created, which a database made by release 0.1.0 does not have.
+TABLES_ADDED_AFTER_0_1 = ("api_keys", "dashboard_sessions", "auth_failures", "audit_log")
+COLUMNS_ADDED_AFTER_0_1 = (("sync_state", "last_success_at"),)
 
 
 def schema_differences(connection: Connection, metadata: MetaData | None = None) -> list:
@@ -210,8 +213,12 @@ def test_the_models_and_migrations_check_sees_a_column_missing_from_the_migratio
 
 
 def as_release_0_1(connection) -> None:
-    """Make the database look like one made by release 0.1.0: the same tables, no migration history."""
+    """Make the database look like one made by release 0.1.0: its tables, no migration history."""
     connection.exec_driver_sql("DROP TABLE alembic_version")
+    for table in TABLES_ADDED_AFTER_0_1:
+        connection.exec_driver_sql(f"DROP TABLE {table}")
+    for table, column in COLUMNS_ADDED_AFTER_0_1:
+        connection.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
 
 
 @pytest.mark.sqlite_only

@@ -1,0 +1,82 @@
+"""API keys under /api/v1/keys: create (the key shown once), list, revoke. Admin scope only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from flask import Response
+from pydantic import BaseModel, Field
+
+from app.api.base import api_blueprint
+from app.api.schemas import ErrorResponse, ResourceId, StrictModel
+from app.models import ApiKey
+from app.services import api_keys
+from app.timeutil import format_utc
+
+bp = api_blueprint("keys", "Keys", "Bearer keys with scopes; managed with an admin key.")
+
+
+class KeyIn(StrictModel):
+    name: Annotated[str, Field(min_length=1, max_length=100, description="What the key is for.")]
+    scopes: Annotated[
+        list[str],
+        Field(min_length=1, description="admin, read, write, metrics, commands:<system_id> or commands:*."),
+    ]
+
+
+class KeyPath(StrictModel):
+    key_id: ResourceId
+
+
+class KeyOut(BaseModel):
+    id: int
+    name: str
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+
+
+class CreatedKeyOut(BaseModel):
+    id: int
+    name: str
+    scopes: list[str]
+    key: str = Field(description="The key itself: shown this once, stored only as a hash.")
+    created_at: datetime
+
+
+class KeyList(BaseModel):
+    items: list[KeyOut]
+
+
+def key_json(row: ApiKey) -> dict:
+    """A key as the list shows it (never the key, which is not stored)."""
+    return {
+        "id": row.id,
+        "name": row.name,
+        "scopes": row.scopes,
+        "created_at": format_utc(row.created_at),
+        "last_used_at": format_utc(row.last_used_at),
+        "revoked": row.revoked_at is not None,
+    }
+
+
+@bp.post("/keys", summary="Create a key (shown once)", responses={201: CreatedKeyOut, 422: ErrorResponse})
+def create_key(body: KeyIn):
+    created = api_keys.create_key(body.name, body.scopes)
+    row = created.row
+    answer = {"id": row.id, "name": row.name, "scopes": row.scopes, "key": created.key}
+    return {**answer, "created_at": format_utc(row.created_at)}, 201
+
+
+@bp.get("/keys", summary="List keys", responses={200: KeyList})
+def list_keys():
+    return {"items": [key_json(row) for row in api_keys.list_keys()]}
+
+
+@bp.delete("/keys/<int:key_id>", summary="Revoke a key", responses={204: None, 404: ErrorResponse})
+def revoke_key(path: KeyPath):
+    """Every process refuses the key within a second; dashboard sessions signed in with it end."""
+    api_keys.revoke_key(path.key_id)
+    return Response(status=204)

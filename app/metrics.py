@@ -1,0 +1,100 @@
+"""GET /metrics: Prometheus text, counted from the database at scrape time (cached briefly) plus this process's
+HTTP request counter."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+from flask import Flask, Response, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+
+from app.config import current_settings
+from app.extensions import db
+from app.models import Command, Event, PendingUpstreamOp, SyncState
+from app.services.heartbeat import alive_daemons
+
+# Scrapes within this many seconds share one set of database counts (several scrapers, or a fast interval).
+CACHE_SECONDS = 2.0
+REGISTRY_KEY = "chronos.metrics"
+
+
+class DatabaseCollector(Collector):
+    """The gauges read from the database: commands, events, last successful syncs, outbox, daemons."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cached: tuple[float, list[Metric]] = (0.0, [])
+
+    def collect(self) -> Iterator[Metric]:
+        with self._lock:
+            taken, metrics = self._cached
+            if time.monotonic() - taken > CACHE_SECONDS:
+                metrics = database_metrics()
+                self._cached = (time.monotonic(), metrics)
+        yield from metrics
+
+
+def database_metrics() -> list[Metric]:
+    """Every database gauge, counted now."""
+    commands = GaugeMetricFamily("chronos_commands", "Commands by system and status.", labels=["system_id", "status"])
+    for system_id, status, count in db.session.execute(
+        select(Command.system_id, Command.status, func.count()).group_by(Command.system_id, Command.status)
+    ):
+        commands.add_metric([system_id, status], count)
+    events = GaugeMetricFamily("chronos_events", "Stored events by calendar.", labels=["calendar_id"])
+    for calendar_id, count in db.session.execute(select(Event.calendar_id, func.count()).group_by(Event.calendar_id)):
+        events.add_metric([calendar_id], count)
+    synced = GaugeMetricFamily(
+        "chronos_sync_last_success_timestamp_seconds",
+        "When each calendar last synced successfully (Unix time).",
+        labels=["calendar_id"],
+    )
+    for calendar_id, moment in db.session.execute(
+        select(SyncState.calendar_id, SyncState.last_success_at).where(SyncState.last_success_at.is_not(None))
+    ):
+        if moment is not None:  # the query leaves them out; the check is for the type checker
+            synced.add_metric([calendar_id], moment.timestamp())
+    outbox = db.session.scalar(select(func.count()).select_from(PendingUpstreamOp)) or 0
+    db.session.rollback()  # end the read snapshot: nothing else runs in this request
+    return [
+        commands,
+        events,
+        synced,
+        GaugeMetricFamily("chronos_outbox_pending", "Changes still to send to calendar providers.", value=outbox),
+        GaugeMetricFamily("chronos_daemons_alive", "Daemons beating now.", value=len(alive_daemons())),
+    ]
+
+
+def init_app(app: Flask) -> None:
+    """Serve /metrics and count this process's HTTP requests."""
+    registry = CollectorRegistry(auto_describe=False)
+    requests = Counter(
+        "chronos_http_requests", "HTTP requests this web process answered.", ["method", "status"], registry=registry
+    )
+    registry.register(DatabaseCollector())
+    app.extensions[REGISTRY_KEY] = registry
+
+    @app.after_request
+    def _count_request(response: Response) -> Response:
+        requests.labels(request.method, str(response.status_code)).inc()
+        return response
+
+    app.add_url_rule("/metrics", "metrics", scrape)
+
+
+def scrape() -> Response:
+    """The metrics in Prometheus text format: a metrics or admin key, unless metrics.public."""
+    from flask import current_app
+
+    from app.access import api_access_denied
+
+    refused = None if current_settings().metrics.public else api_access_denied()
+    if refused is not None:
+        return refused
+    body = generate_latest(current_app.extensions[REGISTRY_KEY])
+    return Response(body, mimetype=None, headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"})
