@@ -33,6 +33,7 @@ test: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: $(BIN)/.installed
 	@for f in bench/*.py; do $(BIN)/python $$f || exit 1; done

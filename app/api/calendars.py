@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, Field
 
 from app.api.base import api_blueprint
-from app.services.calendars import list_calendars
+from app.services.calendars import CalendarStatus, list_calendars
 from app.timeutil import format_utc
 
 bp = api_blueprint("calendars", "Calendars", "The calendars of the configured accounts and their sync state.")
@@ -18,7 +16,7 @@ class CalendarOut(BaseModel):
     account: str | None = Field(description="The account's name; null for a calendar no account has any more.")
     type: str = Field(description="The account's type: google, caldav, ics or demo (the events' source).")
     writable: bool
-    status: Literal["never", "ok", "error", "disconnected"]
+    status: CalendarStatus
     last_sync: str | None = Field(description="When the last sync of this calendar finished (UTC).")
     last_error: str | None = Field(description="What to fix, when the last sync failed.")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
 
 from app.api.answer import answer, page_of
@@ -24,7 +26,7 @@ from app.services import commands
 
 bp = api_blueprint("commands", "Commands", "The queue external systems poll: leased claims, acks, retries.")
 
-CONFLICT = {409: ErrorResponse, 404: ErrorResponse}
+CONFLICT: dict[str | int, Any] = {409: ErrorResponse, 404: ErrorResponse}
 
 
 @bp.get("/commands", summary="List commands (claims nothing)", responses={200: CommandPage})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, cast
 
 from sqlalchemy import select
 
@@ -11,6 +11,8 @@ from app.config import current_settings
 from app.extensions import db
 from app.models import SyncState
 from app.sources import registry
+
+CalendarStatus = Literal["never", "ok", "error", "disconnected"]
 
 
 @dataclass
@@ -25,8 +27,9 @@ class CalendarInfo:
     state: SyncState | None
 
     @property
-    def status(self) -> str:
-        return self.state.status if self.state else "never"
+    def status(self) -> CalendarStatus:
+        # SyncState.status only ever holds one of these.
+        return cast(CalendarStatus, self.state.status) if self.state else "never"
 
     @property
     def counts(self) -> dict[str, Any]:
@@ -43,11 +46,11 @@ def list_calendars() -> list[CalendarInfo]:
     items: list[CalendarInfo] = []
     for account in registry.accounts(current_settings()):
         for calendar_id in list(account.calendars) or sorted(found.get(account.name, [])):
-            state = states.pop(calendar_id, None)
-            items.append(CalendarInfo(calendar_id, account.name, account.type, account.writable, True, state))
+            synced = states.pop(calendar_id, None)
+            items.append(CalendarInfo(calendar_id, account.name, account.type, account.writable, True, synced))
     for calendar_id, state in states.items():
-        account = (state.last_counts or {}).get("account")
-        items.append(CalendarInfo(calendar_id, account, state.source, False, False, state))
+        owner = (state.last_counts or {}).get("account")
+        items.append(CalendarInfo(calendar_id, owner, state.source, False, False, state))
     return items
 
 

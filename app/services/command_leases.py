@@ -197,8 +197,9 @@ def claim_commands(system_id: str, limit: int = 10) -> Claim:
 def complete_command(command_id: int, result: dict[str, Any] | None = None) -> Completion:
     """processing → completed with the poller's result; repeating it answers the same, unchanged."""
     with queue_session() as queue:
-        done = utcnow()
-        if not queue.complete(command_id, done, result or {}):
+        now = utcnow()
+        done: datetime | None = now
+        if not queue.complete(command_id, now, result or {}):
             state = queue.state(command_id)
             if state is None:
                 raise NotFoundError(f"No command with id {command_id}.")

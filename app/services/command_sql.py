@@ -18,15 +18,16 @@ with the compiled text.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Executable, bindparam, case, null, select, update
+from sqlalchemy import BindParameter, ClauseElement, Table, bindparam, case, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 
 from app.models import Command
 
-commands = Command.__table__
-now = bindparam("now")
+commands = cast(Table, Command.__table__)
+now: BindParameter[Any] = bindparam("now")
 out_of_attempts = commands.c.attempts >= commands.c.max_attempts
 
 
@@ -140,7 +141,7 @@ class QueueSql(NamedTuple):
     state: CompiledStatement
 
 
-def _compiled(statement: Executable, dialect: Any) -> CompiledStatement:
+def _compiled(statement: ClauseElement, dialect: Dialect) -> CompiledStatement:
     compiled = statement.compile(dialect=dialect)
     constants = {name: value for name, value in compiled.params.items() if name not in CALLER_VALUES}
     return CompiledStatement(str(compiled), constants)
@@ -149,6 +150,7 @@ def _compiled(statement: Executable, dialect: Any) -> CompiledStatement:
 @cache
 def queue_sql(backend: str) -> QueueSql:
     """The statements for "sqlite" (sqlite3, `:name` parameters) or "postgresql" (psycopg, `%(name)s`)."""
+    dialect: Dialect
     if backend == "sqlite":
         dialect = sqlite.dialect(paramstyle="named")
         reap, claim = SQLITE_REAP, SQLITE_CLAIM

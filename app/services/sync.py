@@ -72,11 +72,11 @@ def run_sync(
         for account, calendars, failure in plan.failed:
             _record_account_error(account, calendars, failure)
             errors.extend(f"{c}: {without_credentials(str(failure))}" for c in calendars or [account.name])
-        for unit, calendars in plan.work:
-            sync_outbox.flush_due(unit.source, calendars=outbox_calendars(unit.source))
-            for calendar in calendars:
+        for work in plan.work:
+            sync_outbox.flush_due(work.source, calendars=outbox_calendars(work.source))
+            for calendar in work.calendars:
                 counts, error, skipped = sync_calendar(
-                    unit.source, calendar, window, force_refresh, lock_wait, account=unit.account.name
+                    work.source, calendar, window, force_refresh, lock_wait, account=work.account.name
                 )
                 per_calendar[calendar] = {**counts.as_dict(), "error": error, "problems": skipped}
                 problems.extend({"calendar_id": calendar, **problem} for problem in skipped)
@@ -84,8 +84,8 @@ def run_sync(
                     totals[name] += getattr(counts, name)
                 if error:
                     errors.append(f"{calendar}: {error}")
-    for unit, _ in plan.work:
-        sync_outbox.flush_due(unit.source, calendars=outbox_calendars(unit.source))  # what this run consumed
+    for work in plan.work:
+        sync_outbox.flush_due(work.source, calendars=outbox_calendars(work.source))  # what this run consumed
     totals["pending_upstream"] = sync_outbox.pending_count()
     totals["calendars"] = per_calendar
     totals["problems"] = problems
@@ -205,8 +205,8 @@ def _consume(
                     if page.full:
                         scope = window if source.lists_window_end else SyncWindow(window.start, None)
                         reconcile(session, calendar_id, source.name, scope, counts)
-                    state = session.get(SyncState, calendar_id)
-                    state.sync_token = page.next_sync_token
+                    # The row exists: _prepare_state created it before the listing began.
+                    session.get_one(SyncState, calendar_id).sync_token = page.next_sync_token
                 lock.renew(session)
         except BaseException:
             counts.__dict__.update(before.__dict__)

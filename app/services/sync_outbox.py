@@ -192,7 +192,11 @@ def claim_due(
                 PendingUpstreamOp.payload,
             )
         ).all()
-    return sorted((ClaimedOp(*row, lease_until=lease_until) for row in rows), key=lambda op: op.id)
+    claimed = (
+        ClaimedOp(row.id, row.calendar_id, row.external_id, row.op, row.payload, lease_until=lease_until)
+        for row in rows
+    )
+    return sorted(claimed, key=lambda op: op.id)
 
 
 def _carry_out(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -13,13 +14,21 @@ from app.sources import registry
 from app.sources.base import CalendarSource, SourceError, capabilities_of
 
 
+class Work(NamedTuple):
+    """An account that syncs now: its built source and the calendars it syncs."""
+
+    account: registry.AccountSpec
+    source: CalendarSource
+    calendars: list[str]
+
+
 @dataclass
 class RunPlan:
     """`work`: each usable account with the calendars it syncs now; `failed`: accounts that cannot sync, with
     the calendars to mark; `refused`: messages about calendars left out; `unknown`: why a requested calendar
     cannot be synced at all."""
 
-    work: list[tuple[registry.BuiltAccount, list[str]]] = field(default_factory=list)
+    work: list[Work] = field(default_factory=list)
     failed: list[tuple[registry.AccountSpec, list[str], SourceError]] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     unknown: str | None = None
@@ -32,7 +41,7 @@ def plan_run(built: list[registry.BuiltAccount], calendar_id: str | None) -> Run
     owners = {local: unit.account.name for unit in built for local in unit.account.calendars}
     known: list[str] = []
     for unit in built:
-        calendars, error = _account_calendars(unit)
+        calendars, usable = _account_calendars(unit)
         mine = []
         for local in calendars:
             owner = owners.setdefault(local, unit.account.name)
@@ -45,18 +54,18 @@ def plan_run(built: list[registry.BuiltAccount], calendar_id: str | None) -> Run
                 )
         known.extend(mine)
         targets = [local for local in mine if calendar_id in (None, local)]
-        if error is not None:
+        if isinstance(usable, SourceError):
             if calendar_id is None or targets:
                 placeholder = [] if mine or unit.account.name in owners else [unit.account.name]
-                plan.failed.append((unit.account, targets or placeholder, error))
+                plan.failed.append((unit.account, targets or placeholder, usable))
         elif targets:
-            plan.work.append((unit, targets))
+            plan.work.append(Work(unit.account, usable, targets))
         if calendar_id is not None and targets:
             return plan
     if calendar_id is not None and not plan.failed:
         for unit in built:  # a calendar no account lists: an account that reaches any calendar may sync it
             if unit.source is not None and capabilities_of(unit.source).open_calendars:
-                plan.work.append((unit, [calendar_id]))
+                plan.work.append(Work(unit.account, unit.source, [calendar_id]))
                 return plan
         plan.unknown = f"Calendar {calendar_id!r} is not one of the configured calendars: {', '.join(known)}."
     return plan
@@ -72,17 +81,18 @@ def outbox_calendars(source: CalendarSource) -> list[str] | None:
         return []
 
 
-def _account_calendars(unit: registry.BuiltAccount) -> tuple[list[str], SourceError | None]:
-    """The account's local calendar ids, and the error that keeps it from syncing (if any)."""
+def _account_calendars(unit: registry.BuiltAccount) -> tuple[list[str], CalendarSource | SourceError]:
+    """The account's local calendar ids, and its source, or the error that keeps it from syncing."""
     if unit.source is None:
-        return list(unit.account.calendars) or known_calendars(unit.account.name), unit.error
+        error = unit.error or SourceError(f"Account {unit.account.name!r} has no source.")
+        return list(unit.account.calendars) or known_calendars(unit.account.name), error
     try:
         calendars = unit.source.calendars()
     except SourceError as exc:
         return list(unit.account.calendars) or known_calendars(unit.account.name), exc
     if not unit.account.calendars and unit.account.name not in calendars:
         _drop_placeholder(unit.account.name)
-    return calendars, None
+    return calendars, unit.source
 
 
 def known_calendars(account: str) -> list[str]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-from caldav import DAVClient
+from caldav.davclient import DAVClient
 from caldav.elements import dav
 from caldav.lib import error as dav_error
 
@@ -59,7 +59,12 @@ class CaldavSource:
         self.url = url
         self.zone = zone
         self.timeout = timeout
-        self.client = DAVClient(url=url, username=username or None, password=password or None, timeout=timeout)
+        self.client = DAVClient(
+            url=url,
+            username=username or None,
+            password=password or None,
+            timeout=timeout,  # type: ignore[arg-type]  # caldav hints int, its HTTP client takes float seconds
+        )
         self._calendars: dict[str, Any] | None = None
 
     def calendars(self) -> list[str]:
@@ -81,7 +86,9 @@ class CaldavSource:
         listed_all = cursor is None or ((token or "").startswith("fake-") and token != cursor["token"])
         if listed_all:
             deleted |= set(known) - {_href(obj.url) for obj in objects}
-        events, problems, hrefs = [], [], dict(known)
+        events: list[SourceEvent] = []
+        problems: list[dict] = []
+        hrefs = dict(known)
         tombstones: list[str] = []
         for obj in objects:
             href, etag = _href(obj.url), obj.props.get(dav.GetEtag.tag)
@@ -178,7 +185,8 @@ class CaldavSource:
         left = deadline_left()
         if left is not None and left <= 0:
             raise SourceError(f"CalDAV account {self.account!r}: the sync ran out of time before {what}.")
-        self.client.timeout = self.timeout if left is None else max(0.5, min(self.timeout, left))
+        seconds = self.timeout if left is None else max(0.5, min(self.timeout, left))
+        self.client.timeout = seconds  # type: ignore[assignment]  # caldav hints int, its HTTP client takes float
         try:
             yield
         except SourceError:

@@ -19,6 +19,14 @@ def occurrence_start(stamp: str) -> date | None:
     return None
 
 
+def property_time(component: icalendar.Component, name: str) -> date:
+    """The date or datetime a DTSTART-like property holds (icalendar types a property as any value type)."""
+    value = getattr(component[name], "dt", None)
+    if not isinstance(value, date):
+        raise ValueError(f"{name} holds no date or time: {value!r}")
+    return value
+
+
 def _same_slot(value: Any, start: date) -> bool:
     if isinstance(start, datetime):
         return isinstance(value, datetime) and value.astimezone(UTC) == start
@@ -37,10 +45,10 @@ def exclude_occurrence(resource: Any, stamp: str) -> bool:
     if not masters:
         return False
     for component in events:
-        if "RECURRENCE-ID" in component and _same_slot(component["RECURRENCE-ID"].dt, start):
+        if "RECURRENCE-ID" in component and _same_slot(property_time(component, "RECURRENCE-ID"), start):
             document.subcomponents.remove(component)
     master = masters[0]
-    if isinstance(master["DTSTART"].dt, datetime) or isinstance(start, datetime):
+    if isinstance(property_time(master, "DTSTART"), datetime) or isinstance(start, datetime):
         master.add("EXDATE", start if isinstance(start, datetime) else datetime(start.year, start.month, start.day))
     else:
         master.add("EXDATE", start)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 
+from app.sources.caldav_series import property_time
 from app.timeutil import parse_datetime
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -24,7 +25,7 @@ def _zone(name: str | None) -> ZoneInfo:
         return UTC_ZONE
 
 
-def set_fields(component: icalendar.Event, fields: dict[str, Any]) -> None:
+def set_fields(component: icalendar.Component, fields: dict[str, Any]) -> None:
     """Write the given event fields into a VEVENT (times in the event's own zone, all-day ones as dates)."""
     for key, prop in (("title", "SUMMARY"), ("description", "DESCRIPTION"), ("location", "LOCATION")):
         if key in fields:
@@ -33,7 +34,7 @@ def set_fields(component: icalendar.Event, fields: dict[str, Any]) -> None:
                 component.add(prop, fields[key])
     if "start_time" not in fields and "end_time" not in fields and "all_day_date" not in fields:
         return
-    start = _moment(fields.get("start_time") or component["DTSTART"].dt)
+    start = _moment(fields.get("start_time") or property_time(component, "DTSTART"))
     end = _moment(fields.get("end_time") or start)
     for prop in ("DTSTART", "DTEND", "DURATION"):
         component.pop(prop, None)

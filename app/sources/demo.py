@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.db import write_transaction
 from app.extensions import db
 from app.models import UpstreamDeletion
-from app.sources.base import READ_ONLY, ChangePage, SourceEvent, SyncWindow
+from app.sources.base import READ_ONLY, ChangePage, SourceError, SourceEvent, SyncWindow
 from app.sources.deletions import remember_deletion
 from app.timeutil import all_day_bounds, to_utc, today
 
@@ -79,6 +79,14 @@ class DemoSource:
         """Remember the delete, so the entry is left out of every later listing."""
         with write_transaction() as session:
             remember_deletion(session, calendar_id, self.name, external_id)
+
+    def patch_event(self, calendar_id: str, external_id: str, changes: dict) -> None:
+        """Never called (capabilities.patch is False): the demo calendar's events are generated."""
+        raise SourceError("The demo calendar cannot change events upstream.")
+
+    def insert_event(self, calendar_id: str, external_id: str, fields: dict) -> None:
+        """Never called (capabilities.insert is False): the demo calendar's events are generated."""
+        raise SourceError("The demo calendar cannot create events upstream.")
 
     def build(self, window: SyncWindow) -> list[SourceEvent]:
         """Every demo event overlapping the window, the same ones for the same "today"."""

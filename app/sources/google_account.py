@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -44,7 +45,6 @@ def build_account(
             f"Google Calendar is not connected (no token at {token_file}): connect it from "
             "the dashboard or run `flask --app wsgi google-auth`."
         )
-    extra = {"sleep": sleep} if sleep is not None else {}
     remote = list(account.calendars.values()) or default_calendars(settings, account)
     return GoogleSource(
         credentials,
@@ -52,5 +52,5 @@ def build_account(
         settings.zone,
         api_endpoint=api_endpoint,
         save_credentials=lambda creds: google_token.save_credentials(token_file, creds),
-        **extra,
+        sleep=sleep or time.sleep,
     )
