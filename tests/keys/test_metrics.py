@@ -87,8 +87,12 @@ def test_http_requests_are_counted_by_method_and_status(client, auth):
     assert found[(("method", "GET"), ("status", "200"))] == 3.0
     assert found[(("method", "GET"), ("status", "401"))] == 1.0
     assert found[(("method", "POST"), ("status", "422"))] == 1.0
-    again = samples(client.get("/metrics", headers=auth).text)["chronos_http_requests_total"]
+    scraped = samples(client.get("/metrics", headers=auth).text)
+    again = scraped["chronos_http_requests_total"]
     assert again[(("method", "GET"), ("status", "200"))] == 4.0  # the first scrape itself
+    timed = scraped["chronos_http_request_duration_seconds_count"]
+    assert timed[(("method", "GET"),)] == 5.0 and timed[(("method", "POST"),)] == 1.0
+    assert scraped["chronos_http_request_duration_seconds_sum"][(("method", "GET"),)] > 0
 
 
 def test_metrics_need_the_metrics_or_admin_scope(client, auth):
