@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from flask import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from app.api.answer import answer
 from app.api.base import api_blueprint
-from app.api.schemas import ErrorResponse, ResourceId, StrictModel
-from app.models import ApiKey
+from app.api.schemas import Answer, ErrorResponse, ResourceId, StrictModel, UtcTime
 from app.services import api_keys
-from app.timeutil import format_utc
 
 bp = api_blueprint("keys", "Keys", "Bearer keys with scopes; managed with an admin key.")
 
@@ -29,50 +27,38 @@ class KeyPath(StrictModel):
     key_id: ResourceId
 
 
-class KeyOut(BaseModel):
+class KeyOut(Answer):
     id: int
     name: str
     scopes: list[str]
-    created_at: datetime
-    last_used_at: datetime | None
+    created_at: UtcTime
+    last_used_at: UtcTime | None
     revoked: bool
 
 
-class CreatedKeyOut(BaseModel):
+class CreatedKeyOut(Answer):
     id: int
     name: str
     scopes: list[str]
     key: str = Field(description="The key itself: shown this once, stored only as a hash.")
-    created_at: datetime
+    created_at: UtcTime
 
 
-class KeyList(BaseModel):
+class KeyList(Answer):
     items: list[KeyOut]
-
-
-def key_json(row: ApiKey) -> dict:
-    """A key as the list shows it (never the key, which is not stored)."""
-    return {
-        "id": row.id,
-        "name": row.name,
-        "scopes": row.scopes,
-        "created_at": format_utc(row.created_at),
-        "last_used_at": format_utc(row.last_used_at),
-        "revoked": row.revoked_at is not None,
-    }
 
 
 @bp.post("/keys", summary="Create a key (shown once)", responses={201: CreatedKeyOut, 422: ErrorResponse})
 def create_key(body: KeyIn):
     created = api_keys.create_key(body.name, body.scopes)
     row = created.row
-    answer = {"id": row.id, "name": row.name, "scopes": row.scopes, "key": created.key}
-    return {**answer, "created_at": format_utc(row.created_at)}, 201
+    shown = {"id": row.id, "name": row.name, "scopes": row.scopes, "key": created.key, "created_at": row.created_at}
+    return answer(CreatedKeyOut, shown, 201)
 
 
 @bp.get("/keys", summary="List keys", responses={200: KeyList})
 def list_keys():
-    return {"items": [key_json(row) for row in api_keys.list_keys()]}
+    return answer(KeyList, {"items": api_keys.list_keys()})
 
 
 @bp.delete("/keys/<int:key_id>", summary="Revoke a key", responses={204: None, 404: ErrorResponse})

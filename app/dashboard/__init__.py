@@ -23,6 +23,7 @@ NAV_ITEMS = [
     ("Sync", "dashboard.sync_status"),
     ("Analytics", "dashboard.analytics"),
     ("Keys", "dashboard.key_list"),
+    ("Audit", "dashboard.audit_log"),
 ]
 
 HTMX_DIR = files("js_lib_htmx") / "static" / "htmx"
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     from app.dashboard import (  # noqa: F401
         views_agenda,
         views_analytics,
+        views_audit,
         views_calendar,
         views_commands,
         views_common,

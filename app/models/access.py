@@ -25,6 +25,10 @@ class ApiKey(Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
 
 class DashboardSession(Model):
     """A dashboard sign-in; the cookie carries its id, and a session without a live row is signed out."""

@@ -56,3 +56,16 @@ def test_queue_acks_are_not_audited_and_the_log_is_admin_only(client, auth):
     reader = bearer(api_keys.create_key("reader", ["read"]).key)
     assert client.get("/api/v1/audit", headers=reader).status_code == 403
     assert [item["action"] for item in client.get("/api/v1/audit", headers=auth).json["items"]] == []
+
+
+def test_the_dashboard_audit_page_lists_changes_newest_first_without_event_text(dashboard, auth):
+    made = dashboard.post("/api/v1/keys", json={"name": "ci <script>", "scopes": ["read"]}, headers=auth).json
+    dashboard.post(
+        "/api/v1/events", json={"title": "Secret dinner", "start_time": "2030-01-01T19:00:00Z"}, headers=auth
+    )
+    page = dashboard.get("/audit")
+    assert page.status_code == 200
+    text = page.text
+    assert text.index("create_event") < text.index("create_key")  # newest first
+    assert f"key {made['id']}" in text and "Secret dinner" not in text
+    assert 'href="/audit"' in dashboard.get("/").text  # in the navigation
