@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from flask import Response, request
-from sqlalchemy import select
 
 from app import throttle
 from app.auth import bearer_token
-from app.extensions import db
-from app.models import Command
 from app.scopes import COMMANDS, COMMANDS_PREFIX, PUBLIC, allows, required_scope
 from app.services.api_keys import KeyHolder, authenticate
+from app.services.command_leases import command_system
 
 UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer realm="chronos"'}
 # The accepted key's holder, kept with the request (g may outlive one request).
@@ -66,10 +64,7 @@ def _scope_allows(holder: KeyHolder, needed: str) -> bool:
 
 
 def _command_system(command_id: int | None) -> str | None:
-    if command_id is None:
-        return None
-    with db.engine.connect() as connection:
-        return connection.execute(select(Command.system_id).where(Command.id == command_id)).scalar()
+    return None if command_id is None else command_system(command_id)
 
 
 def _insufficient_scope(needed: str) -> Response:

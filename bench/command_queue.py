@@ -6,8 +6,10 @@ a new database `bench_queue_<pid>_<name>` on that server, dropped afterwards. Ea
 10 and completes every command, checks that no command was delivered twice and none was left, and prints one
 summary line. The raw loop runs the hot path's own SQL (app/services/command_sql.py, compiled as the hot path
 compiles it) on a bare driver connection: the floor the service layer and HTTP are compared with.
+Last, the one-process HTTP run is repeated with a stored `commands:bench` key against the admin key
+(`--keys-only` runs just that comparison).
 Targets: >= 1,000 commands/s through HTTP, also over two web processes; the service layer
-within 2x of the raw loop.
+within 2x of the raw loop; a scoped key costs <= 5% against the admin key.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ LOOP_COMMANDS = 2000
 # machine does not decide the ratio.
 LOOP_ROUNDS = 3
 HTTP_TARGET = 1000.0
+KEY_ROUNDS = 3
+KEY_OVERHEAD_PERCENT = 5.0
 SERVICE_FACTOR = 2.0
 
 
@@ -237,10 +241,10 @@ def bench_service(target: Target, name: str) -> float:
     return LOOP_COMMANDS / elapsed
 
 
-def http_poller(port: int, delivered: list[int], errors: list[str]) -> None:
+def http_poller(port: int, delivered: list[int], errors: list[str], key: str = API_KEY) -> None:
     """One external system: keep-alive connection, poll a batch, complete each command, until empty."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     try:
         while True:
             connection.request("GET", f"/api/v1/commands/bench?limit={BATCH}", headers=headers)
@@ -263,10 +267,21 @@ def http_poller(port: int, delivered: list[int], errors: list[str]) -> None:
         connection.close()
 
 
-def bench_http(target: Target, webs: int) -> float:
-    """HTTP_POLLERS pollers spread evenly over ``webs`` waitress processes sharing one database."""
-    name = f"http{webs}"
+def consumer_key(url: str, instance: Path) -> str:
+    """A stored key with only the scope a consumer of the bench's system needs (commands:bench)."""
+    from app.services import api_keys
+
+    app = make_bench_app(instance, url)
+    with app.app_context():
+        return api_keys.create_key("bench consumer", ["commands:bench"]).key
+
+
+def bench_http(target: Target, webs: int, scoped: bool = False, run: str = "") -> float:
+    """HTTP_POLLERS pollers spread evenly over ``webs`` waitress processes sharing one database, polling with
+    the configured admin key or (``scoped``) a stored commands:bench key."""
+    name = f"http{webs}{'scoped' if scoped else ''}{run}"
     url, instance = prepared(target, name, HTTP_COMMANDS)
+    key = consumer_key(url, instance) if scoped else API_KEY
     servers = [
         LiveServer(
             instance.with_name(f"{name}_web{number}"),
@@ -283,7 +298,7 @@ def bench_http(target: Target, webs: int) -> float:
         for server in servers:
             server.start()
         pollers = [
-            threading.Thread(target=http_poller, args=(servers[slot % webs].port, delivered, errors))
+            threading.Thread(target=http_poller, args=(servers[slot % webs].port, delivered, errors, key))
             for slot in range(HTTP_POLLERS)
         ]
         started = time.perf_counter()
@@ -311,6 +326,7 @@ def main() -> int:
         help="a PostgreSQL server to measure, as postgresql://user@host:port/db "
         "(its databases bench_queue_* are made and dropped); default SQLite",
     )
+    parser.add_argument("--keys-only", action="store_true", help="only compare the admin key with a scoped key")
     arguments = parser.parse_args()
     server_url = arguments.database_url
     if server_url:
@@ -319,6 +335,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="chronos-bench-") as tmp:
         target = Target(Path(tmp), server_url)
         try:
+            if arguments.keys_only:
+                return 0 if compare_keys(target, backend) else 1
             return run_all(target, backend)
         finally:
             with suppress(psycopg.Error):
@@ -354,7 +372,25 @@ def run_all(target: Target, backend: str) -> int:
             f"target >= {HTTP_TARGET:,.0f}/s: {verdict(ok_http)}",
             flush=True,
         )
-    return 0 if ok else 1
+    return 0 if compare_keys(target, backend) and ok else 1
+
+
+def compare_keys(target: Target, backend: str) -> bool:
+    """The same one-process HTTP run with the admin key and with a stored commands:bench key, alternating; the
+    best of each: what checking a stored key and its scope adds."""
+    admin, scoped = [], []
+    for round_ in range(KEY_ROUNDS):
+        admin.append(bench_http(target, 1, run=f"_a{round_}"))
+        scoped.append(bench_http(target, 1, scoped=True, run=f"_s{round_}"))
+    overhead = (max(admin) / max(scoped) - 1) * 100
+    ok = overhead <= KEY_OVERHEAD_PERCENT
+    print(
+        f"[{backend}] HTTP with a stored commands:bench key: {max(scoped):,.0f} commands/s against {max(admin):,.0f} "
+        f"with the admin key (best of {KEY_ROUNDS} each, alternating); authorization adds {overhead:+.1f}%, "
+        f"target <= {KEY_OVERHEAD_PERCENT:.0f}%: {verdict(ok)}",
+        flush=True,
+    )
+    return ok
 
 
 if __name__ == "__main__":

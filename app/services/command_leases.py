@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from psycopg.types.json import Json
+from sqlalchemy.engine import Engine
 
 from app.config import current_settings
 from app.db import autocommit_driver, driver_write_transaction
@@ -150,6 +152,49 @@ class PostgresQueue:
         return None if row is None else (row[0], row[1].replace(tzinfo=UTC) if row[1] else None)
 
 
+# command id -> its system, for the scope check of acknowledgements. A command's system never changes and ids
+# are never given to another command (PostgreSQL's sequence never repeats; on SQLite only deleting the newest
+# row would free its id, and commands are never deleted), so an entry never goes stale. Filled by claims, which
+# is where a poller learns the ids it acknowledges next.
+# One map per database engine (normally one per process; tests make many databases in one).
+_systems: weakref.WeakKeyDictionary[Engine, dict[int, str]] = weakref.WeakKeyDictionary()
+_SYSTEMS_LIMIT = 50_000
+
+
+def _known_systems() -> dict[int, str]:
+    return _systems.setdefault(db.engine, {})
+
+
+def _remember_systems(systems: dict[int, str]) -> None:
+    known = _known_systems()
+    if len(known) + len(systems) > _SYSTEMS_LIMIT:
+        known.clear()
+    known.update(systems)
+
+
+def command_system(command_id: int) -> str | None:
+    """The system a command belongs to (None: no such command): remembered from its claim, else read with the hot
+    path's own statement on a pooled driver connection. A queue key's scope is checked on every acknowledgement,
+    so this must stay cheap."""
+    known = _known_systems().get(command_id)
+    if known is not None:
+        return known
+    backend = db.engine.dialect.name
+    statement = queue_sql(backend).system
+    pooled = db.engine.raw_connection()
+    try:
+        driver: Any = pooled.driver_connection
+        row = driver.execute(statement.sql, {"command_id": command_id}).fetchone()
+        if backend != "sqlite":
+            driver.rollback()  # end the read's transaction before the connection goes back
+        if row is None:
+            return None
+        _remember_systems({command_id: row[0]})
+        return row[0]
+    finally:
+        pooled.close()
+
+
 def _naive(moment: datetime) -> datetime:
     """The naive UTC form a `timestamp` column holds."""
     return moment.astimezone(UTC).replace(tzinfo=None)
@@ -190,6 +235,7 @@ def claim_commands(system_id: str, limit: int = 10) -> Claim:
         now = utcnow()
         queue.reap(now)
         rows = queue.claim(system_id, now, limit, now + lease)
+    _remember_systems({row.id: system_id for row in rows})
     # RETURNING order is unspecified on both backends; the contract promises oldest first.
     return Claim(system_id, sorted(rows, key=lambda row: row.id), now)
 

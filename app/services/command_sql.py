@@ -117,6 +117,7 @@ COMPLETE = (
 )
 # What a refused transition reports: the command's status (and when it was completed).
 STATE = select(commands.c.status, commands.c.completed_at).where(commands.c.id == bindparam("command_id"))
+SYSTEM = select(commands.c.system_id).where(commands.c.id == bindparam("command_id"))
 
 CALLER_VALUES = frozenset({"now", "expired", "system_id", "limit", "lease_until", "command_id", "result"})
 
@@ -139,6 +140,7 @@ class QueueSql(NamedTuple):
     claim: CompiledStatement
     complete: CompiledStatement
     state: CompiledStatement
+    system: CompiledStatement
 
 
 def _compiled(statement: ClauseElement, dialect: Dialect) -> CompiledStatement:
@@ -159,4 +161,4 @@ def queue_sql(backend: str) -> QueueSql:
         reap, claim = POSTGRESQL_REAP, POSTGRESQL_CLAIM
     else:
         raise ValueError(f"no command queue statements for {backend!r}")
-    return QueueSql(*(_compiled(statement, dialect) for statement in (reap, claim, COMPLETE, STATE)))
+    return QueueSql(*(_compiled(statement, dialect) for statement in (reap, claim, COMPLETE, STATE, SYSTEM)))

@@ -148,6 +148,8 @@ def test_a_queue_key_reaches_its_own_systems_commands_only(client, app):
         theirs.id
     ]
     assert client.get("/api/v1/commands", headers=any_system).status_code == 403  # the list is read scope
+    # beta's command is now claimed (its system remembered from the claim): alpha's key is still refused
+    assert client.post(f"/api/v1/commands/{theirs.id}/complete", json={}, headers=alpha).status_code == 403
 
 
 def test_insufficient_scope_names_the_scope_needed(client, app):
