@@ -181,6 +181,8 @@ class SecuritySection(_Section):
     api_failures_per_minute: Annotated[int, Field(ge=1, le=1_000_000)] = 600
     # The window's length in seconds (a minute; tests shorten it).
     throttle_window_seconds: Annotated[int, Field(ge=1, le=3600)] = 60
+    # Audit log entries older than this many days are deleted by the daemon.
+    audit_days: Annotated[int, Field(ge=1, le=36_500)] = 90
 
 
 class MetricsSection(_Section):

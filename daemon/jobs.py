@@ -37,6 +37,7 @@ def default_jobs(settings: Settings) -> list[tuple[float, Callable[[], object], 
         (60, sync.retry_upstream_job, "upstream_outbox"),
         (30, sync_jobs.fail_interrupted_jobs, "interrupted_sync_jobs"),
         (300, maintenance.checkpoint_wal, "wal_checkpoint"),
+        (3600, maintenance.prune_security_records, "security_records_pruning"),
     ]
 
 

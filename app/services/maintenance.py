@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, text
+from datetime import datetime, timedelta
 
+from flask import current_app
+from sqlalchemy import delete, func, or_, select, text
+
+from app.config import current_settings
+from app.db import write_transaction
 from app.extensions import db
-from app.models import SyncJob
+from app.models import AuditEntry, DashboardSession, SyncJob
+from app.timeutil import utcnow
+
+# An ended dashboard sign-in is kept a day for reference; a live one lasts as long as its cookie.
+ENDED_SESSION_KEPT = timedelta(days=1)
 
 
 def checkpoint_wal() -> bool:
@@ -21,4 +30,21 @@ def checkpoint_wal() -> bool:
         return False
     db.session.execute(text("PRAGMA wal_checkpoint(PASSIVE)"))
     db.session.commit()
+    return False  # routine upkeep: not recorded as work done
+
+
+def prune_security_records(now: datetime | None = None) -> bool:
+    """Delete audit entries older than security.audit_days and dashboard sessions that ended or expired."""
+    now = now or utcnow()
+    oldest_entry = now - timedelta(days=current_settings().security.audit_days)
+    with write_transaction() as session:
+        session.execute(delete(AuditEntry).where(AuditEntry.at < oldest_entry))
+        session.execute(
+            delete(DashboardSession).where(
+                or_(
+                    DashboardSession.ended_at < now - ENDED_SESSION_KEPT,
+                    DashboardSession.created_at < now - current_app.permanent_session_lifetime,
+                )
+            )
+        )
     return False  # routine upkeep: not recorded as work done
