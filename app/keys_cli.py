@@ -7,10 +7,14 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app.errors import DomainError
-from app.services import api_keys
+from app.services import api_keys, audit
 from app.timeutil import format_utc
 
 keys_group = AppGroup("keys", help="Create, list and revoke API keys.")
+
+
+# Who a change made on the command line is recorded as: whoever can run it has the database itself.
+CLI_ACTOR = "command line"
 
 
 def init_app(app: Flask) -> None:
@@ -26,6 +30,7 @@ def create_command(name: str, scopes: tuple[str, ...]) -> None:
         created = api_keys.create_key(name, list(scopes))
     except DomainError as error:
         raise click.ClickException(error.message) from None
+    audit.record(CLI_ACTOR, "cli", "create_key", "key", str(created.row.id))
     click.echo(f"Created key {created.row.id} ({created.row.name}; {' '.join(created.row.scopes)}).")
     click.echo("Copy it now; it is not stored and will not be shown again:")
     click.echo(created.key)
@@ -53,4 +58,5 @@ def revoke_command(key_id: int) -> None:
         row = api_keys.revoke_key(key_id)
     except DomainError as error:
         raise click.ClickException(error.message) from None
+    audit.record(CLI_ACTOR, "cli", "revoke_key", "key", str(row.id))
     click.echo(f"Revoked key {row.id} ({row.name}).")

@@ -1,4 +1,4 @@
-"""The audit log: who changed what through the API or the dashboard."""
+"""The audit log: who changed what through the API, the dashboard or the command line."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from app.services import api_keys
+from app.services import api_keys, audit
 from tests.conftest import csrf_token_from, log_in
 
 
@@ -33,6 +33,12 @@ def test_cli_creates_lists_and_revokes_keys(app, client):
     bad = runner.invoke(args=["keys", "create", "x", "--scope", "superuser"])
     assert bad.exit_code != 0 and "unknown scope 'superuser'" in bad.output
     assert runner.invoke(args=["keys", "revoke", "987654"]).exit_code != 0
+
+    entries = [(e.key_name, e.channel, e.action, e.target_id) for e in audit.list_entries(1, 10)[0]]
+    assert entries[:2] == [
+        ("command line", "cli", "revoke_key", key_id),
+        ("command line", "cli", "create_key", key_id),
+    ]
 
 
 def test_dashboard_creates_a_key_shown_once_with_a_copy_button(dashboard):
