@@ -17,6 +17,9 @@ bp = api_blueprint("audit", "Audit", "Every change made through the API or the d
 class AuditQuery(StrictModel):
     page: PageNumber = 1
     page_size: Annotated[int, Field(ge=1, le=500)] = 50
+    key_name: Annotated[str | None, Field(max_length=100, description="Only this key's changes.")] = None
+    target_type: Annotated[str | None, Field(max_length=32, description="Only changes to this kind of object.")] = None
+    target_id: Annotated[str | None, Field(max_length=64, description="Only changes to this object.")] = None
 
 
 class AuditEntryOut(Answer):
@@ -35,5 +38,7 @@ class AuditPage(Page):
 
 @bp.get("/audit", summary="The audit log, newest first", responses={200: AuditPage})
 def list_audit(query: AuditQuery):
-    rows, total = audit.list_entries(query.page, query.page_size)
+    rows, total = audit.list_entries(
+        query.page, query.page_size, key_name=query.key_name, target_type=query.target_type, target_id=query.target_id
+    )
     return answer(AuditPage, page_of(rows, query.page, query.page_size, total))

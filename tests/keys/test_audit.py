@@ -69,3 +69,21 @@ def test_the_dashboard_audit_page_lists_changes_newest_first_without_event_text(
     assert text.index("create_event") < text.index("create_key")  # newest first
     assert f"key {made['id']}" in text and "Secret dinner" not in text
     assert 'href="/audit"' in dashboard.get("/").text  # in the navigation
+
+
+def test_the_audit_log_filters_by_key_and_target(client, auth):
+    writer = api_keys.create_key("calendar script", ["write"]).key
+    first = client.post("/api/v1/events", json={"title": "a", "start_time": "2030-01-01T10:00:00Z"}, headers=auth).json
+    client.post("/api/v1/events", json={"title": "b", "start_time": "2030-01-02T10:00:00Z"}, headers=bearer(writer))
+    client.patch(f"/api/v1/events/{first['id']}", json={"title": "c"}, headers=bearer(writer))
+
+    def listed(**query: str) -> list[tuple[str, str]]:
+        body = client.get("/api/v1/audit", query_string=query, headers=auth).json
+        return [(item["action"], item["target_id"]) for item in body["items"]]
+
+    assert [action for action, _ in listed(key_name="calendar script")] == ["patch_event", "create_event"]
+    assert [action for action, _ in listed(target_type="event", target_id=str(first["id"]))] == [
+        "patch_event",
+        "create_event",
+    ]
+    assert client.get("/api/v1/audit", query_string={"key_name": "nobody"}, headers=auth).json["total_count"] == 0
