@@ -29,7 +29,13 @@ class EventPath(StrictModel):
 class EventListQuery(StrictModel):
     calendar: Annotated[list[str] | None, Field(description="Calendar id; repeat for several.")] = None
     anchor: Annotated[str | None, Field(description="YYYY-MM-DD; default today in app.timezone.")] = None
-    range: Annotated[int, Field(description="Days, 1-3660, or -1 for unbounded on the side(s) direction names.")] = 30
+    range: Annotated[
+        int,
+        Field(
+            description="Days, 1-3660, or -1 for unbounded on the side(s) direction names.",
+            json_schema_extra={"anyOf": [{"const": -1}, {"minimum": 1, "maximum": 3660}]},
+        ),
+    ] = 30
     direction: Literal["future", "past", "all"] = "future"
     q: Annotated[str | None, Field(max_length=500, description="Full-text search; last word is a prefix.")] = None
     page: PageNumber = 1
