@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from app import db as database
 from app import extensions, schema
+from app.api.schemas import MAX_ID
 from app.auth import DashboardOnlySessions
 from app.config import SETTINGS_KEY
 from app.logs import configure_logging
@@ -44,7 +45,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
         template_folder="../templates",
         static_folder="../static",
     )
-    app.url_map.converters["int"] = SQLiteIntConverter
+    app.url_map.converters["int"] = IdConverter
     app.config.update(
         {
             SETTINGS_KEY: settings,
@@ -100,11 +101,12 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
     return app
 
 
-class SQLiteIntConverter(IntegerConverter):
-    """`<int:...>` URL parts that fit a 64-bit SQLite integer; larger ones simply match no route (404)."""
+class IdConverter(IntegerConverter):
+    """`<int:...>` URL parts that fit an id column on both backends (MAX_ID); larger ones match no route (404)
+    instead of reaching PostgreSQL, which refuses them as out of range."""
 
     def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
 
 

@@ -20,7 +20,8 @@ from pydantic import (
 from app.timeutil import format_utc
 
 # SQLite integers are 64-bit: a larger id or page would overflow in the driver instead of failing validation.
-MAX_ID = 2**63 - 1
+# The largest id a table holds on both backends (PostgreSQL integer keys are 32-bit).
+MAX_ID = 2**31 - 1
 MAX_PAGE = 1_000_000
 
 

@@ -166,3 +166,18 @@ def test_the_document_says_what_each_event_body_needs(client):
     assert set(schemas["EventCreate"]["required"]) == {"title", "start_time"}
     assert set(schemas["EventReplace"]["required"]) == {"title", "start_time", "end_time"}
     assert schemas["EventPatch"]["minProperties"] == 1 and schemas["TemplatePatch"]["minProperties"] == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/v1/commands/10368218211824/cancel"),
+        ("post", "/api/v1/commands/2147483648/complete"),
+        ("get", "/api/v1/events/2147483648"),
+        ("get", "/api/v1/templates/9223372036854775807"),
+    ],
+)
+def test_ids_beyond_what_a_table_holds_are_not_found(client, auth, method, path):
+    """PostgreSQL's integer keys stop at 2**31-1: a larger id is a 404 on both backends, never a 500."""
+    response = getattr(client, method)(path, headers=auth, json={})
+    assert response.status_code == 404
