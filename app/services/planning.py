@@ -12,8 +12,9 @@ from app.config import current_settings
 from app.db import write_transaction
 from app.errors import ConflictError, InvalidInputError, NotFoundError
 from app.extensions import db
-from app.models import DismissedSuggestion, Event, PendingUpstreamOp, PlanningAction
+from app.models import DismissedSuggestion, Event, PlanningAction
 from app.plugins import EventData
+from app.services import sync_outbox
 from app.services.optimizer import Finding, Plan, analyse
 from app.services.plugin_suggestions import from_plugin, plugin_findings
 from app.services.schedule_rules import fixed_reason, patched_sources
@@ -204,7 +205,9 @@ def move_event(
     events.update_event(event.id, {"start_time": start, "end_time": end}, partial=True, planned=True)
     queued = bool(event.external_id) and event.source in patched_sources()
     if queued:
-        _queue_patch(session, event)
+        sync_outbox.queue_patch(
+            session, event, {"start_time": format_utc(event.start_time), "end_time": format_utc(event.end_time)}
+        )
     session.add(
         PlanningAction(
             actor=actor,
@@ -221,29 +224,3 @@ def move_event(
     )
     session.flush()
     return Move(key, event.id, event.title, previous[0], previous[1], start, end, queued, reason)
-
-
-def _queue_patch(session: Session, event: Event) -> None:
-    """One pending patch per event carrying its latest times (a later move overwrites an unsent one)."""
-    payload = {"start_time": format_utc(event.start_time), "end_time": format_utc(event.end_time)}
-    op = session.scalars(
-        select(PendingUpstreamOp).where(
-            PendingUpstreamOp.calendar_id == event.calendar_id,
-            PendingUpstreamOp.external_id == event.external_id,
-            PendingUpstreamOp.op == "patch",
-        )
-    ).first()
-    if op is None:
-        session.add(
-            PendingUpstreamOp(
-                calendar_id=event.calendar_id,
-                source=event.source,
-                op="patch",
-                external_id=event.external_id,
-                payload=payload,
-                next_attempt_at=utcnow(),
-            )
-        )
-    else:
-        op.payload = {**(op.payload or {}), **payload}
-        op.next_attempt_at = utcnow()
