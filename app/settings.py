@@ -116,6 +116,15 @@ class IcsFeed(_Section):
     url: str = ""
 
 
+class CalendarLook(_Section):
+    """How one local calendar is shown and counted."""
+
+    # "#rrggbb"; empty: a colour picked for the calendar from the dashboard's palette.
+    color: Annotated[str, Field(pattern=r"^(#[0-9a-fA-F]{6})?$")] = ""
+    # False for a private calendar: its events stay out of work-only metrics (hours, late work, weekends).
+    work: bool = True
+
+
 class CalendarSection(_Section):
     source: Literal["auto", "google", "demo", "ics"] = "auto"
     credentials_file: str = ""
@@ -129,6 +138,8 @@ class CalendarSection(_Section):
     # Several sources used together; when set, source, credentials_file, token_file, calendars and ics_feeds
     # are ignored (settings_accounts has the item types).
     accounts: list[Account] = []
+    # Per local calendar id: its colour and whether it counts as work.
+    per_calendar: dict[str, CalendarLook] = {}
 
 
 class PluginsSection(_Section):

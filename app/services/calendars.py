@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.config import current_settings
 from app.extensions import db
 from app.models import SyncState
+from app.settings import CalendarLook
 from app.sources import registry
 
 CalendarStatus = Literal["never", "ok", "error", "disconnected"]
@@ -93,3 +94,13 @@ def upstream_type(calendar_id: str, operation: str) -> str | None:
         if calendar_id in account.calendars or (not account.calendars and calendar_id in known_calendars(account.name)):
             return account.type
     return None
+
+
+def calendar_look(calendar_id: str) -> CalendarLook:
+    """The configured colour and work flag of a local calendar (defaults when it has none)."""
+    return current_settings().calendar.per_calendar.get(calendar_id, CalendarLook())
+
+
+def private_calendars() -> frozenset[str]:
+    """Local calendar ids marked `work: false`, whose events stay out of work-only metrics."""
+    return frozenset(cid for cid, look in current_settings().calendar.per_calendar.items() if not look.work)

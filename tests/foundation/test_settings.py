@@ -172,3 +172,18 @@ def test_google_files_follow_the_instance_folder(tmp_path):
     settings = load_settings(environ={"CHRONOS_INSTANCE_PATH": str(tmp_path / "elsewhere")})
     assert settings.calendar.token_file == str(tmp_path / "elsewhere" / "token.json")
     assert settings.calendar.credentials_file == str(tmp_path / "elsewhere" / "credentials.json")
+
+
+def test_per_calendar_colour_and_work_flag(tmp_path):
+    overlay = write(tmp_path / "look.yaml", 'calendar:\n  per_calendar:\n    team: {color: "#1a7f37"}\n')
+    settings = load_settings(environ={"CHRONOS_CONFIG": str(overlay)})
+    looks = settings.calendar.per_calendar
+    assert looks["team"].color == "#1a7f37" and looks["team"].work is True
+    assert looks["personal"].work is False  # the committed default marks the demo's private calendar
+
+
+def test_per_calendar_colour_must_be_hex(tmp_path):
+    overlay = write(tmp_path / "look.yaml", "calendar:\n  per_calendar:\n    team: {color: red}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ={"CHRONOS_CONFIG": str(overlay)})
+    assert "calendar.per_calendar.team.color" in str(caught.value) and "\n" not in str(caught.value)
