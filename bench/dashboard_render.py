@@ -3,7 +3,7 @@
 Run by hand: `.venv/bin/python bench/dashboard_render.py [--events 100000] [--runs 60]`.
 Builds a temporary instance, inserts the events with executemany through the app's own connection (the FTS
 triggers keep the search index in step, as in production), signs in with the Flask test client and times:
-  - the week view of the current week (full page),
+  - the week view of the current week, the month view of the current month and the today page (full pages),
   - an event search answering 100 rows (full page, ranked FTS, highlighted),
   - the login page, as a baseline measured in the same run so machine noise is visible.
 Prints one summary line each: median and p95 in ms, and PASS/FAIL against the target.
@@ -204,11 +204,15 @@ def main() -> int:
             gc.freeze()
         print(f"garbage collector: {'defaults' if args.no_freeze else 'set-up objects frozen (gc.freeze)'}")
         week = timed(client, "/calendar/week", args.runs, 'class="week-grid"')
+        month = timed(client, "/calendar/month", args.runs, 'class="month-grid"')
+        today_page = timed(client, "/", args.runs, 'id="agenda"')
         searches = [search_line(client, word, args.runs) for word in (TYPICAL_WORD, COMMON_WORD)]
         in_week = re.search(r"(\d+) events? this week", client.get("/calendar/week").text).group(1)
         baseline = timed(app.test_client(), "/login", args.runs, "Sign in")  # signed out: the page renders
         lines = [
             (f"week view, full page ({in_week} events)", week, TARGET_MS),
+            ("month view, full page", month, TARGET_MS),
+            ("today page, full page", today_page, TARGET_MS),
             *searches,
             ("baseline: login page", baseline, None),
         ]

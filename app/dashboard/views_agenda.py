@@ -35,6 +35,7 @@ def agenda_context() -> dict[str, Any]:
         "now": utcnow(),
         "today": first,
         "total": len(events),
+        "legend": sorted({event.calendar_id for event in events}),
     }
 
 

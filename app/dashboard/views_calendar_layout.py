@@ -2,23 +2,26 @@
 
 The CSP forbids style attributes, so positions are expressed as classes from a fixed set that
 static/app.css defines: gr-N (start row, 1-96), rs-N (row span), gc-N / gs-N (column start / span
-on a 12-column day, which divides evenly into 1, 2, 3, 4 or 6 lanes), dc-N / ds-N (all-day columns).
+on a 12-column day, split into 1, 2 or 3 lanes), dc-N / ds-N (all-day columns). A cluster of overlaps
+needing more than three lanes shows its first two lanes and, in the third, a "+N" that lists the rest.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from app.dashboard.calendar_colors import calendar_class
 from app.models import Event
 
 ROWS = 96  # quarter hours in a day
 LANE_COLUMNS = 12
-LANE_COUNTS = (1, 2, 3, 4, 6, 6)  # lanes a day column is split into; more than 6 share the last lane
+MAX_LANES = 3  # more lanes than this and the cluster's later lanes fold into a "+N"
 
 
 @dataclass
@@ -27,6 +30,8 @@ class Block:
 
     Everything the template prints is a plain attribute filled in once by ``finish`` (the week view may
     hold hundreds of events, and attribute chains and filters per event are what its render time is made of).
+    ``movable``: the whole event lies on this day and its calendar may be written, so it can be dragged;
+    ``locked``: the read-only account that owns it, when that is why it cannot.
     """
 
     event: Event
@@ -41,18 +46,46 @@ class Block:
     label: str = ""
     tip: str = ""
     classes: str = ""
+    movable: bool = False
+    locked: str = ""
+    start_iso: str = ""
+    end_iso: str = ""
 
-    def finish(self) -> Block:
-        lanes = LANE_COUNTS[min(self.lanes, len(LANE_COUNTS)) - 1]
+    def finish(self, lanes_shown: int | None = None) -> Block:
+        lanes = min(lanes_shown or self.lanes, MAX_LANES)
         width = LANE_COLUMNS // lanes
         lane = min(self.lane, lanes - 1)
         self.id, self.title = self.event.id, self.event.title
         self.label = f"{self.start:%H:%M}"
         self.tip = f"{self.start:%H:%M}–{self.end:%H:%M} {self.title}"
-        cancelled = " is-cancelled" if self.event.status == "cancelled" else ""
+        if self.locked:
+            self.tip += f" (read-only calendar of {self.locked}: change it there)"
+        state = " is-cancelled" if self.event.status == "cancelled" else ""
+        state += " is-movable" if self.movable else (" is-locked" if self.locked else "")
         self.classes = (
-            f"gr-{self.row} rs-{self.span} gc-{lane * width + 1} gs-{width} type-{self.event.event_type}{cancelled}"
+            f"gr-{self.row} rs-{self.span} gc-{lane * width + 1} gs-{width} type-{self.event.event_type} "
+            f"{calendar_class(self.event.calendar_id)}{state}"
         )
+        if self.movable:
+            self.start_iso, self.end_iso = f"{self.start:%Y-%m-%dT%H:%M}", f"{self.end:%Y-%m-%dT%H:%M}"
+        return self
+
+
+@dataclass
+class More:
+    """The events of a crowded cluster that do not get a lane of their own, behind a "+N"."""
+
+    blocks: list[Block]
+    classes: str = ""
+    label: str = ""
+
+    def finish(self) -> More:
+        row = min(block.row for block in self.blocks)
+        end = max(block.row + block.span for block in self.blocks)
+        self.blocks.sort(key=lambda block: (block.row, block.id))
+        self.classes = f"gr-{row} rs-{max(1, end - row)} gc-9 gs-4"
+        first, last = self.blocks[0].start, max(block.end for block in self.blocks)
+        self.label = f"{len(self.blocks)} more events between {first:%H:%M} and {last:%H:%M}"
         return self
 
 
@@ -64,13 +97,14 @@ class AllDayBar:
 
     @property
     def css(self) -> str:
-        return f"dc-{self.column} ds-{self.span}"
+        return f"dc-{self.column} ds-{self.span} {calendar_class(self.event.calendar_id)}"
 
 
 @dataclass
 class Week:
     days: list[date]
     blocks: dict[date, list[Block]] = field(default_factory=dict)
+    more: dict[date, list[More]] = field(default_factory=dict)
     all_day: list[AllDayBar] = field(default_factory=list)
 
 
@@ -85,9 +119,14 @@ def _row(moment: datetime, day_start: datetime, round_up: bool) -> int:
     return max(0, min(ROWS, quarters))
 
 
-def layout_week(monday: date, events: list[Event], zone: ZoneInfo) -> Week:
-    """Timed events cut into per-day blocks with lanes; all-day (and multi-day all-day) events as bars."""
-    week = Week(days=[monday + timedelta(days=offset) for offset in range(7)])
+def layout_week(
+    monday: date, events: list[Event], zone: ZoneInfo, locked: Mapping[str, str | None] | None = None, days: int = 7
+) -> Week:
+    """Timed events cut into per-day blocks with lanes; all-day (and multi-day all-day) events as bars.
+
+    ``locked`` maps calendar ids to the read-only account owning them (None: writable)."""
+    locked = locked or {}
+    week = Week(days=[monday + timedelta(days=offset) for offset in range(days)])
     pieces: dict[date, list[Block]] = defaultdict(list)
     for event in events:
         start, end = event.start_time.astimezone(zone), event.end_time.astimezone(zone)
@@ -107,21 +146,27 @@ def layout_week(monday: date, events: list[Event], zone: ZoneInfo) -> Week:
             top = _row(max(start, day_start), day_start, round_up=False)
             bottom = _row(min(end, day_end), day_start, round_up=True)
             top = min(top, ROWS - 1)
-            pieces[day].append(Block(event, max(start, day_start), min(end, day_end), top + 1, max(1, bottom - top)))
+            block = Block(event, max(start, day_start), min(end, day_end), top + 1, max(1, bottom - top))
+            block.locked = locked.get(event.calendar_id) or ""
+            block.movable = not block.locked and day_start <= start and end <= day_end and end > start
+            pieces[day].append(block)
     for day in week.days:
-        week.blocks[day] = assign_lanes(pieces.get(day, []))
+        week.blocks[day], week.more[day] = assign_lanes(pieces.get(day, []))
     return week
 
 
-def assign_lanes(blocks: list[Block]) -> list[Block]:
-    """Overlapping blocks go side by side: each cluster of overlaps gets as many lanes as it needs."""
+def assign_lanes(blocks: list[Block]) -> tuple[list[Block], list[More]]:
+    """Overlapping blocks go side by side: each cluster of overlaps gets as many lanes as it needs, up to three;
+    a cluster needing more keeps two lanes and folds the rest into one "+N" in the third."""
     blocks = sorted(blocks, key=lambda b: (b.row, -b.span, b.event.id))
+    shown: list[Block] = []
+    more: list[More] = []
     cluster: list[Block] = []
     cluster_end = 0
     lane_ends: list[int] = []
     for block in blocks:
         if cluster and block.row >= cluster_end:  # nothing in the cluster reaches this block: start anew
-            _close(cluster, len(lane_ends))
+            _close(cluster, len(lane_ends), shown, more)
             cluster, lane_ends, cluster_end = [], [], 0
         for lane, lane_end in enumerate(lane_ends):
             if lane_end <= block.row:
@@ -133,13 +178,20 @@ def assign_lanes(blocks: list[Block]) -> list[Block]:
         cluster.append(block)
         cluster_end = max(cluster_end, block.row + block.span)
     if cluster:
-        _close(cluster, len(lane_ends))
-    return [block.finish() for block in blocks]
+        _close(cluster, len(lane_ends), shown, more)
+    return shown, more
 
 
-def _close(cluster: list[Block], lanes: int) -> None:
+def _close(cluster: list[Block], lanes: int, shown: list[Block], more: list[More]) -> None:
+    """Finish a cluster's blocks; past three lanes, lanes from the third on go behind a "+N"."""
+    folded = [block for block in cluster if lanes > MAX_LANES and block.lane >= MAX_LANES - 1]
     for block in cluster:
         block.lanes = lanes
+        block.finish(MAX_LANES if lanes > MAX_LANES else lanes)
+        if not (lanes > MAX_LANES and block.lane >= MAX_LANES - 1):
+            shown.append(block)
+    if folded:
+        more.append(More(folded).finish())
 
 
 def month_days(month: date) -> list[date]:

@@ -46,7 +46,7 @@ def test_overlapping_events_side_by_side(dashboard):
 def test_all_day_bar_spans_days(dashboard):
     make_event("Conference", start="2030-01-10", end="2030-01-12", all_day=True)
     html = dashboard.get(WEEK).text
-    assert re.search(r'class="wk-bar dc-4 ds-2"[^>]*>Conference<', html)
+    assert re.search(r'class="wk-bar dc-4 ds-2 cal-local"[^>]*>Conference<', html)
 
 
 def test_week_partial_and_navigation_links(dashboard):
