@@ -11,6 +11,7 @@
   var edit = null;     // the event being moved: {el, id, title, start, end, from, parent, classes, label}
   var drag = null;     // pointer state while the mouse button is down on an event
   var swallowClick = false;
+  var keptScroll = null;  // the week's scroll position to keep across a refresh after a save
 
   function weekGrid() { return document.querySelector("#calendar .week-grid[data-move-url]"); }
 
@@ -123,15 +124,16 @@
   // Lay the week out again from the server (lanes, "+N"), keeping the scroll position and the focus.
   function refresh(id) {
     var box = document.querySelector("#calendar .week-scroll");
-    var top = box ? box.scrollTop : 0;
-    var left = box ? box.scrollLeft : 0;
     if (!window.htmx) { window.location.reload(); return; }
-    window.htmx.ajax("GET", window.location.href, { target: "#calendar", swap: "outerHTML" }).then(function () {
-      var again = document.querySelector("#calendar .week-scroll");
-      if (again) { again.scrollTop = top; again.scrollLeft = left; }
-      var moved = document.getElementById("ev-" + id);
-      if (moved) { moved.focus({ preventScroll: true }); }
-    });
+    keptScroll = { top: box ? box.scrollTop : 0, left: box ? box.scrollLeft : 0, id: id };
+    window.htmx.ajax("GET", window.location.href, { target: "#calendar", swap: "outerHTML" }).then(restoreScroll);
+  }
+  function restoreScroll() {
+    if (!keptScroll) { return; }
+    var again = document.querySelector("#calendar .week-scroll");
+    if (again) { again.scrollTop = keptScroll.top; again.scrollLeft = keptScroll.left; }
+    var moved = document.getElementById("ev-" + keptScroll.id);
+    if (moved) { moved.focus({ preventScroll: true }); }
   }
 
   function lockedMessage(el) {
@@ -239,6 +241,19 @@
     finished.el.classList.remove("is-dragging");
     document.body.classList.remove("is-dragging-event");
     if (finished.movable && edit && edit.el === finished.el) { save(); }
+  });
+
+  // On a phone the week shows two days at a time: open it at today's column rather than at Monday.
+  function showToday() {
+    var box = document.querySelector("#calendar .week-scroll");
+    var head = box ? box.querySelector(".wk-dayhead.is-today") : null;
+    var hours = box ? box.querySelector(".wk-hours") : null;
+    if (head && hours && box.scrollWidth > box.clientWidth) { box.scrollLeft = head.offsetLeft - hours.offsetWidth; }
+  }
+  document.addEventListener("DOMContentLoaded", showToday);
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!event.detail.elt || event.detail.elt.id !== "calendar") { return; }
+    if (keptScroll) { restoreScroll(); keptScroll = null; } else { showToday(); }
   });
 
   document.addEventListener("click", function (event) {
