@@ -13,7 +13,7 @@
   var swallowClick = false;
   var keptScroll = null;  // the week's scroll position to keep across a refresh after a save
 
-  function weekGrid() { return document.querySelector("#calendar .week-grid[data-move-url]"); }
+  var EVENTS = ".week-grid[data-move-url] .wk-event";  // the week view's grid and today's on the home page
 
   function minutes(text) {
     var p = text.split(/[-T:]/).map(Number);
@@ -51,6 +51,7 @@
     var label = el.querySelector(".wk-time");
     edit = {
       el: el, id: el.id.replace("ev-", ""), start: start, end: end, from: { start: start, end: end },
+      grid: el.closest(".week-grid"),
       parent: el.parentNode, next: el.nextSibling, classes: el.className, label: label ? label.textContent : "",
       title: el.textContent.replace(label ? label.textContent : "", "").trim()
     };
@@ -59,7 +60,7 @@
 
   // Show the proposed times: the event goes to its day's column, full width, at its new rows.
   function place(start, end) {
-    var column = document.querySelector('#calendar .wk-day[data-day="' + dayText(start) + '"]');
+    var column = edit.grid.querySelector('.wk-day[data-day="' + dayText(start) + '"]');
     if (!column) { return false; }
     edit.start = start;
     edit.end = end;
@@ -98,8 +99,8 @@
 
   function save() {
     var current = edit;
-    var grid = weekGrid();
-    if (!current || !grid) { return; }
+    if (!current) { return; }
+    var grid = current.grid;
     if (current.start === current.from.start && current.end === current.from.end) { cancel(); return; }
     current.el.classList.add("is-saving");
     var url = grid.getAttribute("data-move-url").replace(/\/0\/move$/, "/" + current.id + "/move");
@@ -114,7 +115,7 @@
       if (!answer.ok) { throw new Error((answer.body.error && answer.body.error.message) || "not saved"); }
       edit = null;
       announce("Saved: “" + current.title + "” " + describe(current.start, current.end) + ".", false);
-      refresh(current.id);
+      refresh(grid, current.id);
     }).catch(function (error) {
       if (edit === current) { cancel(); }
       announce("Not saved: " + error.message, true);
@@ -122,15 +123,19 @@
   }
 
   // Lay the week out again from the server (lanes, "+N"), keeping the scroll position and the focus.
-  function refresh(id) {
-    var box = document.querySelector("#calendar .week-scroll");
-    if (!window.htmx) { window.location.reload(); return; }
-    keptScroll = { top: box ? box.scrollTop : 0, left: box ? box.scrollLeft : 0, id: id };
-    window.htmx.ajax("GET", window.location.href, { target: "#calendar", swap: "outerHTML" }).then(restoreScroll);
+  function refresh(grid, id) {
+    var view = grid.closest("section[id]");
+    if (!window.htmx || !view) { window.location.reload(); return; }
+    keep(view, id);
+    window.htmx.ajax("GET", window.location.href, { target: "#" + view.id, swap: "outerHTML" }).then(restoreScroll);
+  }
+  function keep(view, id) {
+    var box = view.querySelector(".week-scroll");
+    keptScroll = { view: view.id, top: box ? box.scrollTop : 0, left: box ? box.scrollLeft : 0, id: id };
   }
   function restoreScroll() {
     if (!keptScroll) { return; }
-    var again = document.querySelector("#calendar .week-scroll");
+    var again = document.querySelector("#" + keptScroll.view + " .week-scroll");
     if (again) { again.scrollTop = keptScroll.top; again.scrollLeft = keptScroll.left; }
     var moved = document.getElementById("ev-" + keptScroll.id);
     if (moved) { moved.focus({ preventScroll: true }); }
@@ -143,7 +148,7 @@
 
   // ---- keyboard ----
   document.addEventListener("keydown", function (event) {
-    var el = event.target.closest ? event.target.closest("#calendar .wk-event") : null;
+    var el = event.target.closest ? event.target.closest(EVENTS) : null;
     if (!el || event.ctrlKey || event.metaKey || event.altKey) { return; }
     var arrows = { ArrowUp: -STEP, ArrowDown: STEP, ArrowLeft: -DAY, ArrowRight: DAY };
     if (!el.hasAttribute("data-start")) {
@@ -177,12 +182,12 @@
 
   // ---- mouse and pen ----
   document.addEventListener("dragstart", function (event) {
-    if (event.target.closest && event.target.closest("#calendar .wk-event")) { event.preventDefault(); }
+    if (event.target.closest && event.target.closest(EVENTS)) { event.preventDefault(); }
   });
 
   document.addEventListener("pointerdown", function (event) {
     if (event.button !== 0 || event.pointerType === "touch") { return; }
-    var el = event.target.closest ? event.target.closest("#calendar .wk-event") : null;
+    var el = event.target.closest ? event.target.closest(EVENTS) : null;
     if (!el) { return; }
     drag = {
       el: el, x: event.clientX, y: event.clientY, moved: false, movable: el.hasAttribute("data-start"),
@@ -207,7 +212,7 @@
     }
     if (!drag.movable) { return; }
     event.preventDefault();
-    var columns = document.querySelectorAll("#calendar .wk-day");
+    var columns = edit.grid.querySelectorAll(".wk-day");
     var rowHeight = columns[0].getBoundingClientRect().height / ROWS;
     var steps = Math.round(dy / rowHeight);
     if (drag.resize) {
@@ -216,7 +221,7 @@
       return;
     }
     var days = 0;
-    var home = document.querySelector('#calendar .wk-day[data-day="' + dayText(edit.from.start) + '"]');
+    var home = edit.grid.querySelector('.wk-day[data-day="' + dayText(edit.from.start) + '"]');
     for (var i = 0; i < columns.length; i++) {
       var box = columns[i].getBoundingClientRect();
       if (event.clientX >= box.left && event.clientX < box.right) {
@@ -251,9 +256,15 @@
     if (head && hours && box.scrollWidth > box.clientWidth) { box.scrollLeft = head.offsetLeft - hours.offsetWidth; }
   }
   document.addEventListener("DOMContentLoaded", showToday);
+  // The home page's agenda polls every minute: its time grid keeps where it was scrolled to.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "agenda" && !keptScroll) { keep(target, null); }
+  });
   document.addEventListener("htmx:afterSettle", function (event) {
-    if (!event.detail.elt || event.detail.elt.id !== "calendar") { return; }
-    if (keptScroll) { restoreScroll(); keptScroll = null; } else { showToday(); }
+    var id = event.detail.elt ? event.detail.elt.id : "";
+    if (id !== "calendar" && id !== "agenda") { return; }
+    if (keptScroll) { restoreScroll(); keptScroll = null; } else if (id === "calendar") { showToday(); }
   });
 
   document.addEventListener("click", function (event) {

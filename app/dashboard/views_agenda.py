@@ -9,7 +9,8 @@ from typing import Any
 from app.auth import login_required
 from app.config import current_settings
 from app.dashboard import bp, queries
-from app.dashboard.views_calendar_layout import events_by_day
+from app.dashboard.views_calendar import locked_calendars
+from app.dashboard.views_calendar_layout import events_by_day, hour_labels, layout_week, now_row
 from app.htmx import render
 from app.services.google_auth import is_connected
 from app.services.health import health_report
@@ -28,14 +29,28 @@ def agenda_context() -> dict[str, Any]:
     warnings: dict[str, list[dict]] = defaultdict(list)
     for warning in _warnings(events, zone):
         warnings[warning["date"]].append(warning)
+    by_day = events_by_day(events, days, zone)
     return {
         "days": days,
-        "by_day": events_by_day(events, days, zone),
+        "by_day": by_day,
+        **today_grid(first, by_day[first], zone),
         "warnings": warnings,
         "now": utcnow(),
         "today": first,
         "total": len(events),
         "legend": sorted({event.calendar_id for event in events}),
+    }
+
+
+def today_grid(day, events: list, zone) -> dict[str, Any]:
+    """Today's timed events on the week view's time grid (lanes for overlaps, "+N", drag and keyboard moves)."""
+    timed = [event for event in events if not event.all_day]
+    now_day, now_at = now_row(utcnow(), zone)
+    return {
+        "grid": layout_week(day, timed, zone, locked_calendars(sorted({e.calendar_id for e in timed})), days=1),
+        "hours": hour_labels(),
+        "now_day": now_day,
+        "now_at": now_at,
     }
 
 

@@ -25,6 +25,7 @@ from app.errors import DomainError, InvalidInputError
 from app.htmx import render
 from app.services import calendars as calendar_service
 from app.services import events as event_service
+from app.services.event_listing import window_rows
 from app.timeutil import OutOfRange, format_utc, parse_datetime, parse_day, today, utcnow
 
 MONTH_CELL_EVENTS = 3
@@ -37,7 +38,7 @@ def _calendar_arg() -> str:
     return request.args.get("calendar", "").strip()
 
 
-def _locked(calendar_ids: list[str]) -> dict[str, str | None]:
+def locked_calendars(calendar_ids: list[str]) -> dict[str, str | None]:
     """Each calendar's read-only account (None when Chronos may change its events)."""
     return {cid: calendar_service.read_only_account(cid) for cid in calendar_ids}
 
@@ -50,13 +51,13 @@ def calendar_week():
     zone = current_settings().zone
     monday = week_start(day_param("start", today(zone)) or today(zone))
     calendar = _calendar_arg()
-    events = queries.window_events(monday, 7, [calendar] if calendar else None)
+    events = window_rows(monday, 7, [calendar] if calendar else None)
     shown = sorted({event.calendar_id for event in events})
     now_day, now_at = now_row(utcnow(), zone)
     return render(
         "dashboard/calendar_week.html",
         "dashboard/_calendar_week.html",
-        week=layout_week(monday, events, zone, _locked(shown)),
+        week=layout_week(monday, events, zone, locked_calendars(shown)),
         monday=monday,
         today=today(zone),
         calendar=calendar,
@@ -80,7 +81,7 @@ def calendar_month():
     first = _month_param(zone)
     days = month_days(first)
     calendar = _calendar_arg()
-    events = queries.window_events(days[0], len(days), [calendar] if calendar else None)
+    events = window_rows(days[0], len(days), [calendar] if calendar else None)
     chosen = day_param("day", None)
     if chosen is None or chosen not in days:
         chosen = today(zone) if today(zone) in days and today(zone).month == first.month else first

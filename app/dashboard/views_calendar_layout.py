@@ -56,8 +56,9 @@ class Block:
         width = LANE_COLUMNS // lanes
         lane = min(self.lane, lanes - 1)
         self.id, self.title = self.event.id, self.event.title
-        self.label = f"{self.start:%H:%M}"
-        self.tip = f"{self.start:%H:%M}–{self.end:%H:%M} {self.title}"
+        start, end = self.start, self.end
+        self.label = f"{start.hour:02d}:{start.minute:02d}"  # (strftime is several times slower)
+        self.tip = f"{self.label}–{end.hour:02d}:{end.minute:02d} {self.title}"
         if self.locked:
             self.tip += f" (read-only calendar of {self.locked}: change it there)"
         state = " is-cancelled" if self.event.status == "cancelled" else ""
@@ -67,7 +68,8 @@ class Block:
             f"{calendar_class(self.event.calendar_id)}{state}"
         )
         if self.movable:
-            self.start_iso, self.end_iso = f"{self.start:%Y-%m-%dT%H:%M}", f"{self.end:%Y-%m-%dT%H:%M}"
+            self.start_iso = f"{start.date().isoformat()}T{self.label}"
+            self.end_iso = f"{end.date().isoformat()}T{end.hour:02d}:{end.minute:02d}"
         return self
 
 
@@ -128,6 +130,8 @@ def layout_week(
     locked = locked or {}
     week = Week(days=[monday + timedelta(days=offset) for offset in range(days)])
     pieces: dict[date, list[Block]] = defaultdict(list)
+    midnights = [datetime.combine(day, datetime.min.time(), tzinfo=zone) for day in week.days]
+    bounds = [(day, midnight, midnight + timedelta(days=1)) for day, midnight in zip(week.days, midnights, strict=True)]
     for event in events:
         start, end = event.start_time.astimezone(zone), event.end_time.astimezone(zone)
         if event.all_day:
@@ -137,9 +141,10 @@ def layout_week(
             if lo <= hi:
                 week.all_day.append(AllDayBar(event, (lo - monday).days + 1, (hi - lo).days + 1))
             continue
-        for day in week.days:
-            day_start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
-            day_end = day_start + timedelta(days=1)
+        # Only the days the event touches (a day's bounds are worked out once per week, not per event).
+        first_index = max(0, (start.date() - monday).days)
+        last_index = min(days - 1, (end.date() - monday).days)
+        for day, day_start, day_end in bounds[first_index : last_index + 1]:
             instant_inside = start == end and day_start <= start < day_end
             if not instant_inside and (end <= day_start or start >= day_end):
                 continue
@@ -212,6 +217,10 @@ def events_by_day(events: list[Event], days: list[date], zone: ZoneInfo) -> dict
         end = event.end_time.astimezone(zone)
         first = event.all_day_date if event.all_day and event.all_day_date else start.date()
         last = max(first, (end - timedelta(microseconds=1)).date()) if end > start else first
+        if first == last:  # most events: one day, no walk
+            if first in wanted:
+                out[first].append(event)
+            continue
         day = max(first, days[0])
         while day <= last and day <= days[-1]:
             if day in wanted:

@@ -15,11 +15,23 @@ from app.models import Event
 from app.models.events import SPAN_SQL
 from app.models.types import UTCDateTime
 from app.services import search
-from app.services.event_rows import lean
+from app.services.event_rows import lean, lean_fields
 from app.timeutil import OutOfRange, day_start, in_range, today
 
 DIRECTIONS = ("future", "past", "all")
 MAX_RANGE_DAYS = 3660
+# What a calendar grid draws of an event.
+GRID_FIELDS = (
+    "id",
+    "title",
+    "start_time",
+    "end_time",
+    "all_day",
+    "all_day_date",
+    "calendar_id",
+    "event_type",
+    "status",
+)
 
 
 def window_bounds(anchor: date, range_days: int, direction: str, zone: Any) -> tuple[datetime | None, datetime | None]:
@@ -191,3 +203,14 @@ def _concatenated_page(
         return [], sum(counts)
     query = _page_query(shape, tuple(present))
     return list(db.session.execute(query, params).scalars().all()), sum(counts)
+
+
+def window_rows(first_day: date, days: int, calendars: list[str] | None = None, limit: int = 5000) -> list[Any]:
+    """Every event overlapping ``days`` days from ``first_day`` (app zone), by start, as rows of GRID_FIELDS:
+    a month of a busy calendar drawn without building thousands of Event objects."""
+    zone = current_settings().zone
+    low, high = window_bounds(first_day, days, "future", zone)
+    plan = _window_plan(True, True, bool(calendars), False, db.engine.dialect.name == "sqlite")
+    statement = select(*lean_fields(GRID_FIELDS)).where(*plan.window).order_by(*plan.order).limit(limit)
+    params = {"window_low": low, "window_high": high, "calendars": calendars or []}
+    return list(db.session.execute(statement, params))

@@ -244,6 +244,28 @@ def test_phone_week_shows_a_few_days_that_swipe(page, live_server):
         assert problems(page) == [], page.problems.messages
 
 
+def test_today_lays_out_overlaps_and_moves_with_the_keyboard(page, live_server):
+    today = datetime.now(UTC).date().isoformat()
+    first = make(live_server, "Today one", f"{today}T16:00:00Z", f"{today}T17:00:00Z")
+    second = make(live_server, "Today two", f"{today}T16:30:00Z", f"{today}T17:30:00Z")
+    sign_in(page, live_server.url)
+    with screenshot_on_failure(page, "calendar-today"):
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.goto(live_server.url + "/")
+        settle(page)
+        one, two = page.locator(f".today-grid #ev-{first['id']}"), page.locator(f".today-grid #ev-{second['id']}")
+        a, b = one.bounding_box(), two.bounding_box()
+        assert a["x"] + a["width"] <= b["x"] + 1 and b["width"] >= 40  # side by side
+        one.focus()
+        page.keyboard.press("ArrowUp")
+        page.keyboard.press("Enter")
+        expect(page.locator("#cal-announce")).to_contain_text("Saved")
+        assert stored(live_server, first["id"]) == (f"{today}T15:45:00Z", f"{today}T16:45:00Z")
+        settle(page)
+        expect(page.locator(f".today-grid #ev-{first['id']}")).to_be_focused()
+        assert problems(page) == [], page.problems.messages
+
+
 def test_calendar_pages_load_cleanly_and_refresh_screenshots(page, live_server):
     from tests.e2e.test_dashboard_pages import wait_for_first_sync
 
