@@ -47,6 +47,7 @@ class Block:
     tip: str = ""
     classes: str = ""
     movable: bool = False
+    first: bool = True  # the event starts on this day (its other days' pieces carry no element id)
     locked: str = ""
     start_iso: str = ""
     end_iso: str = ""
@@ -153,6 +154,7 @@ def layout_week(
             top = min(top, ROWS - 1)
             block = Block(event, max(start, day_start), min(end, day_end), top + 1, max(1, bottom - top))
             block.locked = locked.get(event.calendar_id) or ""
+            block.first = start >= day_start
             block.movable = not block.locked and day_start <= start and end <= day_end and end > start
             pieces[day].append(block)
     for day in week.days:

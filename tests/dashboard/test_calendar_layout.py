@@ -103,3 +103,11 @@ def test_calendar_class_and_drag_rules():
 
 def test_assign_lanes_of_nothing():
     assert assign_lanes([]) == ([], [])
+
+
+def test_an_overnight_event_has_one_element_id(dashboard):
+    from tests.dashboard.helpers import make_event
+
+    event_id = make_event("Night shift", start="2030-01-08T22:00:00Z", end="2030-01-09T06:00:00Z")
+    html = dashboard.get("/calendar/week?start=2030-01-08").text
+    assert html.count(f'id="ev-{event_id}"') == 1 and html.count(f'href="/events/{event_id}"') == 2

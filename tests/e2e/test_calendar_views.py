@@ -32,6 +32,14 @@ def color_of(locator, prop: str = "background-color") -> str:
     return locator.evaluate(f"(el) => getComputedStyle(el).getPropertyValue('{prop}')")
 
 
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in found if v["impact"] in ("serious", "critical")]
+
+
 def open_week(page, server, path: str = WEEK) -> None:
     page.goto(server.url + path)
     settle(page)
@@ -282,5 +290,11 @@ def test_calendar_pages_load_cleanly_and_refresh_screenshots(page, live_server):
                 page.goto(live_server.url + path)
                 settle(page)
                 assert problems(page) == [], (path, page.problems.messages)
+                more = page.locator("details.wk-more summary")
+                if more.count():
+                    more.first.click()  # the open "+N" list is checked too
+                assert serious_violations(page) == [], path
+                if more.count():
+                    more.first.click()
                 if shots:
                     page.screenshot(path=str(ROOT / "docs" / "screenshots" / f"{name}{suffix}.png"))
