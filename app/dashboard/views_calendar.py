@@ -133,16 +133,24 @@ def calendar_colors():
 def calendar_move(event_id: int):
     """Save a drag or keyboard move: JSON or form `start`, `end` (local times in app.timezone), through the
     same service as the edit form, so plugin rules, read-only calendars and write-back apply."""
-    zone = current_settings().zone
     body = request.get_json(silent=True) or request.form
     try:
-        times = {}
-        for name, field in (("start", "start_time"), ("end", "end_time")):
-            try:
-                times[field] = format_utc(parse_datetime(str(body.get(name) or ""), zone))
-            except ValueError:
-                raise InvalidInputError(name, "a local date and time such as 2030-01-08T09:15") from None
+        times = _move_times(body)
+        if event_service.get_event(event_id).all_day:
+            raise InvalidInputError("start", "an all-day event is moved in its edit form, by date")
         event = event_service.update_event(event_id, times, partial=True)
     except DomainError as exc:
         return error_response(exc.status, exc.code, exc.message, exc.details)
     return {"id": event.id, "title": event.title, **{f: format_utc(getattr(event, f)) for f in times}}
+
+
+def _move_times(body) -> dict[str, str | None]:
+    """`start` and `end`, local times in app.timezone, as the service's UTC start_time and end_time."""
+    zone = current_settings().zone
+    times = {}
+    for name, field in (("start", "start_time"), ("end", "end_time")):
+        try:
+            times[field] = format_utc(parse_datetime(str(body.get(name) or ""), zone))
+        except ValueError:
+            raise InvalidInputError(name, "a local date and time such as 2030-01-08T09:15") from None
+    return times

@@ -50,6 +50,10 @@ def test_move_refuses_bad_times_with_the_field_named(dashboard):
     backwards = move(dashboard, event_id, "2030-01-08T11:00", "2030-01-08T10:00")
     assert backwards.status_code == 422 and backwards.get_json()["error"]["code"] == "validation_error"
     assert move(dashboard, 99_999, "2030-01-08T10:00", "2030-01-08T11:00").status_code == 404
+    all_day = make_event("Holiday", start="2030-01-08", end="2030-01-09", all_day=True)
+    refused = move(dashboard, all_day, "2030-01-08T10:00", "2030-01-08T11:00")
+    assert refused.status_code == 422 and "all-day" in refused.get_json()["error"]["message"]
+    assert db.session.get(Event, all_day).all_day is True
 
 
 def test_read_only_events_are_refused_and_not_draggable(dashboard):
