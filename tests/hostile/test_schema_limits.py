@@ -1,0 +1,61 @@
+"""What the OpenAPI document allows the API accepts, and what the API refuses the document does not offer: text
+PostgreSQL cannot store (NUL) is a 422 naming the field on every backend (these were 500s on PostgreSQL), fields
+that take no null are documented without it, and the time fields state the formats and years they accept."""
+
+from __future__ import annotations
+
+import pytest
+
+API = "/api/v1"
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/notes?q=a%00b", "q"),
+        ("/urls?q=a%00b", "q"),
+        ("/templates?q=a%00b", "q"),
+        ("/events?calendar=a%00b", "calendar.0"),
+    ],
+)
+def test_a_nul_in_a_query_parameter_is_refused(client, auth, path, field):
+    response = client.get(API + path, headers=auth)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.json["error"]["details"]["field"] == field
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/sync/calendar", {"calendar_id": "a\x00b"}, "calendar_id"),
+        ("/events", {"title": "a\x00b", "start_time": "2030-01-01T09:00:00Z"}, "title"),
+        ("/events", {"title": "x", "start_time": "2030-01-01T09:00:00Z", "location": "\x00"}, "location"),
+        ("/templates", {"title": "x", "author": "\x00"}, "author"),
+        ("/keys", {"name": "a\x00", "scopes": ["read"]}, "name"),
+        ("/keys", {"name": "k", "scopes": ["commands:a\x00"]}, "scopes.0"),
+    ],
+)
+def test_a_nul_in_a_body_field_is_refused(client, auth, path, body, field):
+    response = client.post(API + path, json=body, headers=auth)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.json["error"]["details"]["field"] == field
+
+
+def test_nulls_the_api_refuses_are_not_offered_by_the_document(client, auth):
+    schemas = client.get(f"{API}/openapi.json").json["components"]["schemas"]
+    patch = schemas["EventPatch"]["properties"]
+    for name in ("title", "start_time", "all_day"):
+        assert "anyOf" not in patch[name] or all(part.get("type") != "null" for part in patch[name]["anyOf"])
+        assert patch[name].get("type") != "null"
+    response = client.post(f"{API}/events", json={"title": "x", "start_time": "2030-01-01T09:00:00Z"}, headers=auth)
+    for body in ({"title": None}, {"start_time": None}, {"all_day": None}):
+        answer = client.patch(f"{API}/events/{response.json['id']}", json=body, headers=auth)
+        assert answer.status_code == 422, body
+    assert client.patch(f"{API}/events/{response.json['id']}", json={"end_time": None}, headers=auth).status_code == 200
+
+
+def test_what_the_time_fields_accept_is_stated(client):
+    schemas = client.get(f"{API}/openapi.json").json["components"]["schemas"]
+    start = schemas["EventCreate"]["properties"]["start_time"]
+    assert {part["format"] for part in start["anyOf"]} == {"date-time", "date"}
+    assert start["pattern"] == "^[1-8][0-9]{3}-"
