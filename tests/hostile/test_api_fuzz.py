@@ -1,5 +1,6 @@
 """Schemathesis generates requests from the OpenAPI document and checks every answer against it: no 5xx, only
-documented status codes, each body matching its declared schema, and every request the document allows accepted.
+documented status codes, each body and header matching its declared schema, every request the document allows
+accepted, and no route that needs a key answering without one (or with a wrong one).
 
 The one exception to the last: a 422 for a rule across fields that the document states in words because JSON
 Schema cannot (an end before its start, days_back together with start/end), and only when the request really
@@ -103,6 +104,8 @@ CHECKS = [
     checks.status_code_conformance,
     checks.content_type_conformance,
     checks.response_schema_conformance,
+    checks.response_headers_conformance,
+    checks.ignored_auth,
     positive_data_acceptance,
 ]
 
