@@ -59,3 +59,23 @@ def test_what_the_time_fields_accept_is_stated(client):
     start = schemas["EventCreate"]["properties"]["start_time"]
     assert {part["format"] for part in start["anyOf"]} == {"date-time", "date"}
     assert start["pattern"] == "^[1-8][0-9]{3}-"
+
+
+def _declared(client, method: str, path: str) -> set[str]:
+    return set(client.get(f"{API}/openapi.json").json["paths"][API + path][method]["responses"])
+
+
+def test_a_body_sent_to_a_route_without_one_is_checked_and_that_answer_is_documented(client, auth):
+    response = client.post(f"{API}/commands/1/cancel", data="hello", content_type="text/plain", headers=auth)
+    assert response.status_code == 415
+    response = client.post(f"{API}/commands/1/cancel", data="{", content_type="application/json", headers=auth)
+    assert response.status_code == 400
+    assert {"400", "413", "415"} <= _declared(client, "post", "/commands/{command_id}/cancel")
+
+
+def test_a_body_over_the_limit_is_413_as_documented(client, auth):
+    body = '{"title": "' + "x" * (2 * 1024 * 1024) + '"}'
+    response = client.post(f"{API}/events", data=body, content_type="application/json", headers=auth)
+    assert response.status_code == 413
+    assert response.json["error"]["code"] == "payload_too_large"
+    assert "413" in _declared(client, "post", "/events")
