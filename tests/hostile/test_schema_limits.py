@@ -79,3 +79,12 @@ def test_a_body_over_the_limit_is_413_as_documented(client, auth):
     assert response.status_code == 413
     assert response.json["error"]["code"] == "payload_too_large"
     assert "413" in _declared(client, "post", "/events")
+
+
+def test_report_days_outside_the_supported_dates_are_refused(client, auth):
+    response = client.get(f"{API}/analytics/productivity?start=0999-12-30&end=0999-12-31", headers=auth)
+    assert response.status_code == 422
+    assert response.json["error"]["details"]["field"] == "start"
+    parameters = client.get(f"{API}/openapi.json").json["paths"][f"{API}/analytics/productivity"]["get"]["parameters"]
+    start = next(parameter for parameter in parameters if parameter["name"] == "start")
+    assert start["schema"]["pattern"] == "^[1-8][0-9]{3}-"
