@@ -13,7 +13,10 @@ bp = api_blueprint("analytics", "Analytics", "Metrics computed from the stored e
 
 @bp.get("/analytics/productivity", summary="Productivity report", responses={200: ProductivityOut})
 def productivity(query: ProductivityQuery):
-    """``days_back`` (default 30, ending today) or ``start`` and ``end`` (inclusive local dates)."""
+    """``days_back`` (default 30, ending today) or ``start`` and ``end`` (inclusive local dates).
+
+    422 for what the parameters' schemas cannot say: days_back together with start or end, only one of start
+    and end, end before start, or a window over 3660 days."""
     if query.days_back is not None and (query.start or query.end):
         raise InvalidInputError("days_back", "give either days_back or start and end, not both")
     return answer(ProductivityOut, analytics.productivity_report(query.days_back, query.start, query.end))

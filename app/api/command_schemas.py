@@ -6,11 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.schemas import Answer, Page, PageNumber, PartialAnswer, ResourceId, StrictModel, UtcTime
+from app.api.schemas import NO_NUL, Answer, Page, PageNumber, PartialAnswer, ResourceId, StrictModel, UtcTime
 from app.models.commands import CommandStatus
-
-# PostgreSQL text cannot hold NUL: refused here (422) on every backend, so both answer the same.
-NO_NUL = r"^[^\x00]*$"
 
 
 class SystemPath(StrictModel):

@@ -5,11 +5,24 @@ from __future__ import annotations
 import re
 from datetime import date
 from typing import Annotated, Any, Literal
+from zoneinfo import available_timezones
 
 from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from app.api.schemas import Answer, Page, PageNumber, ResourceId, StrictModel, UtcTime
-from app.models import CALENDAR_ID_MAX, LOCATION_MAX, TITLE_MAX
+from app.api.schemas import (
+    DAY_SCHEMA,
+    NO_NUL,
+    NOT_BLANK,
+    SUPPORTED_YEAR,
+    Answer,
+    Page,
+    PageNumber,
+    ResourceId,
+    StrictModel,
+    UtcTime,
+    omittable,
+)
+from app.models import CALENDAR_ID_MAX, DESCRIPTION_MAX, LOCATION_MAX, TAG_MAX, TITLE_MAX
 from app.models.events import EventStatus, EventType, Priority
 from app.timeutil import OutOfRange, parse_day
 
@@ -20,6 +33,20 @@ TIME_HELP = (
     "RFC 3339 date-time; without an offset it is read in app.timezone. For an all-day event a date "
     "YYYY-MM-DD (end exclusive, default the next day)."
 )
+# What the time fields accept, as the document states it: an RFC 3339 date-time or a date, years 1000-8999.
+TIME_SCHEMA = {"anyOf": [{"format": "date-time"}, {"format": "date"}], "pattern": SUPPORTED_YEAR}
+# No blank around or inside an address, one @: what the events service takes as an e-mail address.
+EMAIL_PATTERN = r"^[^@\s\x1c-\x1f\x85\x00]+@[^@\s\x1c-\x1f\x85\x00]+$"
+
+
+def _zone_names(schema: dict[str, Any]) -> None:
+    """The IANA zones the server knows, listed when the document is built (not at import)."""
+    schema["enum"] = sorted(available_timezones())
+
+
+Title = Annotated[str, Field(min_length=1, max_length=TITLE_MAX, pattern=NOT_BLANK)]
+TimeText = Annotated[str, Field(description=TIME_HELP, json_schema_extra=TIME_SCHEMA)]
+EventTag = Annotated[str, Field(min_length=1, max_length=TAG_MAX, pattern=NOT_BLANK)]
 
 
 class EventPath(StrictModel):
@@ -27,8 +54,10 @@ class EventPath(StrictModel):
 
 
 class EventListQuery(StrictModel):
-    calendar: Annotated[list[str] | None, Field(description="Calendar id; repeat for several.")] = None
-    anchor: Annotated[str | None, Field(description="YYYY-MM-DD; default today in app.timezone.")] = None
+    calendar: Annotated[
+        list[Annotated[str, Field(pattern=NO_NUL)]] | None, Field(description="Calendar id; repeat for several.")
+    ] = None
+    anchor: Annotated[str, Field(description="YYYY-MM-DD; default today in app.timezone.")] = omittable(DAY_SCHEMA)
     range: Annotated[
         int,
         Field(
@@ -68,18 +97,27 @@ class EventListQuery(StrictModel):
 
 
 class EventBody(StrictModel):
-    """Event fields. POST needs title and start_time; PUT needs title, start_time and end_time; PATCH any."""
+    """Event fields. POST needs title and start_time; PUT needs title, start_time and end_time; PATCH any.
 
-    title: Annotated[str | None, Field(min_length=1, max_length=TITLE_MAX)] = None
-    description: str | None = None
-    start_time: Annotated[str | None, Field(description=TIME_HELP)] = None
-    end_time: Annotated[str | None, Field(description=TIME_HELP)] = None
-    all_day: bool | None = None
-    timezone: Annotated[str | None, Field(description="IANA zone of the event; default app.timezone.")] = None
-    calendar_id: Annotated[str | None, Field(max_length=CALENDAR_ID_MAX, description="Default 'local'.")] = None
-    location: Annotated[str | None, Field(max_length=LOCATION_MAX)] = None
-    attendees: Annotated[list[str] | None, Field(description="E-mail addresses.")] = None
-    tags: list[str] | None = None
+    Null in an optional field means its default (end_time: an hour after the start); title, start_time and
+    all_day take no null. 422 when end_time is before start_time (all-day: when it is not a later date)."""
+
+    title: Title = omittable()
+    description: Annotated[str | None, Field(max_length=DESCRIPTION_MAX, pattern=NO_NUL)] = None
+    start_time: Annotated[str, Field(description=TIME_HELP)] = omittable(TIME_SCHEMA)
+    end_time: TimeText | None = None
+    all_day: bool = omittable()
+    timezone: Annotated[
+        str | None, Field(description="IANA zone of the event; default app.timezone.", json_schema_extra=_zone_names)
+    ] = None
+    calendar_id: Annotated[
+        str | None, Field(min_length=1, max_length=CALENDAR_ID_MAX, pattern=NOT_BLANK, description="Default 'local'.")
+    ] = None
+    location: Annotated[str | None, Field(max_length=LOCATION_MAX, pattern=NO_NUL)] = None
+    attendees: Annotated[
+        list[Annotated[str, Field(pattern=EMAIL_PATTERN)]] | None, Field(description="E-mail addresses.")
+    ] = None
+    tags: list[EventTag] | None = None
     priority: Priority | None = None
     event_type: EventType | None = None
     status: EventStatus | None = None
@@ -96,14 +134,14 @@ class EventBody(StrictModel):
 class EventCreate(EventBody):
     """POST: title and start_time are required."""
 
-    title: Annotated[str, Field(min_length=1, max_length=TITLE_MAX)]
-    start_time: Annotated[str, Field(description=TIME_HELP)]
+    title: Title
+    start_time: TimeText
 
 
 class EventReplace(EventCreate):
     """PUT: title, start_time and end_time are required."""
 
-    end_time: Annotated[str, Field(description=TIME_HELP)]
+    end_time: TimeText
 
 
 class EventPatch(EventBody):
@@ -166,7 +204,7 @@ class ConsumedOut(Answer):
 
 
 class ListQuery(StrictModel):
-    q: Annotated[str | None, Field(max_length=500, description="Every word must appear.")] = None
+    q: Annotated[str | None, Field(max_length=500, pattern=NO_NUL, description="Every word must appear.")] = None
     page: PageNumber = 1
     page_size: Annotated[int, Field(ge=1, le=500)] = 50
 

@@ -9,16 +9,20 @@ from pydantic import Field
 
 from app.api.answer import answer
 from app.api.base import api_blueprint
-from app.api.schemas import Answer, ErrorResponse, ResourceId, StrictModel, UtcTime
+from app.api.schemas import NOT_BLANK, Answer, ErrorResponse, ResourceId, StrictModel, UtcTime
 from app.services import api_keys
 
 bp = api_blueprint("keys", "Keys", "Bearer keys with scopes; managed with an admin key.")
 
 
+# The scopes app.scopes.is_valid_scope takes: a plain one, or commands: and a system id without NUL.
+SCOPE_PATTERN = r"^(admin|read|write|metrics|commands:[^\x00]{1,200})$"
+
+
 class KeyIn(StrictModel):
-    name: Annotated[str, Field(min_length=1, max_length=100, description="What the key is for.")]
+    name: Annotated[str, Field(min_length=1, max_length=100, pattern=NOT_BLANK, description="What the key is for.")]
     scopes: Annotated[
-        list[str],
+        list[Annotated[str, Field(pattern=SCOPE_PATTERN)]],
         Field(min_length=1, description="admin, read, write, metrics, commands:<system_id> or commands:*."),
     ]
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StrictBool
 
-from app.api.schemas import NOT_COERCED, WHOLE_NUMBER, Answer, StrictModel, UtcTime
+from app.api.schemas import NOT_COERCED, SUPPORTED_YEAR, WHOLE_NUMBER, Answer, StrictModel, UtcTime
 from app.services.planning import MAX_WINDOW_DAYS
 
 WindowDays = Annotated[int, Field(ge=1, le=MAX_WINDOW_DAYS, description="Days from the start of today")]
@@ -60,10 +60,15 @@ class OptimizeOut(Answer):
     applied: list[AppliedOut]
 
 
+YEAR = {"pattern": SUPPORTED_YEAR}
+
+
 class ProductivityQuery(StrictModel):
     days_back: Annotated[int, Field(ge=1, le=3660, description="Days ending today (default 30)")] | None = None
-    start: date | None = Field(default=None, description="First day (YYYY-MM-DD), with end")
-    end: date | None = Field(default=None, description="Last day, inclusive (YYYY-MM-DD), with start")
+    start: date | None = Field(default=None, description="First day (YYYY-MM-DD), with end", json_schema_extra=YEAR)
+    end: date | None = Field(
+        default=None, description="Last day, inclusive (YYYY-MM-DD), with start", json_schema_extra=YEAR
+    )
 
 
 class DayHours(BaseModel):

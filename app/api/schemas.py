@@ -43,6 +43,27 @@ UtcTime = Annotated[
 ]
 PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE, description="Page number, from 1.")]
 
+# The years of app.timeutil.EARLIEST..LATEST, which every date and time the API reads must lie within.
+SUPPORTED_YEAR = r"^[1-8][0-9]{3}-"
+DAY_SCHEMA: dict[str, Any] = {"type": "string", "format": "date", "pattern": SUPPORTED_YEAR}
+# PostgreSQL text cannot hold NUL: refused (422) on every backend, so both answer the same.
+NO_NUL = r"^[^\x00]*$"
+# Text without NUL that still holds a character once trimmed (the characters Python's str.strip removes are
+# spelled out for regex engines whose \s is narrower).
+NOT_BLANK = r"^[^\x00]*[^\s\x1c-\x1f\x85\x00][^\x00]*$"
+
+
+def omittable(extra: dict[str, Any] | None = None) -> Any:
+    """The default of a field that may be left out but not sent as null (null is refused, and the document,
+    which shows no default, does not offer it); ``extra`` is added to the field's schema (pydantic keeps only
+    one json_schema_extra per field, so it is given here rather than in the field's type)."""
+
+    def document(schema: dict[str, Any]) -> None:
+        schema.pop("default", None)
+        schema.update(extra or {})
+
+    return Field(default=None, json_schema_extra=document)
+
 
 _DEFAULT_SCHEMAS: dict[type, dict[str, Any]] = {}
 

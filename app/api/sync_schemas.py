@@ -6,13 +6,15 @@ from typing import Any
 
 from pydantic import Field
 
-from app.api.schemas import PartialAnswer, ResourceId, StrictModel, UtcTime
+from app.api.schemas import NO_NUL, PartialAnswer, ResourceId, StrictModel, UtcTime
 
 
 class SyncRequestBody(StrictModel):
     days_ahead: int = Field(7, ge=1, le=365, description="How far ahead recurrences are expanded (ICS, demo).")
     force_refresh: bool = Field(False, description="Ignore the stored sync token and list everything again.")
-    calendar_id: str | None = Field(None, min_length=1, max_length=255, description="Only this calendar.")
+    calendar_id: str | None = Field(
+        None, min_length=1, max_length=255, pattern=NO_NUL, description="Only this calendar."
+    )
 
 
 class WaitQuery(StrictModel):

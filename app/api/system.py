@@ -13,6 +13,7 @@ from app.auth import public
 
 bp = api_blueprint("system", "System", "The API description itself.", public=True)
 
+BODY_METHODS = {"post", "put", "patch"}
 ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
 
 
@@ -24,11 +25,12 @@ def api_document() -> dict[str, Any]:
     """flask-openapi3's document, with every error documented in the contract's single shape."""
     document = copy.deepcopy(cast(OpenAPI, current_app).api_doc)
     for operations in document.get("paths", {}).values():
-        for operation in operations.values():
+        for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             responses["422"] = _error_response("A field fails validation; details name the field.")
-            if "requestBody" in operation:  # every JSON body is checked before the view runs
+            if method in BODY_METHODS:  # any body they are sent is checked before the view runs, declared or not
                 responses["400"] = _error_response("The request body is not valid JSON.")
+                responses["413"] = _error_response("The request body is larger than web.max_request_bytes.")
                 responses["415"] = _error_response("The request body is not JSON (Content-Type: application/json).")
             if operation.get("security"):
                 responses["401"] = _error_response("Missing or wrong API key.")

@@ -7,15 +7,29 @@ from typing import Annotated
 from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StringConstraints
 
 from app.api.event_schemas import Strings, Text
-from app.api.schemas import NOT_COERCED, WHOLE_NUMBER, Answer, Page, PageNumber, ResourceId, StrictModel, UtcTime
+from app.api.schemas import (
+    NO_NUL,
+    NOT_BLANK,
+    NOT_COERCED,
+    WHOLE_NUMBER,
+    Answer,
+    Page,
+    PageNumber,
+    ResourceId,
+    StrictModel,
+    UtcTime,
+    omittable,
+)
 from app.models import AUTHOR_MAX, CALENDAR_ID_MAX, TAG_MAX, TEMPLATE_DESCRIPTION_MAX, TITLE_MAX
 
 HHMM_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TAG_MAX)]
-Description = Annotated[str, Field(max_length=TEMPLATE_DESCRIPTION_MAX)]
-Author = Annotated[str, Field(max_length=AUTHOR_MAX)]
-CalendarId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=CALENDAR_ID_MAX)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX, pattern=NOT_BLANK)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TAG_MAX, pattern=NOT_BLANK)]
+Description = Annotated[str, Field(max_length=TEMPLATE_DESCRIPTION_MAX, pattern=NO_NUL)]
+Author = Annotated[str, Field(max_length=AUTHOR_MAX, pattern=NO_NUL)]
+CalendarId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=CALENDAR_ID_MAX, pattern=NOT_BLANK)
+]
 ClockTime = Annotated[str, Field(pattern=HHMM_PATTERN, description="Time of day, HH:MM (00:00–23:59)")]
 Duration = Annotated[int, Field(ge=1, le=1440, description="Minutes, 1–1440"), WHOLE_NUMBER, NOT_COERCED]
 
@@ -34,17 +48,18 @@ class TemplateIn(StrictModel):
 
 
 class TemplatePatch(StrictModel):
-    """Some fields of a template (PATCH): at least one."""
+    """Some fields of a template (PATCH): at least one. Null clears description, author and default_time; the
+    other fields take no null."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
 
-    title: Title | None = None
+    title: Title = omittable()
     description: Description | None = None
-    all_day: StrictBool | None = None
+    all_day: StrictBool = omittable()
     default_time: ClockTime | None = None
-    duration_minutes: Duration | None = None
-    calendar_id: CalendarId | None = None
-    tags: list[Tag] | None = None
+    duration_minutes: Duration = omittable()
+    calendar_id: CalendarId = omittable()
+    tags: list[Tag] = omittable()
     author: Author | None = None
 
 
@@ -52,7 +67,7 @@ SEARCH_HELP = "Words that must all match the title, description or tags"
 
 
 class TemplateQuery(StrictModel):
-    q: Annotated[str | None, Field(max_length=500, description=SEARCH_HELP)] = None
+    q: Annotated[str | None, Field(max_length=500, pattern=NO_NUL, description=SEARCH_HELP)] = None
     page: PageNumber = 1
     page_size: Annotated[int, Field(ge=1, le=500)] = 100
 

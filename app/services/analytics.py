@@ -15,7 +15,7 @@ from app.services import analytics_metrics as metrics
 from app.services.pipeline import plugin_settings
 from app.services.planning import event_data
 from app.services.worktime import WorkPolicy
-from app.timeutil import utcnow
+from app.timeutil import in_range, utcnow
 
 MAX_DAYS = 3660
 
@@ -25,6 +25,11 @@ def report_window(days_back: int | None, start: date | None, end: date | None, n
     if start is not None or end is not None:
         if start is None or end is None:
             raise InvalidInputError("start" if start is None else "end", "give both start and end, or days_back")
+        for name, day in (("start", start), ("end", end)):
+            try:
+                in_range(day, day.isoformat())
+            except ValueError as exc:
+                raise InvalidInputError(name, str(exc)) from None
         if end < start:
             raise InvalidInputError("end", "must not be before start")
         if (end - start).days + 1 > MAX_DAYS:
