@@ -29,11 +29,12 @@ from app.sources.base import (
     SourceError,
     SourceEvent,
     SyncWindow,
+    UpstreamChanged,
     UpstreamGone,
     deadline_left,
 )
 from app.sources.caldav_series import exclude_occurrence
-from app.sources.caldav_write import changed_document, new_document
+from app.sources.caldav_write import changed_document, new_document, single_version
 from app.sources.ics_parse import parse_feed_report
 from app.timeutil import format_utc, parse_datetime
 
@@ -123,8 +124,11 @@ class CaldavSource:
             if series is None or not exclude_occurrence(series, stamp):
                 raise UpstreamGone(f"{external_id} is not on the CalDAV server any more")
 
-    def patch_event(self, calendar_id: str, external_id: str, changes: dict[str, Any]) -> None:
-        """Change fields of a single (non-recurring) event, only if nobody changed it since it was read."""
+    def patch_event(
+        self, calendar_id: str, external_id: str, changes: dict[str, Any], *, expected: str | None = None
+    ) -> str | None:
+        """Change fields of a single (non-recurring) event; with `expected`, only if its content is still the
+        version the local change was made on (UpstreamChanged otherwise: the server's version wins)."""
         calendar = self._calendar(calendar_id)
         with self._guard(f"calendar {calendar_id!r}"):
             try:
@@ -132,13 +136,16 @@ class CaldavSource:
             except dav_error.NotFoundError:
                 raise UpstreamGone(f"{external_id} is not on the CalDAV server any more") from None
             resource.load()
+            if expected is not None and single_version(resource.data, external_id, calendar_id, self.zone) != expected:
+                raise UpstreamChanged(f"{external_id} was changed on the CalDAV server since the last sync")
             document = changed_document(resource.data, external_id, changes)
             if document is None:
                 raise UpstreamGone(f"{external_id} is part of a recurring series; only single events are changed")
             resource.data = document.decode()
             resource.save()
+        return single_version(document, external_id, calendar_id, self.zone)
 
-    def insert_event(self, calendar_id: str, external_id: str, fields: dict[str, Any]) -> None:
+    def insert_event(self, calendar_id: str, external_id: str, fields: dict[str, Any]) -> str | None:
         """Create the event as <uid>.ics; If-None-Match: * makes a repeated attempt harmless (412: it exists)."""
         calendar = self._calendar(calendar_id)
         url = calendar.url.join(f"{external_id}.ics")
@@ -147,6 +154,7 @@ class CaldavSource:
             response = self.client.put(str(url), new_document(external_id, fields).decode(), headers)
         if response.status not in (200, 201, 204, 412):
             raise SourceError(f"CalDAV account {self.account!r}: the server refused the new event ({response.status}).")
+        return None
 
     def _parse(self, obj, calendar_id: str, window: SyncWindow, problems: list[dict]) -> tuple[list, list[str]]:
         """The resource's occurrences in the window (expanded like an ICS feed's) and their ids."""
