@@ -321,7 +321,8 @@ def _service_account_token(fake: FakeGoogle, assertion: str) -> tuple[int, dict[
         return 400, refused
     now = datetime.now(UTC).timestamp()
     # google-auth always names Google's own endpoint as the audience, wherever it sends the grant.
-    if claims.get("aud") not in (fake.token_uri, GOOGLE_TOKEN_URI) or not (claims.get("iat", 0) - 300 <= now < claims.get("exp", 0)):
+    fresh = claims.get("iat", 0) - 300 <= now < claims.get("exp", 0)
+    if claims.get("aud") not in (fake.token_uri, GOOGLE_TOKEN_URI) or not fresh:
         return 400, {"error": "invalid_grant", "error_description": "Invalid JWT: bad audience or time."}
     if CALENDAR_SCOPE not in (claims.get("scope") or "").split():
         return 400, {"error": "invalid_scope", "error_description": "The scope is not granted."}
