@@ -114,6 +114,18 @@ def event_fields(event: Event) -> dict[str, Any]:
     }
 
 
+TIME_FIELDS = ("start_time", "end_time", "all_day", "all_day_date", "timezone")
+
+
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The fields of `after` (event_fields) that differ from `before`; the times travel together (a provider
+    needs the start, the end and the zone to place an event)."""
+    changed = {key: value for key, value in after.items() if before.get(key) != value}
+    if any(key in changed for key in TIME_FIELDS):
+        changed.update({key: after[key] for key in TIME_FIELDS})
+    return changed
+
+
 def _exists(session, model, calendar_id: str, external_id: str, *extra) -> bool:
     return (
         session.execute(
