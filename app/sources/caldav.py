@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-from caldav.davclient import DAVClient
 from caldav.elements import dav
 from caldav.lib import error as dav_error
 
@@ -33,6 +32,7 @@ from app.sources.base import (
     UpstreamGone,
     deadline_left,
 )
+from app.sources.caldav_http import BoundedDAVClient, TotalTimeout
 from app.sources.caldav_series import exclude_occurrence
 from app.sources.caldav_write import changed_document, new_document, single_version
 from app.sources.ics_parse import parse_feed_report
@@ -60,11 +60,12 @@ class CaldavSource:
         self.url = url
         self.zone = zone
         self.timeout = timeout
-        self.client = DAVClient(
+        self.client = BoundedDAVClient(
             url=url,
             username=username or None,
             password=password or None,
             timeout=timeout,  # type: ignore[arg-type]  # caldav hints int, its HTTP client takes float seconds
+            limit=self._request_limit,
         )
         self._calendars: dict[str, Any] | None = None
 
@@ -187,6 +188,11 @@ class CaldavSource:
             )
         return calendars[remote]
 
+    def _request_limit(self) -> float:
+        """Each request's total time: calendar.fetch_timeout_seconds, less when the sync's deadline is nearer."""
+        left = deadline_left()
+        return self.timeout if left is None else max(0.5, min(self.timeout, left))
+
     @contextmanager
     def _guard(self, what: str) -> Iterator[None]:
         """Bound the requests by the sync's deadline and turn failures into messages that say what to fix."""
@@ -199,6 +205,12 @@ class CaldavSource:
             yield
         except SourceError:
             raise
+        except TotalTimeout as exc:
+            raise SourceError(
+                f"CalDAV account {self.account!r}: {without_credentials(self.url)} did not answer in time while "
+                f"reading {what} (no complete answer within {exc.seconds:.3g} seconds, the limit of "
+                "calendar.fetch_timeout_seconds or of the sync's deadline); check that the server is up and fast."
+            ) from None
         except dav_error.AuthorizationError as exc:
             raise SourceError(_authorization_message(self.account, exc)) from None
         except dav_error.NotFoundError:
