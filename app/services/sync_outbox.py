@@ -332,6 +332,12 @@ def retry_delay(attempts: int) -> float:
     return delay * (0.5 + random.random() / 2)  # jitter, not cryptography
 
 
+def any_due(now: datetime | None = None) -> bool:
+    """Whether some change is due now (one small query, cheap enough to ask every second)."""
+    query = select(PendingUpstreamOp.id).where(PendingUpstreamOp.next_attempt_at <= (now or utcnow())).limit(1)
+    return db.session.execute(query).first() is not None
+
+
 def pending_count(source: str | None = None, calendar_id: str | None = None) -> int:
     query = select(func.count(PendingUpstreamOp.id))
     if source:
