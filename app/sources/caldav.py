@@ -7,6 +7,7 @@ etag digest when the server has none), the end of the window recurrences were ex
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -46,6 +47,8 @@ log = logging.getLogger(__name__)
 CAPABILITIES = Capabilities(writable=True, incremental=True, delete=True, patch=True, insert=True)
 # Recurrences are expanded up to the window's end; a later window end than this re-lists the calendar.
 RELIST_AFTER = timedelta(days=1)
+# Resources fetched per calendar-multiget REPORT.
+MULTIGET = 250
 
 
 class CaldavSource:
@@ -78,9 +81,13 @@ class CaldavSource:
         if cursor is not None and window.end is not None and window.end > cursor["until"] + RELIST_AFTER:
             cursor = None  # the window moved on: expand every recurrence again
         with self._guard(f"calendar {calendar_id!r}"):
-            result = calendar.objects_by_sync_token(cursor["token"] if cursor else None, load_objects=True)
+            result = calendar.objects_by_sync_token(cursor["token"] if cursor else None, load_objects=False)
             deleted = {_href(url) for url in getattr(result, "deleted_urls", set()) or set()}
             objects = [obj for obj in result if _href(obj.url) not in deleted]
+        known_etags = {href: entry.get("etag") for href, entry in (cursor["hrefs"] if cursor else {}).items()}
+        changed = [obj for obj in objects if not _unchanged(obj, known_etags)]
+        with self._guard(f"calendar {calendar_id!r}"):
+            bodies = _load_bodies(calendar, changed)
         token = str(result.sync_token) if result.sync_token else None
         known: dict[str, dict] = cursor["hrefs"] if cursor else {}
         # The library lists everything when it had no token, or when it compares etags for a server without
@@ -92,11 +99,11 @@ class CaldavSource:
         problems: list[dict] = []
         hrefs = dict(known)
         tombstones: list[str] = []
-        for obj in objects:
+        for obj in changed:
             href, etag = _href(obj.url), obj.props.get(dav.GetEtag.tag)
-            if cursor is not None and etag and known.get(href, {}).get("etag") == etag:
-                continue  # unchanged (a listing of everything by etag comparison)
-            parsed, ids = self._parse(obj, calendar_id, window, problems)
+            if href not in bodies:
+                continue  # gone between the listing and the fetch: the next sync sees it deleted
+            parsed, ids = self._parse(href, bodies[href], calendar_id, window, problems)
             events.extend(parsed)
             tombstones.extend(set(known.get(href, {}).get("ids", [])) - set(ids))
             hrefs[href] = {"etag": etag, "ids": ids}
@@ -157,13 +164,14 @@ class CaldavSource:
             raise SourceError(f"CalDAV account {self.account!r}: the server refused the new event ({response.status}).")
         return None
 
-    def _parse(self, obj, calendar_id: str, window: SyncWindow, problems: list[dict]) -> tuple[list, list[str]]:
+    def _parse(
+        self, href: str, data: str | bytes, calendar_id: str, window: SyncWindow, problems: list[dict]
+    ) -> tuple[list, list[str]]:
         """The resource's occurrences in the window (expanded like an ICS feed's) and their ids."""
-        data = obj.data or ""
         try:
             parsed = parse_feed_report(data.encode() if isinstance(data, str) else data, calendar_id, window, self.zone)
         except SourceError as exc:
-            problems.append({"uid": _href(obj.url), "summary": "", "line": None, "message": str(exc), "skipped": None})
+            problems.append({"uid": href, "summary": "", "line": None, "message": str(exc), "skipped": None})
             return [], []
         problems.extend(parsed.problems)
         return parsed.events, [event.external_id for event in parsed.events]
@@ -230,6 +238,32 @@ class CaldavSource:
                 f"CalDAV account {self.account!r}: {without_credentials(self.url)} {kind} while reading {what} "
                 f"({type(exc).__name__}); check the account's url and that the server is up."
             ) from None
+
+
+def _unchanged(obj: Any, known_etags: dict[str, str | None]) -> bool:
+    """Whether the resource still has the etag it had at the last sync (a listing of everything by etag
+    comparison, on a server without sync tokens, lists unchanged ones too)."""
+    etag = obj.props.get(dav.GetEtag.tag)
+    return bool(etag) and known_etags.get(_href(obj.url)) == etag
+
+
+def _load_bodies(calendar: Any, objects: list) -> dict[str, str | bytes]:
+    """href → iCalendar text of these resources: what the listing brought, the rest fetched with
+    calendar-multiget REPORTs of MULTIGET resources each (one GET per resource would cost a round trip each)."""
+    bodies = {_href(obj.url): obj.data for obj in objects if obj.is_loaded()}
+    missing = [obj for obj in objects if _href(obj.url) not in bodies]
+    for start in range(0, len(missing), MULTIGET):
+        chunk = missing[start : start + MULTIGET]
+        try:
+            fetched = calendar.multiget([obj.url for obj in chunk])
+        except dav_error.DAVError:
+            fetched = []
+            for obj in chunk:  # a server without calendar-multiget: one by one
+                with contextlib.suppress(dav_error.NotFoundError):
+                    obj.load()
+                    fetched.append(obj)
+        bodies.update((_href(obj.url), obj.data) for obj in fetched if obj.data)
+    return bodies
 
 
 def _authorization_message(account: str, exc: Exception) -> str:
