@@ -65,6 +65,11 @@ def queue_insert(session, event: Event, source: str) -> None:
     )
 
 
+def _with_base(fields: dict[str, Any], version: str | None) -> dict[str, Any]:
+    """The patch's payload: the fields, and the upstream version they were changed from when it is known."""
+    return {**fields, BASE_VERSION: version} if version else dict(fields)
+
+
 def new_upstream_id() -> str:
     """An id for an event we create upstream, valid everywhere: Google wants 5-1024 characters of base32hex
     (a-v, 0-9), CalDAV any UID; "chronos" and hex digits are both."""
@@ -90,7 +95,7 @@ def queue_patch(session, event: Event, fields: dict[str, Any]) -> None:
                 source=event.source,
                 external_id=event.external_id,
                 op="patch",
-                payload={**fields, BASE_VERSION: event.upstream_updated},
+                payload=_with_base(fields, event.upstream_updated),
                 attempts=0,
                 next_attempt_at=utcnow(),
             )

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from caldav.elements import dav
@@ -83,30 +83,28 @@ class CaldavSource:
         with self._guard(f"calendar {calendar_id!r}"):
             result = calendar.objects_by_sync_token(cursor["token"] if cursor else None, load_objects=False)
             deleted = {_href(url) for url in getattr(result, "deleted_urls", set()) or set()}
-            objects = [obj for obj in result if _href(obj.url) not in deleted]
-        known_etags = {href: entry.get("etag") for href, entry in (cursor["hrefs"] if cursor else {}).items()}
-        changed = [obj for obj in objects if not _unchanged(obj, known_etags)]
+            listed = {href: obj for obj in result if (href := _href(obj.url)) not in deleted}
+        known: dict[str, dict] = cursor["hrefs"] if cursor else {}
+        changed = {href: obj for href, obj in listed.items() if not _unchanged(obj, known.get(href))}
         with self._guard(f"calendar {calendar_id!r}"):
             bodies = _load_bodies(calendar, changed)
         token = str(result.sync_token) if result.sync_token else None
-        known: dict[str, dict] = cursor["hrefs"] if cursor else {}
         # The library lists everything when it had no token, or when it compares etags for a server without
         # sync tokens and something changed: then a resource not listed is gone.
         listed_all = cursor is None or ((token or "").startswith("fake-") and token != cursor["token"])
         if listed_all:
-            deleted |= set(known) - {_href(obj.url) for obj in objects}
+            deleted |= set(known) - set(listed)
         events: list[SourceEvent] = []
         problems: list[dict] = []
         hrefs = dict(known)
         tombstones: list[str] = []
-        for obj in changed:
-            href, etag = _href(obj.url), obj.props.get(dav.GetEtag.tag)
+        for href, obj in changed.items():
             if href not in bodies:
                 continue  # gone between the listing and the fetch: the next sync sees it deleted
             parsed, ids = self._parse(href, bodies[href], calendar_id, window, problems)
             events.extend(parsed)
             tombstones.extend(set(known.get(href, {}).get("ids", [])) - set(ids))
-            hrefs[href] = {"etag": etag, "ids": ids}
+            hrefs[href] = {"etag": obj.props.get(dav.GetEtag.tag), "ids": ids}
         for href in deleted:
             tombstones.extend(known.get(href, {}).get("ids", []))
             hrefs.pop(href, None)
@@ -240,29 +238,32 @@ class CaldavSource:
             ) from None
 
 
-def _unchanged(obj: Any, known_etags: dict[str, str | None]) -> bool:
+def _unchanged(obj: Any, known: dict | None) -> bool:
     """Whether the resource still has the etag it had at the last sync (a listing of everything by etag
     comparison, on a server without sync tokens, lists unchanged ones too)."""
     etag = obj.props.get(dav.GetEtag.tag)
-    return bool(etag) and known_etags.get(_href(obj.url)) == etag
+    return bool(etag) and known is not None and known.get("etag") == etag
 
 
-def _load_bodies(calendar: Any, objects: list) -> dict[str, str | bytes]:
+def _load_bodies(calendar: Any, objects: dict[str, Any]) -> dict[str, str | bytes]:
     """href → iCalendar text of these resources: what the listing brought, the rest fetched with
     calendar-multiget REPORTs of MULTIGET resources each (one GET per resource would cost a round trip each)."""
-    bodies = {_href(obj.url): obj.data for obj in objects if obj.is_loaded()}
-    missing = [obj for obj in objects if _href(obj.url) not in bodies]
+    bodies = {href: obj.data for href, obj in objects.items() if obj.is_loaded()}
+    missing = [obj for href, obj in objects.items() if href not in bodies]
     for start in range(0, len(missing), MULTIGET):
         chunk = missing[start : start + MULTIGET]
         try:
-            fetched = calendar.multiget([obj.url for obj in chunk])
+            # The raw (href, data, properties) answers: building the library's objects from them would cost more
+            # than the request.
+            answers = calendar._multiget([obj.url for obj in chunk])
+            fetched = [(unquote(urlsplit(str(href)).path), data) for href, data, _tags in answers]
         except dav_error.DAVError:
             fetched = []
             for obj in chunk:  # a server without calendar-multiget: one by one
                 with contextlib.suppress(dav_error.NotFoundError):
                     obj.load()
-                    fetched.append(obj)
-        bodies.update((_href(obj.url), obj.data) for obj in fetched if obj.data)
+                    fetched.append((_href(obj.url), obj.data))
+        bodies.update((href, data) for href, data in fetched if data)
     return bodies
 
 
