@@ -67,7 +67,7 @@ class CaldavSource:
             url=url,
             username=username or None,
             password=password or None,
-            timeout=timeout,  # type: ignore[arg-type]  # caldav hints int, its HTTP client takes float seconds
+            timeout=timeout,  # seconds, a float: caldav hints int, its HTTP client takes float
             limit=self._request_limit,
         )
         self._calendars: dict[str, Any] | None = None
