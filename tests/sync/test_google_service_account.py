@@ -122,3 +122,14 @@ def test_check_config_shows_the_service_account_keys(make_app, fake_google, tmp_
     shown = application.config["CHRONOS_SETTINGS"].masked()
     assert shown["calendar"]["service_account_file"] == key and shown["calendar"]["subject"] == "ada@example.org"
     assert "PRIVATE KEY" not in json.dumps(shown)  # the path is shown, never the key it holds
+
+
+def test_the_sync_page_says_google_is_read_through_the_service_account(make_app, fake_google, tmp_path):
+    from tests.conftest import log_in
+
+    key = key_file(tmp_path, service_account_key(fake_google, EMAIL, delegated=("ada@example.org",)))
+    client = one_account_app(make_app, fake_google, key, subject="ada@example.org").test_client()
+    assert log_in(client).status_code == 302
+    page = client.get("/sync").text
+    assert "through a service account" in page and "acting for ada@example.org" in page
+    assert "Connect Google Calendar" not in page
