@@ -154,10 +154,12 @@ class FakeGoogle:
     def list_events(self, calendar_id: str, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
         with self.lock:
             page_token = query.get("pageToken")
+            # Pages continue after the change stamp of the last event sent (not at an offset), so an event deleted
+            # or changed while a client pages through is never the reason another one is skipped (as with Google).
             if page_token:
-                offset, snapshot, since = (int(part) for part in page_token.split(":"))
+                after, snapshot, since = (int(part) for part in page_token.split(":"))
             else:
-                offset, snapshot, since = 0, self.seq, -1
+                after, snapshot, since = -1, self.seq, -1
                 sync_token = query.get("syncToken")
                 if sync_token:
                     if sync_token in self.expired_sync_tokens or not sync_token.startswith("sync-"):
@@ -169,15 +171,18 @@ class FakeGoogle:
             else:
                 time_min = query.get("timeMin")
                 chosen = [e for e in events if e["status"] != "cancelled" and _ends_after(e, time_min)]
+            chosen = [e for e in chosen if self.changed_at[(calendar_id, e["id"])] > after]
             chosen.sort(key=lambda e: self.changed_at[(calendar_id, e["id"])])
             size = min(int(query.get("maxResults", 250)), self.page_size)
+            page = chosen[:size]
             body: dict[str, Any] = {
                 "kind": "calendar#events",
                 "timeZone": "Europe/Berlin",
-                "items": [dict(e) for e in chosen[offset : offset + size]],
+                "items": [dict(e) for e in page],
             }
-            if offset + size < len(chosen):
-                body["nextPageToken"] = f"{offset + size}:{snapshot}:{since}"
+            if size < len(chosen):
+                last = self.changed_at[(calendar_id, page[-1]["id"])]
+                body["nextPageToken"] = f"{last}:{snapshot}:{since}"
             else:
                 body["nextSyncToken"] = f"sync-{snapshot}"
             return 200, body
