@@ -140,17 +140,21 @@ class GoogleSource:
         With `expected` (the version the local change was made on), an event changed upstream since then is left
         as it is (UpstreamChanged): the calendar's version wins.
         """
+        body = event_body(changes)
+        if not body:
+            return None
+        etag = None
         if expected is not None:
             current = self.execute(self.service.events().get(calendarId=calendar_id, eventId=external_id))
             if current.get("status") == "cancelled":
                 raise UpstreamGone(f"{external_id} was deleted upstream")
             if current.get("updated") != expected:
                 raise UpstreamChanged(f"{external_id} was changed upstream since the last sync")
-        body = event_body(changes)
-        if not body:
-            return None
-        result = self.execute(self.service.events().patch(calendarId=calendar_id, eventId=external_id, body=body))
-        return result.get("updated")
+            etag = current.get("etag")
+        request = self.service.events().patch(calendarId=calendar_id, eventId=external_id, body=body)
+        if etag:
+            request.headers["If-Match"] = etag  # a change made upstream after that read gets 412, not overwritten
+        return self.execute(request).get("updated")
 
     def insert_event(self, calendar_id: str, external_id: str, fields: dict[str, Any]) -> str | None:
         """events.insert under our own id: a repeated attempt after a lost answer gets 409, which means done."""
@@ -183,6 +187,8 @@ class GoogleSource:
                     raise SyncTokenExpired(f"Google answered 410 Gone ({reason or 'sync token expired'}).") from None
                 if status == 404:
                     raise UpstreamGone("Google answered 404 Not Found.") from None
+                if status == 412:
+                    raise UpstreamChanged("Google answered 412: the event changed upstream meanwhile.") from None
                 if status == 409:
                     raise AlreadyExists(f"Google answered 409 ({reason or 'duplicate'}).") from None
                 retryable = status == 429 or status >= 500 or (status == 403 and reason in RATE_LIMIT_REASONS)

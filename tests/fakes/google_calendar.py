@@ -139,6 +139,7 @@ class FakeGoogle:
     def _touch(self, calendar_id: str, event: dict[str, Any]) -> None:
         self.seq += 1
         event["updated"] = f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%S}.{self.seq:06d}Z"
+        event["etag"] = f'"{self.seq}"'
         self.calendars.setdefault(calendar_id, {})[event["id"]] = event
         self.changed_at[(calendar_id, event["id"])] = self.seq
 
@@ -266,6 +267,13 @@ def insert_event(fake: FakeGoogle, calendar_id: str, body: dict[str, Any]) -> tu
             if event_id in fake.calendars.get(calendar_id, {}):
                 return 409, _error(409, "duplicate", "The requested identifier already exists.")
         return 200, fake.add_event(calendar_id, **body)
+
+
+def stale_precondition(fake: FakeGoogle, calendar_id: str, event_id: str, if_match: str | None) -> bool:
+    """A patch sent with If-Match for a version the event no longer has (Google answers 412)."""
+    with fake.lock:
+        event = fake.calendars.get(calendar_id, {}).get(event_id)
+        return bool(if_match) and event is not None and event.get("etag") != if_match
 
 
 # ---- service accounts: the JWT bearer grant (RFC 7523) ---------------------------------------------------
@@ -402,6 +410,8 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "delete":
             return self._json(*self.fake.delete_event(*args))
         if kind == "patch":
+            if stale_precondition(self.fake, *args, self.headers.get("If-Match")):
+                return self._json(412, _error(412, "conditionNotMet", "Precondition Failed"))
             return self._json(*self.fake.patch_event(*args, json.loads(raw or b"{}")))
         if kind == "insert":
             return self._json(*insert_event(self.fake, args[0], json.loads(raw or b"{}")))

@@ -149,3 +149,28 @@ def test_upstream_wins_when_an_event_changed_there_and_here(google_app, fake_goo
     assert "dropped" in problem["message"]
     api = google_app.test_client().get(f"/api/v1/events/{event_id}", headers=auth).get_json()
     assert any(p["plugin"] == "sync" for p in api["problems"])
+
+
+def test_a_change_upstream_between_the_check_and_the_patch_still_wins(google_app, fake_google, auth, monkeypatch):
+    import tests.fakes.google_calendar as fake_module
+
+    event = fake_google.add_event(**timed("Review", soon(5)))
+    run_sync()
+    event_id = stored()[event["id"]].id
+    assert google_app.test_client().patch(f"/api/v1/events/{event_id}", json={"title": "Mine"}, headers=auth)
+    original = fake_module.get_event
+
+    def read_then_someone_edits(fake, calendar_id, external_id):
+        answer = original(fake, calendar_id, external_id)
+        fake.update_event(calendar_id, external_id, summary="Theirs")
+        return answer
+
+    monkeypatch.setattr(fake_module, "get_event", read_then_someone_edits)
+
+    result = run_sync()
+
+    assert result["pending_upstream"] == 0
+    assert len(fake_google.calls("patch")) == 1  # sent with If-Match, refused with 412
+    assert fake_google.live()[0]["summary"] == "Theirs"
+    row = stored()[event["id"]]
+    assert row.title == "Theirs" and any(p["plugin"] == "sync" and "title" in p["message"] for p in row.problems)
