@@ -148,7 +148,11 @@ class CaldavSource:
             if document is None:
                 raise UpstreamGone(f"{external_id} is part of a recurring series; only single events are changed")
             resource.data = document.decode()
-            resource.save()
+            try:
+                # If-Match with the etag just read: a change saved on the server in between gets 412.
+                resource.save(precondition="etag")
+            except dav_error.ETagMismatchError:
+                raise UpstreamChanged(f"{external_id} was changed on the CalDAV server meanwhile") from None
         return single_version(document, external_id, calendar_id, self.zone)
 
     def insert_event(self, calendar_id: str, external_id: str, fields: dict[str, Any]) -> str | None:

@@ -73,3 +73,29 @@ def test_two_changes_in_a_row_both_reach_the_server(app_and_client, calendar, au
     assert server_summary(calendar, "retro") == "Retro 2"
     with application.app_context():
         assert row("retro").title == "Retro 2" and not row("retro").problems
+
+
+def test_a_change_saved_on_the_server_between_read_and_write_wins(app_and_client, calendar, auth, monkeypatch):
+    import app.sources.caldav as caldav_source
+
+    application, client = app_and_client
+    start = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0, second=0)
+    calendar.save_event(timed("sync", "Sync meeting", start, start + timedelta(hours=1)))
+    with application.app_context():
+        run_sync()
+        event_id = row("sync").id
+    assert client.patch(f"/api/v1/events/{event_id}", json={"title": "Mine"}, headers=auth).status_code == 200
+    original = caldav_source.changed_document
+
+    def someone_saves_first(data, uid, fields):
+        theirs = calendar.object_by_uid(uid)
+        theirs.data = timed(uid, "Theirs", start, start + timedelta(hours=1))
+        theirs.save()
+        return original(data, uid, fields)
+
+    monkeypatch.setattr(caldav_source, "changed_document", someone_saves_first)
+    with application.app_context():
+        assert run_sync()["pending_upstream"] == 0
+        kept = row("sync")
+        assert kept.title == "Theirs" and any(p["plugin"] == "sync" for p in kept.problems)
+    assert server_summary(calendar, "sync") == "Theirs"
