@@ -129,6 +129,10 @@ class CalendarSection(_Section):
     source: Literal["auto", "google", "demo", "ics"] = "auto"
     credentials_file: str = ""
     token_file: str = ""
+    # A Google service account's JSON key (used instead of token_file when set) and, with domain-wide
+    # delegation, the user it acts for.
+    service_account_file: str = ""
+    subject: str = ""
     calendars: list[str] = ["primary"]
     sync_past_days: Annotated[int, Field(ge=0, le=3660)] = 30
     ics_feeds: list[IcsFeed] = []
@@ -357,7 +361,7 @@ def _account_paths(accounts: list) -> list:
     resolved = []
     for account in accounts:
         update: dict[str, Any] = {}
-        for key in ("password_file", "credentials_file", "token_file"):
+        for key in ("password_file", "credentials_file", "token_file", "service_account_file"):
             value = getattr(account, key, "")
             if value and not Path(value).is_absolute():
                 update[key] = str(PROJECT_ROOT / value)
@@ -466,6 +470,7 @@ def _resolve_paths(settings: Settings) -> Settings:
         update={
             "credentials_file": absolute(settings.calendar.credentials_file) or str(instance / "credentials.json"),
             "token_file": absolute(settings.calendar.token_file) or str(instance / "token.json"),
+            "service_account_file": absolute(settings.calendar.service_account_file),
             "ics_feeds": [
                 feed.model_copy(update={"path": absolute(feed.path)}) for feed in settings.calendar.ics_feeds
             ],

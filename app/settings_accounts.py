@@ -51,8 +51,18 @@ class GoogleAccount(_Account):
     type: Literal["google"]
     credentials_file: str = ""
     token_file: str = ""
+    # A service account's JSON key instead of a user token; `subject`: the user it acts for (domain-wide
+    # delegation).
+    service_account_file: str = ""
+    subject: str = ""
     api_endpoint: str = ""
     token_uri: str = ""
+
+    @model_validator(mode="after")
+    def _subject_needs_service_account(self) -> GoogleAccount:
+        if self.subject and not self.service_account_file:
+            raise ValueError("subject is only used with service_account_file")
+        return self
 
 
 class CaldavAccount(_Account):
@@ -83,7 +93,15 @@ class DemoAccount(_Account):
 Account = Annotated[GoogleAccount | CaldavAccount | IcsAccount | DemoAccount, Field(discriminator="type")]
 
 # Keys of calendar.* that describe the single account used when calendar.accounts is empty.
-ONE_ACCOUNT_KEYS = ("source", "credentials_file", "token_file", "calendars", "ics_feeds")
+ONE_ACCOUNT_KEYS = (
+    "source",
+    "credentials_file",
+    "token_file",
+    "service_account_file",
+    "subject",
+    "calendars",
+    "ics_feeds",
+)
 
 
 def _default_ids(account) -> list[str]:

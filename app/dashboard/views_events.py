@@ -12,7 +12,7 @@ from app.dashboard.forms import ConfirmForm, EventForm, show_error
 from app.dashboard.views_common import day_param, deleted, fragment, full_page, iso_local
 from app.errors import InvalidInputError
 from app.htmx import render, wants_partial
-from app.services import events
+from app.services import calendars, events
 from app.timeutil import utcnow
 
 PAGE_SIZE = 100
@@ -49,6 +49,12 @@ def filter_args(filters: dict, **changes) -> dict:
     if merged["page"] > 1:
         out["page"] = merged["page"]
     return out
+
+
+@bp.app_template_global("writable_calendars")
+def writable_calendars() -> list[str]:
+    """For the event forms' calendar picker: "local" and every writable account calendar."""
+    return ["local", *calendars.writable_calendar_ids()]
 
 
 @bp.get("/events")

@@ -27,6 +27,8 @@ def _page_context() -> dict:
         "daemon_running": daemon_is_fresh(),
         "jobs": queries.recent_sync_jobs(),
         "source": settings.calendar.source,
+        "service_account": bool(settings.calendar.service_account_file),
+        "service_account_subject": settings.calendar.subject,
         "form": ConfirmForm(),
         "job": None,
     }

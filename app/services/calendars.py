@@ -55,6 +55,11 @@ def list_calendars() -> list[CalendarInfo]:
     return items
 
 
+def writable_calendar_ids() -> list[str]:
+    """The calendars a new event may be made in besides Chronos's own "local" one (the event form offers them)."""
+    return [item.id for item in list_calendars() if item.writable and item.configured]
+
+
 def read_only_account(calendar_id: str) -> str | None:
     """The configured account that owns this calendar and may not be written to, if there is one (a local
     calendar, or one no account owns, is Chronos's own)."""

@@ -61,18 +61,26 @@ def update_event(event_id: int, fields: dict[str, Any], *, partial: bool, planne
         if not planned:
             _refuse_read_only(event.calendar_id)
             _refuse_read_only(values.get("calendar_id") or event.calendar_id)
+        before = _upstream_fields(event)
         data = pipeline.event_data_from_model(event).copy(**values, problems=[])
         outcome = pipeline.run_pipeline(data, allow_consume=False)
         pipeline.apply_event_data(event, outcome.event or data)
         session.flush()
         pipeline.after_store(pipeline.event_data_from_model(event))
-        _queue_upstream(session, event, created=False)
+        _queue_upstream(session, event, created=False, before=before)
     return event
 
 
-def _queue_upstream(session, event: Event, *, created: bool) -> None:
+def _upstream_fields(event: Event) -> dict[str, Any]:
+    from app.services.sync_outbox import event_fields
+
+    return event_fields(event)
+
+
+def _queue_upstream(session, event: Event, *, created: bool, before: dict[str, Any] | None = None) -> None:
     """An event of a writable account calendar whose source writes whole events (insert) is created or changed
-    there too, by the daemon through the outbox; a recurring occurrence is changed here only."""
+    there too, by the daemon through the outbox (only the fields that changed); a recurring occurrence is
+    changed here only."""
     from app.services import sync_outbox
     from app.services.calendars import upstream_type
 
@@ -82,7 +90,9 @@ def _queue_upstream(session, event: Event, *, created: bool) -> None:
     if created and event.external_id is None:
         sync_outbox.queue_insert(session, event, kind)
     elif not created and event.external_id is not None and event.recurring_event_id is None:
-        sync_outbox.queue_patch(session, event, sync_outbox.event_fields(event))
+        changes = sync_outbox.changed_fields(before or {}, sync_outbox.event_fields(event))
+        if changes:
+            sync_outbox.queue_patch(session, event, changes)
 
 
 def delete_event(event_id: int) -> None:

@@ -270,8 +270,9 @@ def mark_disconnected(source: str, message: str) -> None:
 
 
 def retry_upstream_job() -> bool:
-    """Daemon job: retry due upstream operations of every account."""
-    if not sync_outbox.pending_count():
+    """Daemon job: carry out due upstream operations of every account (asked often, so that a change made in
+    the dashboard reaches its calendar within seconds; it only builds sources when something is due)."""
+    if not sync_outbox.any_due():
         return False
     done = failed = 0
     for unit in registry.build_sources(current_settings()):

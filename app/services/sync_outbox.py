@@ -14,7 +14,7 @@ from sqlalchemy import func, select, true, update
 from app.db import write_transaction
 from app.extensions import db
 from app.models import Event, PendingUpstreamOp, UpstreamDeletion
-from app.sources.base import CalendarSource, UpstreamGone, capabilities_of
+from app.sources.base import CalendarSource, UpstreamChanged, UpstreamGone, capabilities_of
 from app.sources.deletions import remember_deletion
 from app.timeutil import format_utc, utcnow
 
@@ -26,6 +26,9 @@ CLAIM = 10
 # How long a claimed row waits before another daemon may take it (its holder was killed or hangs).
 LEASE_SECONDS = 600
 MAX_DELAY_SECONDS = 3600
+# The payload key of a patch that holds the upstream version the local change was made on (not a field).
+BASE_VERSION = "_upstream_version"
+CONFLICT_ERROR = "changed upstream since the last sync: the next sync keeps the calendar's version"
 
 
 def queue_delete(calendar_id: str, source: str, external_id: str, reason: str = "consumed") -> None:
@@ -53,7 +56,7 @@ def queue_insert(session, event: Event, source: str) -> None:
         PendingUpstreamOp(
             calendar_id=event.calendar_id,
             source=source,
-            external_id=f"chronos-{uuid.uuid4()}",
+            external_id=new_upstream_id(),
             op="insert",
             payload={"event_id": event.id},
             attempts=0,
@@ -62,8 +65,22 @@ def queue_insert(session, event: Event, source: str) -> None:
     )
 
 
+def _with_base(fields: dict[str, Any], version: str | None) -> dict[str, Any]:
+    """The patch's payload: the fields, and the upstream version they were changed from when it is known."""
+    return {**fields, BASE_VERSION: version} if version else dict(fields)
+
+
+def new_upstream_id() -> str:
+    """An id for an event we create upstream, valid everywhere: Google wants 5-1024 characters of base32hex
+    (a-v, 0-9), CalDAV any UID; "chronos" and hex digits are both."""
+    return f"chronos{uuid.uuid4().hex}"
+
+
 def queue_patch(session, event: Event, fields: dict[str, Any]) -> None:
-    """Have the provider change these fields of a synced event; an unsent patch takes the newer values."""
+    """Have the provider change these fields of a synced event; an unsent patch takes the newer values.
+
+    The upstream version the change was made on is kept with it: if the event changes upstream meanwhile, the
+    calendar's version wins (the provider refuses the patch and the next sync drops it)."""
     op = session.scalars(
         select(PendingUpstreamOp).where(
             PendingUpstreamOp.calendar_id == event.calendar_id,
@@ -78,7 +95,7 @@ def queue_patch(session, event: Event, fields: dict[str, Any]) -> None:
                 source=event.source,
                 external_id=event.external_id,
                 op="patch",
-                payload=fields,
+                payload=_with_base(fields, event.upstream_updated),
                 attempts=0,
                 next_attempt_at=utcnow(),
             )
@@ -102,6 +119,18 @@ def event_fields(event: Event) -> dict[str, Any]:
     }
 
 
+TIME_FIELDS = ("start_time", "end_time", "all_day", "all_day_date", "timezone")
+
+
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The fields of `after` (event_fields) that differ from `before`; the times travel together (a provider
+    needs the start, the end and the zone to place an event)."""
+    changed = {key: value for key, value in after.items() if before.get(key) != value}
+    if any(key in changed for key in TIME_FIELDS):
+        changed.update({key: after[key] for key in TIME_FIELDS})
+    return changed
+
+
 def _exists(session, model, calendar_id: str, external_id: str, *extra) -> bool:
     return (
         session.execute(
@@ -112,17 +141,42 @@ def _exists(session, model, calendar_id: str, external_id: str, *extra) -> bool:
 
 
 def removed_by_us(calendar_id: str, external_ids: list[str]) -> set[str]:
-    """Which of these events we deleted or took over ourselves (done or still pending upstream)."""
+    """Which of these events we deleted, took over, or are creating ourselves (done or still pending upstream;
+    a pending patch is not: the listing decides between it and the calendar's version)."""
     found: set[str] = set()
     for start in range(0, len(external_ids), 500):
         chunk = external_ids[start : start + 500]
-        for model in (UpstreamDeletion, PendingUpstreamOp):
+        for model, extra in (
+            (UpstreamDeletion, true()),
+            (PendingUpstreamOp, PendingUpstreamOp.op.in_(("delete", "insert"))),
+        ):
             found.update(
                 db.session.execute(
-                    select(model.external_id).where(model.calendar_id == calendar_id, model.external_id.in_(chunk))
+                    select(model.external_id).where(
+                        model.calendar_id == calendar_id, model.external_id.in_(chunk), extra
+                    )
                 ).scalars()
             )
     return found
+
+
+def pending_patches(session, calendar_id: str, external_ids: list[str]) -> dict[str, PendingUpstreamOp]:
+    """The unsent patches of these events of one calendar, by external id."""
+    found: dict[str, PendingUpstreamOp] = {}
+    for start in range(0, len(external_ids), 500):
+        chunk = external_ids[start : start + 500]
+        query = select(PendingUpstreamOp).where(
+            PendingUpstreamOp.calendar_id == calendar_id,
+            PendingUpstreamOp.op == "patch",
+            PendingUpstreamOp.external_id.in_(chunk),
+        )
+        found.update((op.external_id, op) for op in session.execute(query).scalars())
+    return found
+
+
+def patched_fields(op: PendingUpstreamOp) -> list[str]:
+    """The event fields a pending patch would change."""
+    return sorted(key for key in (op.payload or {}) if key != BASE_VERSION)
 
 
 def flush_due(
@@ -139,8 +193,8 @@ def flush_due(
         if not claimed:
             break
         for op in claimed:
-            error = _carry_out(source, op.op, op.calendar_id, op.external_id, op.payload or {})
-            _record(op, error)
+            error, version = _carry_out(source, op.op, op.calendar_id, op.external_id, op.payload or {})
+            _record(op, error, version)
             if error:
                 failed += 1
             else:
@@ -201,40 +255,49 @@ def claim_due(
 
 def _carry_out(
     source: CalendarSource, op: str, calendar_id: str, external_id: str, payload: dict[str, Any]
-) -> str | None:
+) -> tuple[str | None, str | None]:
+    """Send one change: (error, the event's new upstream version when the provider told it)."""
     try:
         if op == "delete":
             source.delete_event(calendar_id, external_id)
         elif op == "insert":
             event = db.session.get(Event, payload.get("event_id"))
             if event is not None and event.external_id is None and capabilities_of(source).insert:
-                source.insert_event(calendar_id, external_id, event_fields(event))
+                return None, source.insert_event(calendar_id, external_id, event_fields(event))
         elif op == "patch":
             if capabilities_of(source).patch:  # read-only sources keep the local change as it is
-                source.patch_event(calendar_id, external_id, payload)
+                changes = {key: value for key, value in payload.items() if key != BASE_VERSION}
+                expected = payload.get(BASE_VERSION)
+                return None, source.patch_event(calendar_id, external_id, changes, expected=expected)
         else:
-            return f"operation {op!r} is not supported by the {source.name} source"
+            return f"operation {op!r} is not supported by the {source.name} source", None
     except UpstreamGone:
-        return None
+        return None, None
+    except UpstreamChanged:
+        return CONFLICT_ERROR, None
     except Exception as exc:  # every failure is retried later; the message is kept for the dashboard
-        log.warning("upstream delete of %s/%s failed: %s", calendar_id, external_id, exc)
-        return f"{type(exc).__name__}: {exc}"
-    return None
+        log.warning("upstream %s of %s/%s failed: %s", op, calendar_id, external_id, exc)
+        return f"{type(exc).__name__}: {exc}", None
+    return None, None
 
 
-def _record(op: ClaimedOp, error: str | None) -> None:
-    """Drop a done row, or schedule its retry; a row whose lease ran out and was claimed again is left to its
-    new holder."""
+def _record(op: ClaimedOp, error: str | None, version: str | None = None) -> None:
+    """Drop a done row, or schedule its retry; a row whose lease ran out and was claimed again (or that took a
+    newer change meanwhile) is left to its new holder."""
     with write_transaction() as session:
         row = session.get(PendingUpstreamOp, op.id)
-        if row is None or row.next_attempt_at != op.lease_until:
+        if row is None:
+            return
+        if error is None and row.op == "patch" and version is not None:
+            _note_version(session, row, version)
+        if row.next_attempt_at != op.lease_until:
             return
         if error is None:
             if row.op == "delete":
                 # Remembered, so the provider's tombstone for it reads as our own delete.
                 remember_deletion(session, row.calendar_id, row.source, row.external_id)
             elif row.op == "insert":
-                _link_inserted(session, row)
+                _link_inserted(session, row, version)
             session.delete(row)
             return
         row.attempts += 1
@@ -242,25 +305,42 @@ def _record(op: ClaimedOp, error: str | None) -> None:
         row.next_attempt_at = utcnow() + timedelta(seconds=retry_delay(row.attempts))
 
 
-def _link_inserted(session, row: PendingUpstreamOp) -> None:
-    """The created event is now the provider's: it carries the upstream id (a sync that already brought it in
-    as a second row keeps that one)."""
+def _note_version(session, row: PendingUpstreamOp, version: str) -> None:
+    """Our own patch made this upstream version: the event is in step with it, and a newer change still queued
+    in the row builds on it (so it is not taken for someone else's change)."""
+    event = session.execute(
+        select(Event).where(Event.calendar_id == row.calendar_id, Event.external_id == row.external_id)
+    ).scalar_one_or_none()
+    if event is not None:
+        event.upstream_updated = version
+    row.payload = {**(row.payload or {}), BASE_VERSION: version}
+
+
+def _link_inserted(session, row: PendingUpstreamOp, version: str | None) -> None:
+    """The created event is now the provider's: it carries the upstream id (a copy a sync brought in meanwhile
+    is dropped, so the event keeps the id people know it by)."""
     event = session.get(Event, (row.payload or {}).get("event_id"))
     if event is None or event.external_id is not None:
         return
     twin = session.execute(
-        select(Event.id).where(Event.calendar_id == row.calendar_id, Event.external_id == row.external_id)
-    ).first()
+        select(Event).where(Event.calendar_id == row.calendar_id, Event.external_id == row.external_id)
+    ).scalar_one_or_none()
     if twin is not None:
-        session.delete(event)
-    else:
-        event.external_id, event.source = row.external_id, row.source
+        session.delete(twin)
+        session.flush()
+    event.external_id, event.source, event.upstream_updated = row.external_id, row.source, version
 
 
 def retry_delay(attempts: int) -> float:
     """30 s, 60 s, 120 s ... capped at an hour, with jitter so that many failures spread out."""
     delay = min(MAX_DELAY_SECONDS, 30 * 2 ** max(0, attempts - 1))
     return delay * (0.5 + random.random() / 2)  # jitter, not cryptography
+
+
+def any_due(now: datetime | None = None) -> bool:
+    """Whether some change is due now (one small query, cheap enough to ask every second)."""
+    query = select(PendingUpstreamOp.id).where(PendingUpstreamOp.next_attempt_at <= (now or utcnow())).limit(1)
+    return db.session.execute(query).first() is not None
 
 
 def pending_count(source: str | None = None, calendar_id: str | None = None) -> int:

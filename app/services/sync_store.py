@@ -10,11 +10,11 @@ from sqlalchemy import String, Table, any_, bindparam, delete, insert, inspect, 
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from app.models import Event
+from app.models import Event, PendingUpstreamOp
 from app.plugins import EventData
 from app.services import pipeline
 from app.services.commands import cancel_commands_for_source
-from app.services.sync_outbox import queue_delete, removed_by_us
+from app.services.sync_outbox import event_fields, patched_fields, pending_patches, queue_delete, removed_by_us
 from app.sources.base import ChangePage, SourceEvent, SyncWindow
 
 CHUNK = 500
@@ -70,6 +70,7 @@ def apply_page(session: Session, page: ChangePage, calendar_id: str, source: str
     ids = [event.external_id for event in page.events]
     rows = existing_rows(session, calendar_id, ids)
     ours = removed_by_us(calendar_id, ids)
+    patches = pending_patches(session, calendar_id, ids)
     pending: list[tuple[SourceEvent, Event | None]] = []
     for item in page.events:
         counts.events_processed += 1
@@ -90,6 +91,8 @@ def apply_page(session: Session, page: ChangePage, calendar_id: str, source: str
         if outcome.consumed is not None or outcome.event is None:
             if row is not None:
                 session.delete(row)
+            if item.external_id in patches:
+                session.delete(patches.pop(item.external_id))
             queue_delete(calendar_id, source, item.external_id)
             counts.events_consumed += 1
             continue
@@ -101,6 +104,8 @@ def apply_page(session: Session, page: ChangePage, calendar_id: str, source: str
             stored.append(row)
             counts.events_updated += 1
         _fill(row, outcome.event, item, source)
+        if item.external_id in patches:
+            _upstream_wins(session, row, patches.pop(item.external_id))
     session.flush()
     stored.extend(insert_new(session, calendar_id, new))
     pipeline.after_store_batch([pipeline.event_data_from_model(row) for row in stored])
@@ -127,6 +132,20 @@ def insert_new(session: Session, calendar_id: str, rows: list[Event]) -> list[Ev
     for params in groups.values():
         session.execute(insert(cast(Table, Event.__table__)), params)
     return list(existing_rows(session, calendar_id, [row.external_id for row in rows if row.external_id]).values())
+
+
+def _upstream_wins(session: Session, row: Event, op: PendingUpstreamOp) -> None:
+    """The event changed upstream while a local change of it waited to be sent: the calendar's version is kept,
+    the local change dropped, and the event's problems name the fields whose local values were lost."""
+    now = event_fields(row)
+    lost = [name for name in patched_fields(op) if name in now and (op.payload or {}).get(name) != now[name]]
+    session.delete(op)
+    if lost:
+        message = (
+            f"The change made here to {', '.join(lost)} was dropped: the event was changed in its calendar too "
+            "since the last sync, and the calendar's version wins."
+        )
+        row.problems = [*(row.problems or []), {"plugin": "sync", "message": message}]
 
 
 def _remove_cancelled(

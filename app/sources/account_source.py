@@ -47,8 +47,10 @@ class AccountSource:
         with write_transaction() as session:
             remember_deletion(session, calendar_id, self.name, external_id)
 
-    def patch_event(self, calendar_id: str, external_id: str, changes: dict[str, Any]) -> None:
-        self.inner.patch_event(self.remote(calendar_id), external_id, changes)
+    def patch_event(
+        self, calendar_id: str, external_id: str, changes: dict[str, Any], *, expected: str | None = None
+    ) -> str | None:
+        return self.inner.patch_event(self.remote(calendar_id), external_id, changes, expected=expected)
 
-    def insert_event(self, calendar_id: str, external_id: str, fields: dict[str, Any]) -> None:
-        self.inner.insert_event(self.remote(calendar_id), external_id, fields)
+    def insert_event(self, calendar_id: str, external_id: str, fields: dict[str, Any]) -> str | None:
+        return self.inner.insert_event(self.remote(calendar_id), external_id, fields)

@@ -95,6 +95,10 @@ class AuthorizationLost(SourceError):
     """The stored grant was revoked or expired (invalid_grant): the calendar is disconnected."""
 
 
+class UpstreamChanged(SourceError):
+    """The event was changed upstream since the version a local change was made on: the upstream version wins."""
+
+
 class UpstreamGone(SourceError):
     """The event does not exist upstream any more; a delete of it counts as done."""
 
@@ -145,11 +149,15 @@ class CalendarSource(Protocol):
         """Remove an event upstream; raise SourceError to have it retried later."""
         ...
 
-    def patch_event(self, calendar_id: str, external_id: str, changes: dict) -> None:
-        """Change fields of an event upstream (only called when capabilities.patch)."""
+    def patch_event(
+        self, calendar_id: str, external_id: str, changes: dict, *, expected: str | None = None
+    ) -> str | None:
+        """Change fields of an event upstream (only called when capabilities.patch); the event's new version
+        (its SourceEvent.updated) when known. With `expected`, raise UpstreamChanged instead when the event's
+        version upstream is no longer that one."""
         ...
 
-    def insert_event(self, calendar_id: str, external_id: str, fields: dict) -> None:
+    def insert_event(self, calendar_id: str, external_id: str, fields: dict) -> str | None:
         """Create an event upstream under the id chosen here (only called when capabilities.insert); doing it
         twice must leave one event."""
         ...

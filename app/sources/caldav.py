@@ -7,6 +7,7 @@ etag digest when the server has none), the end of the window recurrences were ex
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -14,10 +15,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-from caldav.davclient import DAVClient
 from caldav.elements import dav
 from caldav.lib import error as dav_error
 
@@ -29,11 +29,13 @@ from app.sources.base import (
     SourceError,
     SourceEvent,
     SyncWindow,
+    UpstreamChanged,
     UpstreamGone,
     deadline_left,
 )
+from app.sources.caldav_http import BoundedDAVClient, TotalTimeout
 from app.sources.caldav_series import exclude_occurrence
-from app.sources.caldav_write import changed_document, new_document
+from app.sources.caldav_write import changed_document, new_document, single_version
 from app.sources.ics_parse import parse_feed_report
 from app.timeutil import format_utc, parse_datetime
 
@@ -45,6 +47,8 @@ log = logging.getLogger(__name__)
 CAPABILITIES = Capabilities(writable=True, incremental=True, delete=True, patch=True, insert=True)
 # Recurrences are expanded up to the window's end; a later window end than this re-lists the calendar.
 RELIST_AFTER = timedelta(days=1)
+# Resources fetched per calendar-multiget REPORT.
+MULTIGET = 250
 
 
 class CaldavSource:
@@ -59,11 +63,12 @@ class CaldavSource:
         self.url = url
         self.zone = zone
         self.timeout = timeout
-        self.client = DAVClient(
+        self.client = BoundedDAVClient(
             url=url,
             username=username or None,
             password=password or None,
-            timeout=timeout,  # type: ignore[arg-type]  # caldav hints int, its HTTP client takes float seconds
+            timeout=timeout,  # seconds, a float: caldav hints int, its HTTP client takes float
+            limit=self._request_limit,
         )
         self._calendars: dict[str, Any] | None = None
 
@@ -76,28 +81,30 @@ class CaldavSource:
         if cursor is not None and window.end is not None and window.end > cursor["until"] + RELIST_AFTER:
             cursor = None  # the window moved on: expand every recurrence again
         with self._guard(f"calendar {calendar_id!r}"):
-            result = calendar.objects_by_sync_token(cursor["token"] if cursor else None, load_objects=True)
+            result = calendar.objects_by_sync_token(cursor["token"] if cursor else None, load_objects=False)
             deleted = {_href(url) for url in getattr(result, "deleted_urls", set()) or set()}
-            objects = [obj for obj in result if _href(obj.url) not in deleted]
-        token = str(result.sync_token) if result.sync_token else None
+            listed = {href: obj for obj in result if (href := _href(obj.url)) not in deleted}
         known: dict[str, dict] = cursor["hrefs"] if cursor else {}
+        changed = {href: obj for href, obj in listed.items() if not _unchanged(obj, known.get(href))}
+        with self._guard(f"calendar {calendar_id!r}"):
+            bodies = _load_bodies(calendar, changed)
+        token = str(result.sync_token) if result.sync_token else None
         # The library lists everything when it had no token, or when it compares etags for a server without
         # sync tokens and something changed: then a resource not listed is gone.
         listed_all = cursor is None or ((token or "").startswith("fake-") and token != cursor["token"])
         if listed_all:
-            deleted |= set(known) - {_href(obj.url) for obj in objects}
+            deleted |= set(known) - set(listed)
         events: list[SourceEvent] = []
         problems: list[dict] = []
         hrefs = dict(known)
         tombstones: list[str] = []
-        for obj in objects:
-            href, etag = _href(obj.url), obj.props.get(dav.GetEtag.tag)
-            if cursor is not None and etag and known.get(href, {}).get("etag") == etag:
-                continue  # unchanged (a listing of everything by etag comparison)
-            parsed, ids = self._parse(obj, calendar_id, window, problems)
+        for href, obj in changed.items():
+            if href not in bodies:
+                continue  # gone between the listing and the fetch: the next sync sees it deleted
+            parsed, ids = self._parse(href, bodies[href], calendar_id, window, problems)
             events.extend(parsed)
             tombstones.extend(set(known.get(href, {}).get("ids", [])) - set(ids))
-            hrefs[href] = {"etag": etag, "ids": ids}
+            hrefs[href] = {"etag": obj.props.get(dav.GetEtag.tag), "ids": ids}
         for href in deleted:
             tombstones.extend(known.get(href, {}).get("ids", []))
             hrefs.pop(href, None)
@@ -123,8 +130,11 @@ class CaldavSource:
             if series is None or not exclude_occurrence(series, stamp):
                 raise UpstreamGone(f"{external_id} is not on the CalDAV server any more")
 
-    def patch_event(self, calendar_id: str, external_id: str, changes: dict[str, Any]) -> None:
-        """Change fields of a single (non-recurring) event, only if nobody changed it since it was read."""
+    def patch_event(
+        self, calendar_id: str, external_id: str, changes: dict[str, Any], *, expected: str | None = None
+    ) -> str | None:
+        """Change fields of a single (non-recurring) event; with `expected`, only if its content is still the
+        version the local change was made on (UpstreamChanged otherwise: the server's version wins)."""
         calendar = self._calendar(calendar_id)
         with self._guard(f"calendar {calendar_id!r}"):
             try:
@@ -132,13 +142,20 @@ class CaldavSource:
             except dav_error.NotFoundError:
                 raise UpstreamGone(f"{external_id} is not on the CalDAV server any more") from None
             resource.load()
+            if expected is not None and single_version(resource.data, external_id, calendar_id, self.zone) != expected:
+                raise UpstreamChanged(f"{external_id} was changed on the CalDAV server since the last sync")
             document = changed_document(resource.data, external_id, changes)
             if document is None:
                 raise UpstreamGone(f"{external_id} is part of a recurring series; only single events are changed")
             resource.data = document.decode()
-            resource.save()
+            try:
+                # If-Match with the etag just read: a change saved on the server in between gets 412.
+                resource.save(precondition="etag")
+            except dav_error.ETagMismatchError:
+                raise UpstreamChanged(f"{external_id} was changed on the CalDAV server meanwhile") from None
+        return single_version(document, external_id, calendar_id, self.zone)
 
-    def insert_event(self, calendar_id: str, external_id: str, fields: dict[str, Any]) -> None:
+    def insert_event(self, calendar_id: str, external_id: str, fields: dict[str, Any]) -> str | None:
         """Create the event as <uid>.ics; If-None-Match: * makes a repeated attempt harmless (412: it exists)."""
         calendar = self._calendar(calendar_id)
         url = calendar.url.join(f"{external_id}.ics")
@@ -147,14 +164,16 @@ class CaldavSource:
             response = self.client.put(str(url), new_document(external_id, fields).decode(), headers)
         if response.status not in (200, 201, 204, 412):
             raise SourceError(f"CalDAV account {self.account!r}: the server refused the new event ({response.status}).")
+        return None
 
-    def _parse(self, obj, calendar_id: str, window: SyncWindow, problems: list[dict]) -> tuple[list, list[str]]:
+    def _parse(
+        self, href: str, data: str | bytes, calendar_id: str, window: SyncWindow, problems: list[dict]
+    ) -> tuple[list, list[str]]:
         """The resource's occurrences in the window (expanded like an ICS feed's) and their ids."""
-        data = obj.data or ""
         try:
             parsed = parse_feed_report(data.encode() if isinstance(data, str) else data, calendar_id, window, self.zone)
         except SourceError as exc:
-            problems.append({"uid": _href(obj.url), "summary": "", "line": None, "message": str(exc), "skipped": None})
+            problems.append({"uid": href, "summary": "", "line": None, "message": str(exc), "skipped": None})
             return [], []
         problems.extend(parsed.problems)
         return parsed.events, [event.external_id for event in parsed.events]
@@ -179,6 +198,11 @@ class CaldavSource:
             )
         return calendars[remote]
 
+    def _request_limit(self) -> float:
+        """Each request's total time: calendar.fetch_timeout_seconds, less when the sync's deadline is nearer."""
+        left = deadline_left()
+        return self.timeout if left is None else max(0.5, min(self.timeout, left))
+
     @contextmanager
     def _guard(self, what: str) -> Iterator[None]:
         """Bound the requests by the sync's deadline and turn failures into messages that say what to fix."""
@@ -191,6 +215,12 @@ class CaldavSource:
             yield
         except SourceError:
             raise
+        except TotalTimeout as exc:
+            raise SourceError(
+                f"CalDAV account {self.account!r}: {without_credentials(self.url)} did not answer in time while "
+                f"reading {what} (no complete answer within {exc.seconds:.3g} seconds, the limit of "
+                "calendar.fetch_timeout_seconds or of the sync's deadline); check that the server is up and fast."
+            ) from None
         except dav_error.AuthorizationError as exc:
             raise SourceError(_authorization_message(self.account, exc)) from None
         except dav_error.NotFoundError:
@@ -210,6 +240,35 @@ class CaldavSource:
                 f"CalDAV account {self.account!r}: {without_credentials(self.url)} {kind} while reading {what} "
                 f"({type(exc).__name__}); check the account's url and that the server is up."
             ) from None
+
+
+def _unchanged(obj: Any, known: dict | None) -> bool:
+    """Whether the resource still has the etag it had at the last sync (a listing of everything by etag
+    comparison, on a server without sync tokens, lists unchanged ones too)."""
+    etag = obj.props.get(dav.GetEtag.tag)
+    return bool(etag) and known is not None and known.get("etag") == etag
+
+
+def _load_bodies(calendar: Any, objects: dict[str, Any]) -> dict[str, str | bytes]:
+    """href → iCalendar text of these resources: what the listing brought, the rest fetched with
+    calendar-multiget REPORTs of MULTIGET resources each (one GET per resource would cost a round trip each)."""
+    bodies = {href: obj.data for href, obj in objects.items() if obj.is_loaded()}
+    missing = [obj for href, obj in objects.items() if href not in bodies]
+    for start in range(0, len(missing), MULTIGET):
+        chunk = missing[start : start + MULTIGET]
+        try:
+            # The raw (href, data, properties) answers: building the library's objects from them would cost more
+            # than the request.
+            answers = calendar._multiget([obj.url for obj in chunk])
+            fetched = [(unquote(urlsplit(str(href)).path), data) for href, data, _tags in answers]
+        except dav_error.DAVError:
+            fetched = []
+            for obj in chunk:  # a server without calendar-multiget: one by one
+                with contextlib.suppress(dav_error.NotFoundError):
+                    obj.load()
+                    fetched.append((_href(obj.url), obj.data))
+        bodies.update((href, data) for href, data in fetched if data)
+    return bodies
 
 
 def _authorization_message(account: str, exc: Exception) -> str:

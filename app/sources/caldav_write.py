@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 
+from app.sources.base import SyncWindow
 from app.sources.caldav_series import property_time
-from app.timeutil import parse_datetime
+from app.sources.ics_parse import parse_feed_report
+from app.timeutil import parse_datetime, to_utc
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -75,3 +77,18 @@ def changed_document(data: str | bytes, uid: str, fields: dict[str, Any]) -> byt
     events[0].add("DTSTAMP", datetime.now(UTC))
     document.add_missing_timezones()
     return document.to_ical()
+
+
+def single_version(data: str | bytes, uid: str, calendar_id: str, zone: ZoneInfo) -> str | None:
+    """The version (SourceEvent.updated, a digest of the content) a sync reads for the single event `uid` of
+    this resource; None when the resource does not hold it."""
+    raw = data.encode() if isinstance(data, str) else data
+    document = icalendar.Calendar.from_ical(raw)
+    events = [c for c in document.walk("VEVENT") if str(c.get("UID")) == uid and "DTSTART" in c]
+    if len(events) != 1:
+        return None
+    start = property_time(events[0], "DTSTART")
+    moment = to_utc(start if isinstance(start, datetime) else datetime(start.year, start.month, start.day), zone)
+    window = SyncWindow(moment - timedelta(days=2), moment + timedelta(days=2))
+    found = [event for event in parse_feed_report(raw, calendar_id, window, zone).events if event.external_id == uid]
+    return found[0].updated if found else None

@@ -80,7 +80,7 @@ class DemoSource:
         with write_transaction() as session:
             remember_deletion(session, calendar_id, self.name, external_id)
 
-    def patch_event(self, calendar_id: str, external_id: str, changes: dict) -> None:
+    def patch_event(self, calendar_id: str, external_id: str, changes: dict, *, expected: str | None = None) -> None:
         """Never called (capabilities.patch is False): the demo calendar's events are generated."""
         raise SourceError("The demo calendar cannot change events upstream.")
 

@@ -26,8 +26,10 @@ from app.sources.base import (
     SourceEvent,
     SyncTokenExpired,
     SyncWindow,
+    UpstreamChanged,
     UpstreamGone,
 )
+from app.sources.google_body import event_body
 from app.timeutil import all_day_bounds, format_utc, parse_datetime
 
 log = logging.getLogger(__name__)
@@ -41,21 +43,28 @@ DISCONNECTED_MESSAGE = (
 )
 
 
+class AlreadyExists(SourceError):
+    """Google answered 409: an event with this id exists (our own earlier insert whose answer was lost)."""
+
+
 class GoogleSource:
     """The configured Google calendars; transient failures are retried with bounded, jittered backoff."""
 
-    capabilities = Capabilities(writable=True, incremental=True, delete=True, patch=True, open_calendars=True)
+    capabilities = Capabilities(
+        writable=True, incremental=True, delete=True, patch=True, insert=True, open_calendars=True
+    )
     lists_window_end = False
     name = "google"
 
     def __init__(
         self,
-        credentials: Credentials,
+        credentials: Any,  # a user's OAuth credentials, or a service account's
         calendars: list[str],
         zone: ZoneInfo,
         *,
         api_endpoint: str = "",
         save_credentials: Callable[[Credentials], None] | None = None,
+        refresh_failure: Callable[[str], SourceError] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         max_retries: int = 5,
         base_delay: float = 1.0,
@@ -66,6 +75,7 @@ class GoogleSource:
         self.zone = zone
         self.api_endpoint = api_endpoint
         self.save_credentials = save_credentials
+        self.refresh_failure = refresh_failure
         self.sleep = sleep
         self.max_retries = max_retries
         self.base_delay = base_delay
@@ -122,15 +132,38 @@ class GoogleSource:
         except (UpstreamGone, SyncTokenExpired):
             return
 
-    def patch_event(self, calendar_id: str, external_id: str, changes: dict[str, Any]) -> None:
-        """events.patch with new times (RFC 3339 UTC ``start_time``/``end_time``), e.g. after a replan."""
-        body = {
-            key: {"dateTime": changes[name], "timeZone": "UTC"}
-            for name, key in (("start_time", "start"), ("end_time", "end"))
-            if changes.get(name)
-        }
-        if body:
-            self.execute(self.service.events().patch(calendarId=calendar_id, eventId=external_id, body=body))
+    def patch_event(
+        self, calendar_id: str, external_id: str, changes: dict[str, Any], *, expected: str | None = None
+    ) -> str | None:
+        """events.patch with the changed fields; the event's new version (its ``updated``).
+
+        With `expected` (the version the local change was made on), an event changed upstream since then is left
+        as it is (UpstreamChanged): the calendar's version wins.
+        """
+        body = event_body(changes)
+        if not body:
+            return None
+        etag = None
+        if expected is not None:
+            current = self.execute(self.service.events().get(calendarId=calendar_id, eventId=external_id))
+            if current.get("status") == "cancelled":
+                raise UpstreamGone(f"{external_id} was deleted upstream")
+            if current.get("updated") != expected:
+                raise UpstreamChanged(f"{external_id} was changed upstream since the last sync")
+            etag = current.get("etag")
+        request = self.service.events().patch(calendarId=calendar_id, eventId=external_id, body=body)
+        if etag:
+            request.headers["If-Match"] = etag  # a change made upstream after that read gets 412, not overwritten
+        return self.execute(request).get("updated")
+
+    def insert_event(self, calendar_id: str, external_id: str, fields: dict[str, Any]) -> str | None:
+        """events.insert under our own id: a repeated attempt after a lost answer gets 409, which means done."""
+        body = {**event_body(fields), "id": external_id}
+        try:
+            result = self.execute(self.service.events().insert(calendarId=calendar_id, body=body))
+        except AlreadyExists:
+            return None
+        return result.get("updated")
 
     def account_email(self) -> str | None:
         """The connected account, read from the primary calendar's id (best effort, for the dashboard)."""
@@ -154,10 +187,16 @@ class GoogleSource:
                     raise SyncTokenExpired(f"Google answered 410 Gone ({reason or 'sync token expired'}).") from None
                 if status == 404:
                     raise UpstreamGone("Google answered 404 Not Found.") from None
+                if status == 412:
+                    raise UpstreamChanged("Google answered 412: the event changed upstream meanwhile.") from None
+                if status == 409:
+                    raise AlreadyExists(f"Google answered 409 ({reason or 'duplicate'}).") from None
                 retryable = status == 429 or status >= 500 or (status == 403 and reason in RATE_LIMIT_REASONS)
                 if not retryable or attempt >= self.max_retries:
                     raise SourceError(f"Google Calendar API error {status}: {reason or exc.reason}") from None
             except RefreshError as exc:
+                if self.refresh_failure is not None:
+                    raise self.refresh_failure(_refresh_detail(exc)) from None
                 if "invalid_grant" in str(exc):
                     raise AuthorizationLost(DISCONNECTED_MESSAGE) from None
                 raise SourceError(f"Refreshing the Google token failed: {exc}") from None
@@ -224,6 +263,12 @@ def _zone(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
         return ZoneInfo(name) if name else fallback
     except (ZoneInfoNotFoundError, ValueError):
         return fallback
+
+
+def _refresh_detail(exc: RefreshError) -> str:
+    """The token endpoint's own words (google-auth puts them first in the exception's arguments)."""
+    first = exc.args[0] if exc.args else ""
+    return str(first)[:300]
 
 
 def _reason(exc: HttpError) -> str:

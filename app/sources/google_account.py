@@ -1,4 +1,5 @@
-"""Google accounts: the source built from an account's token file (or the one-account keys of calendar.*)."""
+"""Google accounts: the source built from an account's token file or service account key (or the one-account keys
+of calendar.*)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from app.settings import Settings
 from app.sources import google_token
 from app.sources.base import AuthorizationLost
 from app.sources.google import GoogleSource
+from app.sources.google_service_account import load_service_account, refresh_failure
 
 if TYPE_CHECKING:
     from app.sources.registry import AccountSpec
@@ -29,6 +31,12 @@ def _files(settings: Settings, account: AccountSpec) -> tuple[str, str, str]:
     )
 
 
+def _service_account(settings: Settings, account: AccountSpec) -> tuple[str, str]:
+    """(key file, subject) of a service account, or ("", "") for a user token."""
+    item = account.item if account.item is not None else settings.calendar
+    return item.service_account_file, item.subject
+
+
 def default_calendars(settings: Settings, account: AccountSpec) -> list[str]:
     """calendar.calendars for the one-account keys, else the user's primary calendar."""
     return list(settings.calendar.calendars) if account.item is None else ["primary"]
@@ -37,15 +45,25 @@ def default_calendars(settings: Settings, account: AccountSpec) -> list[str]:
 def build_account(
     settings: Settings, account: AccountSpec, sleep: Callable[[float], None] | None = None
 ) -> GoogleSource:
-    """The Google source from the stored token (AuthorizationLost when there is none)."""
+    """The Google source from the service account key or the stored token (AuthorizationLost when there is none)."""
     token_file, token_uri, api_endpoint = _files(settings, account)
+    key_file, subject = _service_account(settings, account)
+    remote = list(account.calendars.values()) or default_calendars(settings, account)
+    if key_file:
+        return GoogleSource(
+            load_service_account(key_file, subject, token_uri),
+            remote,
+            settings.zone,
+            api_endpoint=api_endpoint,
+            sleep=sleep or time.sleep,
+            refresh_failure=lambda detail: refresh_failure(key_file, subject, detail),
+        )
     credentials = google_token.load_credentials(token_file, token_uri)
     if credentials is None:
         raise AuthorizationLost(
             f"Google Calendar is not connected (no token at {token_file}): connect it from "
             "the dashboard or run `flask --app wsgi google-auth`."
         )
-    remote = list(account.calendars.values()) or default_calendars(settings, account)
     return GoogleSource(
         credentials,
         remote,

@@ -48,14 +48,16 @@ class BuiltAccount:
 
 
 def source_name(settings: Settings) -> str:
-    """The one-account source: ``auto`` means google once a token or OAuth client file exists, else demo.
+    """The one-account source: ``auto`` means google once a token or OAuth client file exists (or a service
+    account key is configured), else demo.
 
     With only the client file, Google reads as "disconnected" until the user connects, which says what to do.
     """
     name = settings.calendar.source
     if name == "auto":
         files = (settings.calendar.token_file, settings.calendar.credentials_file)
-        return "google" if any(Path(path).exists() for path in files) else "demo"
+        found = settings.calendar.service_account_file or any(Path(path).exists() for path in files)
+        return "google" if found else "demo"
     return name
 
 

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import itertools
 import json
+import re
 import secrets
 import threading
 from datetime import UTC, datetime, timedelta
@@ -42,6 +43,9 @@ class FakeGoogle:
         self.expired_sync_tokens: set[str] = set()
         self.codes: dict[str, dict[str, str]] = {}
         self._ids = itertools.count(1)
+        # Service accounts: client e-mail → (public key, users it may act for); the claims of each grant.
+        self.service_accounts: dict[str, tuple[Any, set[str]]] = {}
+        self.jwt_grants: list[dict[str, Any]] = []
         self._server: ThreadingHTTPServer | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------------
@@ -135,6 +139,7 @@ class FakeGoogle:
     def _touch(self, calendar_id: str, event: dict[str, Any]) -> None:
         self.seq += 1
         event["updated"] = f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%S}.{self.seq:06d}Z"
+        event["etag"] = f'"{self.seq}"'
         self.calendars.setdefault(calendar_id, {})[event["id"]] = event
         self.changed_at[(calendar_id, event["id"])] = self.seq
 
@@ -150,10 +155,12 @@ class FakeGoogle:
     def list_events(self, calendar_id: str, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
         with self.lock:
             page_token = query.get("pageToken")
+            # Pages continue after the change stamp of the last event sent (not at an offset), so an event deleted
+            # or changed while a client pages through is never the reason another one is skipped (as with Google).
             if page_token:
-                offset, snapshot, since = (int(part) for part in page_token.split(":"))
+                after, snapshot, since = (int(part) for part in page_token.split(":"))
             else:
-                offset, snapshot, since = 0, self.seq, -1
+                after, snapshot, since = -1, self.seq, -1
                 sync_token = query.get("syncToken")
                 if sync_token:
                     if sync_token in self.expired_sync_tokens or not sync_token.startswith("sync-"):
@@ -165,15 +172,18 @@ class FakeGoogle:
             else:
                 time_min = query.get("timeMin")
                 chosen = [e for e in events if e["status"] != "cancelled" and _ends_after(e, time_min)]
+            chosen = [e for e in chosen if self.changed_at[(calendar_id, e["id"])] > after]
             chosen.sort(key=lambda e: self.changed_at[(calendar_id, e["id"])])
             size = min(int(query.get("maxResults", 250)), self.page_size)
+            page = chosen[:size]
             body: dict[str, Any] = {
                 "kind": "calendar#events",
                 "timeZone": "Europe/Berlin",
-                "items": [dict(e) for e in chosen[offset : offset + size]],
+                "items": [dict(e) for e in page],
             }
-            if offset + size < len(chosen):
-                body["nextPageToken"] = f"{offset + size}:{snapshot}:{since}"
+            if size < len(chosen):
+                last = self.changed_at[(calendar_id, page[-1]["id"])]
+                body["nextPageToken"] = f"{last}:{snapshot}:{since}"
             else:
                 body["nextSyncToken"] = f"sync-{snapshot}"
             return 200, body
@@ -200,6 +210,8 @@ class FakeGoogle:
 
     def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         grant = form.get("grant_type")
+        if grant == JWT_BEARER:
+            return self.service_account_token(form.get("assertion", ""))
         if grant == "refresh_token":
             if form.get("refresh_token") not in self.refresh_tokens:
                 return 400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}
@@ -225,11 +237,120 @@ class FakeGoogle:
             }
         return 400, {"error": "unsupported_grant_type"}
 
+    def service_account_token(self, assertion: str) -> tuple[int, dict[str, Any]]:
+        return _service_account_token(self, assertion)
+
     def authorize(self, query: dict[str, str]) -> str:
         """Consent is given at once: the redirect back to the app with a code and the state."""
         code = secrets.token_hex(8)
         self.codes[code] = {"code_challenge": query.get("code_challenge", ""), "redirect_uri": query["redirect_uri"]}
         return f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query.get('state', '')})}"
+
+
+# ---- write-back: events.get, events.insert with the client's id ------------------------------------------
+def get_event(fake: FakeGoogle, calendar_id: str, event_id: str) -> tuple[int, dict[str, Any]]:
+    """events.get: the event (tombstones included, as Google answers for a deleted event)."""
+    with fake.lock:
+        event = fake.calendars.get(calendar_id, {}).get(event_id)
+        if event is None:
+            return 404, _error(404, "notFound", "Not Found")
+        return 200, dict(event)
+
+
+def insert_event(fake: FakeGoogle, calendar_id: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """events.insert: an id chosen by the client must be base32hex (a-v, 0-9), 5-1024 long, and unused (409)."""
+    event_id = body.get("id")
+    with fake.lock:
+        if event_id is not None:
+            if not re.fullmatch(r"[a-v0-9]{5,1024}", event_id):
+                return 400, _error(400, "invalid", "Invalid resource id value.")
+            if event_id in fake.calendars.get(calendar_id, {}):
+                return 409, _error(409, "duplicate", "The requested identifier already exists.")
+        return 200, fake.add_event(calendar_id, **body)
+
+
+def stale_precondition(fake: FakeGoogle, calendar_id: str, event_id: str, if_match: str | None) -> bool:
+    """A patch sent with If-Match for a version the event no longer has (Google answers 412)."""
+    with fake.lock:
+        event = fake.calendars.get(calendar_id, {}).get(event_id)
+        return bool(if_match) and event is not None and event.get("etag") != if_match
+
+
+# ---- service accounts: the JWT bearer grant (RFC 7523) ---------------------------------------------------
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar"
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+
+
+def service_account_key(
+    fake: FakeGoogle,
+    email: str = "chronos@project.iam.gserviceaccount.com",
+    *,
+    delegated: tuple[str, ...] = (),
+    registered: bool = True,
+) -> dict[str, Any]:
+    """A new service account key (made now, never stored in the repository) in Google's JSON key format; the fake
+    knows its public key unless `registered` is false, and lets it act for the `delegated` users."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    if registered:
+        fake.service_accounts[email] = (key.public_key(), set(delegated))
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    return {
+        "type": "service_account",
+        "project_id": "project",
+        "private_key_id": secrets.token_hex(8),
+        "private_key": pem,
+        "client_email": email,
+        "client_id": "1234567890",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }
+
+
+def _service_account_token(fake: FakeGoogle, assertion: str) -> tuple[int, dict[str, Any]]:
+    """Check the assertion's RS256 signature with the account's public key and its claims; issue a token."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    refused = {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
+    try:
+        header_b64, claims_b64, signature_b64 = assertion.split(".")
+        header, claims = json.loads(_b64(header_b64)), json.loads(_b64(claims_b64))
+        signature = _b64(signature_b64)
+    except ValueError:
+        return 400, {"error": "invalid_grant", "error_description": "Invalid JWT."}
+    known = fake.service_accounts.get(claims.get("iss", ""))
+    if header.get("alg") != "RS256" or known is None:
+        return 400, refused
+    public_key, delegated = known
+    try:
+        public_key.verify(signature, f"{header_b64}.{claims_b64}".encode(), padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature:
+        return 400, refused
+    now = datetime.now(UTC).timestamp()
+    # google-auth always names Google's own endpoint as the audience, wherever it sends the grant.
+    fresh = claims.get("iat", 0) - 300 <= now < claims.get("exp", 0)
+    if claims.get("aud") not in (fake.token_uri, GOOGLE_TOKEN_URI) or not fresh:
+        return 400, {"error": "invalid_grant", "error_description": "Invalid JWT: bad audience or time."}
+    if CALENDAR_SCOPE not in (claims.get("scope") or "").split():
+        return 400, {"error": "invalid_scope", "error_description": "The scope is not granted."}
+    subject = claims.get("sub")
+    if subject and subject != claims["iss"] and subject not in delegated:
+        return 401, {
+            "error": "unauthorized_client",
+            "error_description": "Client is unauthorized to retrieve access tokens using this method.",
+        }
+    fake.jwt_grants.append(claims)
+    return 200, {"access_token": fake.issue_access_token(), "expires_in": 3600, "token_type": "Bearer"}
+
+
+def _b64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _error(status: int, reason: str, message: str) -> dict[str, Any]:
@@ -289,9 +410,13 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "delete":
             return self._json(*self.fake.delete_event(*args))
         if kind == "patch":
+            if stale_precondition(self.fake, *args, self.headers.get("If-Match")):
+                return self._json(412, _error(412, "conditionNotMet", "Precondition Failed"))
             return self._json(*self.fake.patch_event(*args, json.loads(raw or b"{}")))
         if kind == "insert":
-            return self._json(200, self.fake.add_event(args[0], **json.loads(raw or b"{}")))
+            return self._json(*insert_event(self.fake, args[0], json.loads(raw or b"{}")))
+        if kind == "get":
+            return self._json(*get_event(self.fake, *args))
         return self._json(200, {"kind": "calendar#calendarListEntry", "id": self.fake.account, "primary": True})
 
     def _json(self, status: int, body: dict[str, Any] | None) -> None:
@@ -330,4 +455,6 @@ def _classify(method: str, path: str) -> tuple[str, tuple[str, ...]]:
         return ("list" if method == "GET" else "insert"), (parts[1],)
     if len(parts) == 4 and parts[0] == "calendars" and parts[2] == "events" and method in ("DELETE", "PATCH"):
         return method.lower(), (parts[1], parts[3])
+    if len(parts) == 4 and parts[0] == "calendars" and parts[2] == "events" and method == "GET":
+        return "get", (parts[1], parts[3])
     return "unknown", ()
