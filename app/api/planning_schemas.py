@@ -60,7 +60,7 @@ class OptimizeOut(Answer):
     applied: list[AppliedOut]
 
 
-YEAR = {"pattern": SUPPORTED_YEAR}
+YEAR: dict[str, Any] = {"pattern": SUPPORTED_YEAR}
 
 
 class ProductivityQuery(StrictModel):
