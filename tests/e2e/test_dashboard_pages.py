@@ -64,6 +64,7 @@ def test_every_page_loads_cleanly(page, live_server):
 
 def test_missing_page_uses_the_layout(page, live_server):
     sign_in(page, live_server.url)
+    page.problems.allow(r"status of 404")  # the page asked for does not exist: that is the point
     response = page.goto(live_server.url + "/events/99999999")
     assert response.status == 404
     expect(page.locator("h1")).to_contain_text("404")
