@@ -8,7 +8,15 @@ from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StringConst
 
 from app.api.event_schemas import Strings, Text
 from app.api.schemas import NOT_COERCED, WHOLE_NUMBER, Answer, Page, PageNumber, ResourceId, StrictModel, UtcTime
-from app.models import AUTHOR_MAX, CALENDAR_ID_MAX, TAG_MAX, TEMPLATE_DESCRIPTION_MAX, TITLE_MAX
+from app.models import (
+    AUTHOR_MAX,
+    CALENDAR_ID_MAX,
+    DURATION_MAX,
+    DURATION_MIN,
+    TAG_MAX,
+    TEMPLATE_DESCRIPTION_MAX,
+    TITLE_MAX,
+)
 
 HHMM_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
@@ -17,7 +25,12 @@ Description = Annotated[str, Field(max_length=TEMPLATE_DESCRIPTION_MAX)]
 Author = Annotated[str, Field(max_length=AUTHOR_MAX)]
 CalendarId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=CALENDAR_ID_MAX)]
 ClockTime = Annotated[str, Field(pattern=HHMM_PATTERN, description="Time of day, HH:MM (00:00–23:59)")]
-Duration = Annotated[int, Field(ge=1, le=1440, description="Minutes, 1–1440"), WHOLE_NUMBER, NOT_COERCED]
+Duration = Annotated[
+    int,
+    Field(ge=DURATION_MIN, le=DURATION_MAX, description=f"Minutes, {DURATION_MIN}–{DURATION_MAX}"),
+    WHOLE_NUMBER,
+    NOT_COERCED,
+]
 
 
 class TemplateIn(StrictModel):

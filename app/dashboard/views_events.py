@@ -86,8 +86,8 @@ def event_list():
 def event_new():
     """Create an event; it goes through the plugins, so "NOTE: ..." becomes a note, "ACTION: ..." a command."""
     form = EventForm() if request.method == "POST" else _new_form()
-    if form.validate_on_submit():
-        fields = {name: value for name, value in form.service_fields().items() if value not in (None, "")}
+    fields = {name: value for name, value in form.service_fields().items() if value not in (None, "")}
+    if form.validate_on_submit() and form.check_all(fields):
         try:
             event, consumed = events.create_event(fields)
         except InvalidInputError as exc:
@@ -118,7 +118,7 @@ def event_update(event_id: int):
     """Save an edit (the plugins run again); errors come back beside their fields."""
     event = events.get_event(event_id)
     form = EventForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.check_all(form.service_fields()):
         try:
             event = events.update_event(event_id, form.service_fields(), partial=True)
         except InvalidInputError as exc:

@@ -165,7 +165,7 @@ def test_inline_field_check(dashboard):
     )
     assert assert_partial(bad).strip() == (
         f'<p class="field-error" id="t{template_id}-default_time-error" aria-live="polite">'
-        "must be a time of day as HH:MM (00:00–23:59)</p>"
+        "Enter the default time as HH:MM, for example 09:30.</p>"
     )
     good = dashboard.post(
         "/templates/check/duration_minutes?prefix=new-",
