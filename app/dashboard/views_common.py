@@ -38,6 +38,18 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+@bp.after_request
+def replace_flashes(response: BaseResponse) -> BaseResponse:
+    """An htmx change also replaces the page's messages (with its own, if any), so the note of an earlier
+    action (“created”) never stays on screen after a later one."""
+    from app.htmx import wants_partial
+
+    changed = "HX-Trigger" in response.headers  # a mutation that worked, not a form coming back with errors
+    if changed and wants_partial() and response.status_code < 300 and response.mimetype == "text/html":
+        response.set_data(response.get_data(as_text=True) + render_template("dashboard/_flashes.html", oob=True))
+    return response
+
+
 def fragment(template: str, *, trigger: str | None = None, status: int = 200, **context) -> Response:
     """A partial answering an htmx mutation, with an optional HX-Trigger event name ("x-changed")."""
     response = make_response(render_template(template, **context), status)

@@ -86,3 +86,15 @@ def test_key_name_limit_and_message(dashboard):
     html = dashboard.post("/keys", data=data).text
     assert error_of(html, "key-name") == "Name can be at most 100 characters long."
     assert 'aria-invalid="true"' in input_tag(html, "key-name")
+
+
+def test_an_htmx_edit_replaces_the_created_message(dashboard):
+    token = csrf(dashboard)
+    created = dashboard.post("/events/new", data={**edit_form(title="Fresh"), "csrf_token": token})
+    detail = dashboard.get(created.headers["Location"]).text
+    assert "Event “Fresh” created." in detail
+    assert "created." not in dashboard.get(created.headers["Location"]).text  # shown once
+    event_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    saved = dashboard.post(f"/events/{event_id}", data={**edit_form(title="Fresh 2"), "csrf_token": token}, headers=HX)
+    html = assert_partial(saved)
+    assert re.search(r'<div id="flashes" class="flashes" role="status" hx-swap-oob="true"></div>', html)
