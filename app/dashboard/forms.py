@@ -64,6 +64,21 @@ class KeyForm(FlaskForm):
     def scope_list(self) -> list[str]:
         return [scope for scope in (self.scopes.data or "").replace(",", " ").split() if scope]
 
+    def validate_scopes(self, field) -> None:
+        """Checked with the name, so a bad name and a bad scope are both reported at once."""
+        from wtforms.validators import ValidationError
+
+        from app.scopes import is_valid_scope
+
+        scopes = self.scope_list()
+        if not scopes:
+            raise ValidationError("Give at least one scope.")
+        unknown = [scope for scope in scopes if not is_valid_scope(scope)]
+        if unknown:
+            raise ValidationError(
+                f"“{unknown[0]}” is an unknown scope: use admin, read, write, metrics or commands:<system>."
+            )
+
 
 class LogoutForm(FlaskForm):
     """Logging out changes state, so it is a CSRF-protected POST."""

@@ -82,9 +82,10 @@ def test_template_form_shows_every_error_and_number_limits(dashboard):
 def test_key_name_limit_and_message(dashboard):
     page = dashboard.get("/keys").text
     assert 'maxlength="100"' in input_tag(page, "key-name")
-    data = {"name": "k" * 101, "scopes": "read", "csrf_token": csrf(dashboard)}
+    data = {"name": "k" * 101, "scopes": "read everything", "csrf_token": csrf(dashboard)}
     html = dashboard.post("/keys", data=data).text
     assert error_of(html, "key-name") == "Name can be at most 100 characters long."
+    assert error_of(html, "key-scopes").startswith("“everything” is an unknown scope")
     assert 'aria-invalid="true"' in input_tag(html, "key-name")
 
 
