@@ -88,6 +88,9 @@ def test_inline_edit_errors_then_save_and_no_lingering_created_message(page, liv
         expect(page.locator("#event-detail")).to_contain_text("Saved.")
         expect(page.locator("#flashes")).to_be_empty()  # the "created" message went with the change
         assert page.evaluate("window.chronosNoReload") is True
+        # htmx's own indicator styles would be an inline <style> the CSP refuses; they are ours, in app.css.
+        assert page.evaluate("htmx.config.includeIndicatorStyles") is False
+        assert page.evaluate("document.querySelectorAll('style').length") == 0
         settle(page)
 
 
@@ -128,3 +131,13 @@ def test_health_badge_and_times_without_javascript(browser, live_server):
     page.goto(live_server.url + "/status/badge")
     expect(page.locator("main")).not_to_contain_text(re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"))
     context.close()
+
+
+def test_a_csp_violation_is_caught_by_every_test(page, live_server):
+    """The recorder every browser test has sees an inline style the policy refuses (so a real one fails the test)."""
+    sign_in(page, live_server.url)
+    page.evaluate("""document.body.insertAdjacentHTML("beforeend", '<p style="color: red">inline</p>')""")
+    page.wait_for_timeout(300)
+    seen = page.problems.messages
+    assert any(message.startswith("console: CSP violation: style-src") for message in seen), seen
+    page.problems.allow(r"CSP violation|Content Security Policy")  # provoked on purpose here
