@@ -74,6 +74,7 @@ DASHBOARD_PAGES = [
     ("commands", "/commands", "Command queue"),
     ("notes", "/notes", "Notes and links"),
     ("sync", "/sync", "Calendar sync"),
+    ("sync-job", "/sync/jobs/{job}", "Sync"),
     ("analytics", "/analytics", "Analytics"),
     ("keys", "/keys", "API keys"),
     ("audit", "/audit", "Audit"),
