@@ -20,7 +20,15 @@ from app.api.schemas import (
     UtcTime,
     omittable,
 )
-from app.models import AUTHOR_MAX, CALENDAR_ID_MAX, TAG_MAX, TEMPLATE_DESCRIPTION_MAX, TITLE_MAX
+from app.models import (
+    AUTHOR_MAX,
+    CALENDAR_ID_MAX,
+    DURATION_MAX,
+    DURATION_MIN,
+    TAG_MAX,
+    TEMPLATE_DESCRIPTION_MAX,
+    TITLE_MAX,
+)
 
 HHMM_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX, pattern=NOT_BLANK)]
@@ -31,7 +39,12 @@ CalendarId = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=CALENDAR_ID_MAX, pattern=NOT_BLANK)
 ]
 ClockTime = Annotated[str, Field(pattern=HHMM_PATTERN, description="Time of day, HH:MM (00:00–23:59)")]
-Duration = Annotated[int, Field(ge=1, le=1440, description="Minutes, 1–1440"), WHOLE_NUMBER, NOT_COERCED]
+Duration = Annotated[
+    int,
+    Field(ge=DURATION_MIN, le=DURATION_MAX, description=f"Minutes, {DURATION_MIN}–{DURATION_MAX}"),
+    WHOLE_NUMBER,
+    NOT_COERCED,
+]
 
 
 class TemplateIn(StrictModel):

@@ -6,20 +6,41 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired
+from wtforms.validators import DataRequired, InputRequired, Length
 
+from app.dashboard.form_checks import attach, check_each, humanize
 from app.errors import InvalidInputError
 from app.models import (
     AUTHOR_MAX,
     CALENDAR_ID_MAX,
     DESCRIPTION_MAX,
+    DURATION_MAX,
+    DURATION_MIN,
     EVENT_STATUSES,
     EVENT_TYPES,
     LOCATION_MAX,
     PRIORITIES,
     TEMPLATE_DESCRIPTION_MAX,
     TITLE_MAX,
+    ApiKey,
 )
+
+# A key's name is as long as its column allows (the keys service checks the same length).
+KEY_NAME_MAX = ApiKey.__table__.c.name.type.length
+# Fields of an event the events service judges together (the end is checked against the start).
+EVENT_CHECKS = (
+    ("title",),
+    ("start_time", "end_time", "all_day"),
+    ("location",),
+    ("calendar_id",),
+    ("tags",),
+    ("priority",),
+    ("event_type",),
+    ("status",),
+    ("description",),
+)
+# Any valid start, for checking a field that does not depend on the times.
+SAMPLE_EVENT = {"title": "sample", "start_time": "2000-01-01T00:00:00Z"}
 
 
 class LoginForm(FlaskForm):
@@ -30,11 +51,33 @@ class LoginForm(FlaskForm):
 class KeyForm(FlaskForm):
     """A new API key: its name and scopes (space- or comma-separated)."""
 
-    name = StringField("Name", validators=[DataRequired(message="Name the key.")])
+    name = StringField(
+        "Name",
+        validators=[
+            DataRequired(message="Name the key."),
+            Length(max=KEY_NAME_MAX, message=f"Name can be at most {KEY_NAME_MAX} characters long."),
+        ],
+        render_kw={"maxlength": KEY_NAME_MAX},
+    )
     scopes = StringField("Scopes", default="read", description="admin, read, write, metrics, commands:<system>")
 
     def scope_list(self) -> list[str]:
         return [scope for scope in (self.scopes.data or "").replace(",", " ").split() if scope]
+
+    def validate_scopes(self, field) -> None:
+        """Checked with the name, so a bad name and a bad scope are both reported at once."""
+        from wtforms.validators import ValidationError
+
+        from app.scopes import is_valid_scope
+
+        scopes = self.scope_list()
+        if not scopes:
+            raise ValidationError("Give at least one scope.")
+        unknown = [scope for scope in scopes if not is_valid_scope(scope)]
+        if unknown:
+            raise ValidationError(
+                f"“{unknown[0]}” is an unknown scope: use admin, read, write, metrics or commands:<system>."
+            )
 
 
 class LogoutForm(FlaskForm):
@@ -48,7 +91,11 @@ class TemplateForm(FlaskForm):
     description = TextAreaField("Description", render_kw={"maxlength": TEMPLATE_DESCRIPTION_MAX})
     all_day = BooleanField("All day")
     default_time = StringField("Default time", render_kw={"type": "time"})
-    duration_minutes = StringField("Duration (minutes)", default="60", render_kw={"inputmode": "numeric"})
+    duration_minutes = StringField(
+        "Duration (minutes)",
+        default="60",
+        render_kw={"type": "number", "min": DURATION_MIN, "max": DURATION_MAX, "step": 1, "inputmode": "numeric"},
+    )
     calendar_id = StringField("Calendar", default="local", render_kw={"maxlength": CALENDAR_ID_MAX})
     tags = StringField("Tags", description="comma-separated")
     author = StringField("Author", render_kw={"maxlength": AUTHOR_MAX})
@@ -72,6 +119,13 @@ class TemplateForm(FlaskForm):
             "author": self.author.data or "",
         }
 
+    def check_all(self) -> bool:
+        """Every field against the templates service's rules, so all errors show at once."""
+        from app.services.templates import clean_fields
+
+        fields = self.service_fields(strict=False)
+        return check_each(self, ((name,) for name in fields), lambda part: clean_fields(part, partial=True), fields)
+
 
 class UseTemplateForm(FlaskForm):
     on = DateField("Date", validators=[InputRequired(message="Choose a date.")])
@@ -88,14 +142,9 @@ def split_tags(text: str | None) -> list[str]:
 
 
 def show_error(form: FlaskForm, exc: InvalidInputError) -> None:
-    """Attach a service validation error to the field it names (or to the form when there is none)."""
-    name = exc.field.split(".")[0]
-    field = getattr(form, name, None)
-    message = exc.message.split(": ", 1)[-1]
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*list(field.errors or []), message]
-    else:
-        form.form_errors.append(message)
+    """Attach a service validation error, in words a person uses, to the field it names (or to the form)."""
+    field = getattr(form, exc.field.split(".")[0], None)
+    attach(form, exc.field, humanize(exc.field, exc.message, getattr(field, "data", None)))
 
 
 class EventForm(FlaskForm):
@@ -132,3 +181,13 @@ class EventForm(FlaskForm):
             "start_time": start or None,
             "end_time": end or None,
         }
+
+    def check_all(self, fields: dict[str, Any]) -> bool:
+        """Every field of ``fields`` (the service input) against the events service's rules, all errors at once."""
+        from app.config import current_settings
+        from app.services.event_fields import normalize_event_fields
+
+        zone = current_settings().zone
+        return check_each(
+            self, EVENT_CHECKS, lambda part: normalize_event_fields({**SAMPLE_EVENT, **part}, zone), fields
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -13,8 +13,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.config import current_settings
 from app.dashboard import bp
+from app.dashboard.time_format import iso_local, local  # noqa: F401  (registers the time filters; re-exported)
 from app.errors import InvalidInputError
-from app.timeutil import OutOfRange, parse_day, to_utc
+from app.timeutil import OutOfRange, parse_day
 
 
 def day_param(name: str, fallback: date | None) -> date | None:
@@ -36,6 +37,18 @@ def safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return url_for("dashboard.home")
     return target
+
+
+@bp.after_request
+def replace_flashes(response: BaseResponse) -> BaseResponse:
+    """An htmx change also replaces the page's messages (with its own, if any), so the note of an earlier
+    action (“created”) never stays on screen after a later one."""
+    from app.htmx import wants_partial
+
+    changed = "HX-Trigger" in response.headers  # a mutation that worked, not a form coming back with errors
+    if changed and wants_partial() and response.status_code < 300 and response.mimetype == "text/html":
+        response.set_data(response.get_data(as_text=True) + render_template("dashboard/_flashes.html", oob=True))
+    return response
 
 
 def fragment(template: str, *, trigger: str | None = None, status: int = 200, **context) -> Response:
@@ -60,41 +73,6 @@ def deleted(what: str, title: str, *, trigger: str, list_endpoint: str) -> BaseR
 def full_page(template: str, status: int = 200, **context) -> Response:
     """A whole page (a form shown again with its errors, a confirmation), varying on HX-Request like all."""
     return fragment(template, status=status, **context)
-
-
-def local(value: datetime | None) -> datetime | None:
-    """An aware time in the app's time zone (the zone the dashboard shows everything in)."""
-    if not value:
-        return None
-    zone = current_settings().zone
-    return to_utc(value, zone).astimezone(zone)
-
-
-@bp.app_template_filter("clock")
-def clock(value: datetime | None) -> str:
-    """HH:MM in the app time zone."""
-    moment = local(value)
-    return moment.strftime("%H:%M") if moment else ""
-
-
-@bp.app_template_filter("when")
-def when(value: datetime | None) -> str:
-    """A compact local date and time, e.g. 'Tue 3 Mar 2026 09:30'."""
-    moment = local(value)
-    return f"{moment:%a} {moment.day} {moment:%b %Y %H:%M}" if moment else "—"
-
-
-@bp.app_template_filter("day_label")
-def day_label(value: date) -> str:
-    """'Tuesday 3 March' for day headings."""
-    return f"{value:%A} {value.day} {value:%B}"
-
-
-@bp.app_template_filter("iso_local")
-def iso_local(value: datetime | None) -> str:
-    """YYYY-MM-DDTHH:MM in the app zone: the value an <input type=datetime-local> expects."""
-    moment = local(value)
-    return moment.strftime("%Y-%m-%dT%H:%M") if moment else ""
 
 
 def highlight(text: str | None, query: str | None) -> Markup:
@@ -142,3 +120,12 @@ def google_connected() -> bool:
     from app.services.google_auth import is_connected
 
     return is_connected(current_settings())
+
+
+@bp.app_template_global("health_state")
+def health_state():
+    """(report, healthy) for the layout's health badge, rendered on the server so it shows a real state
+    without JavaScript (htmx then keeps it fresh)."""
+    from app.services.health import health_report
+
+    return health_report(with_details=False)

@@ -7,29 +7,33 @@ from datetime import timedelta
 from flask import flash, redirect, request, url_for
 
 from app.auth import login_required
+from app.config import current_settings
 from app.dashboard import bp, queries
 from app.dashboard.forms import ConfirmForm, EventForm, show_error
 from app.dashboard.views_common import day_param, deleted, fragment, full_page, iso_local
 from app.errors import InvalidInputError
 from app.htmx import render, wants_partial
 from app.services import calendars, events
-from app.timeutil import utcnow
+from app.timeutil import today, utcnow
 
 PAGE_SIZE = 100
 RANGES = [("7", "7 days"), ("30", "30 days"), ("90", "90 days"), ("365", "a year"), ("-1", "any time")]
-DIRECTIONS = [("all", "before and after"), ("future", "from the date on"), ("past", "up to the date")]
+DIRECTIONS = [("future", "from the date on"), ("past", "up to the date"), ("all", "before and after")]
 
 
 def search_filters() -> dict:
-    """The search form's values, with the API's names; anything unknown falls back to a default."""
+    """The search form's values, with the API's names; anything unknown falls back to a default.
+
+    The list opens on today, upcoming events first (a search by words ranks by match instead).
+    """
     args = request.args
-    direction = args.get("direction", "all")
+    direction = args.get("direction", "future")
     range_days = args.get("range", "365")
-    anchor = day_param("anchor", None)
+    anchor = day_param("anchor", None) or today(current_settings().zone)
     return {
         "q": args.get("q", "").strip(),
         "calendar": [c for c in args.getlist("calendar") if c],
-        "direction": direction if direction in dict(DIRECTIONS) else "all",
+        "direction": direction if direction in dict(DIRECTIONS) else "future",
         "range": range_days if range_days in dict(RANGES) else "365",
         "anchor": anchor,
         "page": max(args.get("page", 1, type=int) or 1, 1),
@@ -92,8 +96,8 @@ def event_list():
 def event_new():
     """Create an event; it goes through the plugins, so "NOTE: ..." becomes a note, "ACTION: ..." a command."""
     form = EventForm() if request.method == "POST" else _new_form()
-    if form.validate_on_submit():
-        fields = {name: value for name, value in form.service_fields().items() if value not in (None, "")}
+    fields = {name: value for name, value in form.service_fields().items() if value not in (None, "")}
+    if form.validate_on_submit() and form.check_all(fields):
         try:
             event, consumed = events.create_event(fields)
         except InvalidInputError as exc:
@@ -124,7 +128,7 @@ def event_update(event_id: int):
     """Save an edit (the plugins run again); errors come back beside their fields."""
     event = events.get_event(event_id)
     form = EventForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.check_all(form.service_fields()):
         try:
             event = events.update_event(event_id, form.service_fields(), partial=True)
         except InvalidInputError as exc:

@@ -42,7 +42,7 @@ def key_create():
     """Make a key and show it this once (the page is not cached; the key is in no cookie or log)."""
     form = KeyForm()
     if not form.validate_on_submit():
-        return _keys_page(form, status=400)
+        return _keys_page(form, status=400 if form.csrf_token.errors else 422)  # a forged post, or the fields
     try:
         created = api_keys.create_key(form.name.data or "", form.scope_list())
     except InvalidInputError as exc:

@@ -53,7 +53,7 @@ def sync_now():
         requested_by="dashboard",
     )
     if wants_partial():
-        return fragment("dashboard/_sync_job.html", job=job, daemon_running=daemon_is_fresh())
+        return fragment("dashboard/_sync_job.html", job=job, daemon_running=daemon_is_fresh(), trigger="sync-requested")
     flash(f"Sync {job.id} requested.", "success")
     return redirect(url_for("dashboard.sync_job", job_id=job.id))
 

@@ -9,6 +9,7 @@ from flask import flash, redirect, request, url_for
 from app.auth import login_required
 from app.config import current_settings
 from app.dashboard import bp
+from app.dashboard.form_checks import humanize
 from app.dashboard.forms import ConfirmForm, TemplateForm, UseTemplateForm, show_error
 from app.dashboard.views_common import deleted, fragment, full_page
 from app.errors import InvalidInputError
@@ -48,7 +49,7 @@ def template_list():
 def template_create():
     """Create from the form; errors re-render the page with messages beside the fields."""
     form = TemplateForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.check_all():
         try:
             created = templates.create_template(form.service_fields())
         except InvalidInputError as exc:
@@ -84,7 +85,7 @@ def template_update(template_id: int):
     """Save an edit: the row comes back, or the form with its errors (200 for htmx so it is swapped in)."""
     template = templates.get_template(template_id)
     form = TemplateForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.check_all():
         try:
             template = templates.update_template(template_id, form.service_fields())
         except InvalidInputError as exc:
@@ -109,10 +110,11 @@ def template_check_field(field: str):
     if field not in LIVE_FIELDS or not PREFIX.fullmatch(prefix):
         return fragment("dashboard/_empty.html", status=400)
     message = ""
+    value = TemplateForm().service_fields(strict=False)[field]
     try:
-        templates.clean_fields({field: TemplateForm().service_fields(strict=False)[field]}, partial=True)
+        templates.clean_fields({field: value}, partial=True)
     except InvalidInputError as exc:
-        message = exc.message.split(": ", 1)[-1]
+        message = humanize(exc.field, exc.message, value)
     return fragment("dashboard/_field_error.html", fid=prefix + field, message=message)
 
 

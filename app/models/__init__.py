@@ -27,7 +27,14 @@ from app.models.sync import (
     SyncState,
     UpstreamDeletion,
 )
-from app.models.templates import AUTHOR_MAX, TEMPLATE_DESCRIPTION_MAX, Template, TemplateUsage
+from app.models.templates import (
+    AUTHOR_MAX,
+    DURATION_MAX,
+    DURATION_MIN,
+    TEMPLATE_DESCRIPTION_MAX,
+    Template,
+    TemplateUsage,
+)
 from app.models.types import UTCDateTime, utcnow
 
 __all__ = [
@@ -35,6 +42,8 @@ __all__ = [
     "CALENDAR_ID_MAX",
     "COMMAND_STATUSES",
     "DESCRIPTION_MAX",
+    "DURATION_MAX",
+    "DURATION_MIN",
     "EVENT_STATUSES",
     "EVENT_TYPES",
     "LOCATION_MAX",

@@ -14,6 +14,8 @@ from app.models.types import UTCDateTime, utcnow
 # Length limits of a template's own fields (title, calendar and tags share the event's limits).
 TEMPLATE_DESCRIPTION_MAX = 5000
 AUTHOR_MAX = 200
+# A template's event lasts from one minute to a whole day.
+DURATION_MIN, DURATION_MAX = 1, 1440
 
 
 class Template(Model):

@@ -15,6 +15,8 @@ from app.extensions import db
 from app.models import (
     AUTHOR_MAX,
     CALENDAR_ID_MAX,
+    DURATION_MAX,
+    DURATION_MIN,
     TEMPLATE_DESCRIPTION_MAX,
     TITLE_MAX,
     Event,
@@ -63,8 +65,10 @@ def clean_fields(fields: dict[str, Any], *, partial: bool) -> dict[str, Any]:
         clean["default_time"] = _hhmm(clean["default_time"], "default_time")
     if "duration_minutes" in clean:
         value = clean["duration_minutes"]
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1440:
-            raise InvalidInputError("duration_minutes", "must be a whole number of minutes from 1 to 1440")
+        if isinstance(value, bool) or not isinstance(value, int) or not DURATION_MIN <= value <= DURATION_MAX:
+            raise InvalidInputError(
+                "duration_minutes", f"must be a whole number of minutes from {DURATION_MIN} to {DURATION_MAX}"
+            )
     if "tags" in clean:
         clean["tags"] = clean_tags(clean["tags"])
     return clean

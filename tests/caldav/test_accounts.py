@@ -98,9 +98,9 @@ def test_the_sync_page_shows_each_calendar_with_its_account(make_app, radicale, 
     client = application.test_client()
     log_in(client)
     html = client.get("/sync").get_data(as_text=True)
-    row = html[html.index(f"<td>{collection_name}") :].split("</tr>")[0]
+    row = html[html.index(f'<td data-label="Calendar">{collection_name}') :].split("</tr>")[0]
     assert "home" in row and "(writable)" in row and "caldav" in row
-    demo_row = html[html.index("<td>personal") :].split("</tr>")[0]
+    demo_row = html[html.index('<td data-label="Calendar">personal') :].split("</tr>")[0]
     assert "sample" in demo_row and "(writable)" not in demo_row
 
 

@@ -73,3 +73,12 @@ def make_event(
     )
     assert consumed is None
     return event.id
+
+
+def without_flashes(html: str) -> str:
+    """A fragment without the out-of-band message area every successful htmx change carries."""
+    import re
+
+    out, count = re.subn(r'<div id="flashes"[^>]*hx-swap-oob="true">.*?</div>', "", html, flags=re.S)
+    assert count == 1, "a successful htmx change replaces the messages"
+    return out

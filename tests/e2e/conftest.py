@@ -7,6 +7,7 @@ Without a browser these tests skip locally, but fail under CI=true so that CI ne
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 import pytest
@@ -71,14 +72,36 @@ def live_server(tmp_path_factory):
     server.stop()
 
 
-class PageProblems:
-    """Console errors, page errors and failed or blocked requests seen by a page."""
+# Chromium reports a CSP violation on the console, but only a DOM event says what was blocked and where; the
+# listener turns each event into a console error that the recorder below picks up like any other.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("CSP violation: " + event.violatedDirective + " blocked " + (event.blockedURI || "inline") +
+    " at " + (event.sourceFile || document.location.href) + ":" + event.lineNumber + " " + (event.sample || ""));
+});
+"""
 
-    def __init__(self, page):
+
+class PageProblems:
+    """Console errors, CSP violations, page errors and failed requests seen in one browser context.
+
+    A test that provokes an error on purpose (a 401 from a wrong key, a 404 page) declares it with allow().
+    """
+
+    def __init__(self, context):
         self.messages: list[str] = []
-        page.on("console", lambda msg: msg.type == "error" and self.messages.append(f"console: {msg.text}"))
-        page.on("pageerror", lambda exc: self.messages.append(f"page error: {exc}"))
-        page.on("requestfailed", self._request_failed)
+        self.allowed: list[re.Pattern[str]] = []
+        context.add_init_script(CSP_LISTENER)
+        context.on("console", lambda msg: msg.type == "error" and self.messages.append(f"console: {msg.text}"))
+        context.on("weberror", lambda error: self.messages.append(f"page error: {error.error}"))
+        context.on("requestfailed", self._request_failed)
+
+    def allow(self, pattern: str) -> None:
+        """Expect messages matching ``pattern`` (a regular expression): they no longer fail the test."""
+        self.allowed.append(re.compile(pattern))
+
+    def unexpected(self) -> list[str]:
+        return [m for m in self.messages if not any(pattern.search(m) for pattern in self.allowed)]
 
     def _request_failed(self, request) -> None:
         # ERR_ABORTED means the browser cancelled the request itself because the page navigated away
@@ -87,11 +110,33 @@ class PageProblems:
             self.messages.append(f"failed: {request.url} {request.failure}")
 
 
+@pytest.fixture(autouse=True)
+def fail_on_browser_problems(request, monkeypatch):
+    """Every browser test fails on a console error, a CSP violation, a page error or a failed request, in any
+    context it opens (the recorder is attached to each new context before the test uses it)."""
+    recorders: list[PageProblems] = []
+    if "browser" in request.fixturenames:
+        browser = request.getfixturevalue("browser")
+        open_context = browser.new_context
+
+        def new_context(*args, **kwargs):
+            context = open_context(*args, **kwargs)
+            context.problems = PageProblems(context)
+            recorders.append(context.problems)
+            return context
+
+        monkeypatch.setattr(browser, "new_context", new_context)
+    yield
+    found = [message for recorder in recorders for message in recorder.unexpected()]
+    if found:
+        pytest.fail("the browser reported problems:\n" + "\n".join(found), pytrace=False)
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context()
     page = context.new_page()
-    page.problems = PageProblems(page)
+    page.problems = context.problems
     yield page
     context.close()
 

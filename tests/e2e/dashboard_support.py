@@ -57,3 +57,56 @@ def problems(page) -> list[str]:
     """Console errors (CSP violations among them), page errors and failed requests — except requests the
     browser itself abandoned because the test navigated on (net::ERR_ABORTED), which are no fault of the page."""
     return [message for message in page.problems.messages if "net::ERR_ABORTED" not in message]
+
+
+# Every dashboard page (path, what its first heading says); {event}, {template} and {job} are filled in by seed().
+DASHBOARD_PAGES = [
+    ("today", "/", "Today"),
+    ("events", "/events", "Events"),
+    ("event-new", "/events/new", "New event"),
+    ("event", "/events/{event}", "Phone review"),
+    ("event-delete", "/events/{event}/delete", "Delete"),
+    ("week", "/calendar/week", "Week of"),
+    ("month", "/calendar/month", ""),
+    ("templates", "/templates", "Templates"),
+    ("template-edit", "/templates/{template}/edit", "Edit template"),
+    ("template-use", "/templates/{template}/use", "Use"),
+    ("commands", "/commands", "Command queue"),
+    ("notes", "/notes", "Notes and links"),
+    ("sync", "/sync", "Calendar sync"),
+    ("sync-job", "/sync/jobs/{job}", "Sync"),
+    ("analytics", "/analytics", "Analytics"),
+    ("keys", "/keys", "API keys"),
+    ("audit", "/audit", "Audit"),
+    ("status", "/status/badge", "Status"),
+]
+# The pages with a table that turns into cards on a phone.
+TABLE_PAGES = ["/events", "/commands", "/templates", "/keys", "/audit", "/sync"]
+
+
+def seed(server) -> dict[str, int]:
+    """A row for every table (an upcoming event, a template, a failed command, a note, a key): the ids."""
+    from datetime import UTC, datetime, timedelta
+
+    start = (datetime.now(UTC) + timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
+    event = api(
+        server,
+        "POST",
+        "/events",
+        {
+            "title": "Phone review",
+            "start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "end_time": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "location": "Room 4",
+        },
+    )
+    template = api(server, "POST", "/templates", {"title": "Weekly planning", "default_time": "09:00"})
+    make_failed_command(server, "phone-hub")
+    api(server, "POST", "/events", {"title": "NOTE: bring the long cable", "start_time": "2030-01-07T09:00:00Z"})
+    api(server, "POST", "/keys", {"name": "phone script", "scopes": ["read"]})
+    job = api(server, "POST", "/sync/calendar", {"days_ahead": 7})
+    return {"event": event["id"], "template": template["id"], "job": job["job_id"]}
+
+
+def page_url(server, path: str, ids: dict[str, int]) -> str:
+    return server.url + path.format(**ids)

@@ -60,7 +60,7 @@ def test_inline_template_edit_error_then_save_then_delete(page, live_server):
         row.get_by_role("link", name="Edit").click()
         prefix = f"#t{created['id']}-"
         page.fill(prefix + "title", "Inline edited")
-        page.fill(prefix + "duration_minutes", "lots")
+        page.fill(prefix + "duration_minutes", "1.5")  # a number field takes no letters; a fraction it does
         page.locator(prefix + "duration_minutes").press("Tab")  # checked as soon as the field changes
         expect(page.locator(prefix + "duration_minutes-error")).to_contain_text("whole number")
         page.fill(prefix + "duration_minutes", "")

@@ -28,6 +28,7 @@ def test_login_shows_dashboard_then_logout(page, live_server):
 
 
 def test_wrong_key_shows_an_error(page, live_server):
+    page.problems.allow(r"status of 401")  # the refused sign-in answers 401 on purpose
     sign_in(page, live_server.url, key="not-the-key")
     expect(page.locator(".field-error")).to_have_text("That key is not an admin key of this server.")
     expect(page).to_have_url(re.compile(r"/login"))
