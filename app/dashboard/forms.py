@@ -26,7 +26,7 @@ from app.models import (
 )
 
 # A key's name is as long as its column allows (the keys service checks the same length).
-KEY_NAME_MAX = ApiKey.__table__.c.name.type.length
+KEY_NAME_MAX: int = ApiKey.__table__.c.name.type.length  # type: ignore[attr-defined]
 # Fields of an event the events service judges together (the end is checked against the start).
 EVENT_CHECKS = (
     ("title",),

@@ -4,7 +4,7 @@ works without JavaScript), with relative times ("in 2 h") that carry the exact t
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, overload
 from zoneinfo import ZoneInfo
 
 from flask import g
@@ -23,6 +23,12 @@ def app_zone() -> ZoneInfo:
     return zone
 
 
+@overload
+def local(value: datetime) -> datetime: ...
+@overload
+def local(value: None) -> None: ...
+@overload
+def local(value: datetime | None) -> datetime | None: ...
 def local(value: datetime | None) -> datetime | None:
     """An aware time in the app's time zone (the zone the dashboard shows everything in)."""
     if not value:
