@@ -94,16 +94,20 @@ def conflict_finding_parts(cluster: Cluster, policy: WorkPolicy, when) -> Sugges
         f"{len(cluster.events)} events overlap on {when(cluster.start, cluster.end, policy)} "
         f"({double_booked_minutes(cluster.events):.0f} min double-booked): {names(cluster.events)}."
     ]
-    if cluster.staying and (cluster.moves or cluster.manual):
-        parts.append(f"Keep {names(cluster.staying)}.")
+    kept = [e for e in cluster.staying if e.id not in cluster.manual]
+    if cluster.moves or cluster.manual:
+        parts.append(f"Keep {names(kept)}.")
     for event_id, slot in cluster.moves.items():
         parts.append(f"Move '{by_id[event_id].title}' to {when(*slot, policy)} (apply the move below).")
     for event_id, (why, slot) in cluster.manual.items():
         title = by_id[event_id].title
         if slot is not None:
-            parts.append(f"'{title}' cannot be moved here ({why}); its first free slot is {when(*slot, policy)}.")
+            parts.append(
+                f"Chronos cannot move '{title}' ({why}): move it yourself, for example to {when(*slot, policy)}, "
+                "the first free working slot, or decline it."
+            )
         else:
-            parts.append(f"'{title}' cannot be moved here ({why}) and no free slot fits it; decline one of them.")
+            parts.append(f"Chronos cannot move '{title}' ({why}) and no free slot fits it: decline it or shorten it.")
     target = next(iter(cluster.moves.items()), None) or next(
         ((i, slot) for i, (_why, slot) in cluster.manual.items() if slot), None
     )

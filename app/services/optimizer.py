@@ -258,24 +258,27 @@ def plan_moves(
     """
     planner = _Mover(timeline, policy, now, horizon, dismissed)
     for cluster in conflicts:
-        ordered = sorted(cluster.events, key=keeper_order)
-        cluster.staying = [e for e in ordered if fixed_reason(e) is not None or e.start_time < now] or ordered[:1]
+        keeper = min(cluster.events, key=keeper_order)
+        cluster.staying = [keeper]
+        stuck_here: list[EventData] = []
         for event in sorted(cluster.events, key=lambda e: (e.start_time, e.id)):
-            if event in cluster.staying:
+            if event is keeper:
                 continue
             partners = overlaps(event, cluster.staying)
-            if not partners:
-                cluster.staying.append(event)  # what overlapped it has moved away
-                continue
-            why = f"out of its overlap with '{partners[0].title}'"
-            slot = planner.attempt(event, why, cluster.key, None, None)
-            if slot is not None:
-                cluster.moves[stored_id(event)] = slot
-            else:
-                cluster.staying.append(event)
-                if f"move:{event.id}:{cluster.key}" not in dismissed:
-                    reason = fixed_reason(event) or "no free working slot is left for it in time"
-                    cluster.manual[stored_id(event)] = (reason, planner.free_slot(event))
+            if partners:
+                why = f"out of its overlap with '{partners[0].title}'"
+                slot = planner.attempt(event, why, cluster.key, None, None)
+                if slot is not None:
+                    cluster.moves[stored_id(event)] = slot
+                    continue
+                stuck_here.append(event)
+            cluster.staying.append(event)  # it stays where it is (until someone moves it by hand)
+        for event in stuck_here:  # after the moves, so advice never takes the slot a real move needs
+            if f"move:{event.id}:{cluster.key}" not in dismissed:
+                reason = fixed_reason(event) or (
+                    "it has begun" if event.start_time < now else "no free working slot is left for it"
+                )
+                cluster.manual[stored_id(event)] = (reason, planner.free_slot(event))
     starting: dict[date, list[EventData]] = {}
     for event in busy:
         starting.setdefault(policy.local_date(event.start_time), []).append(event)
@@ -327,14 +330,14 @@ class _Mover:
         return self.timeline.first_free(length, start, self.horizon, day_ok, spaced=True)
 
     def free_slot(self, event: EventData) -> Interval | None:
-        """The first slot the event would fit, for advice only (nothing is booked)."""
+        """The first good slot for an event only its owner can move; it is held in the timeline, so the advice
+        never offers one slot twice or a focus block where the event is to go."""
         if event.start_time < self.now:
             return None
         self.timeline.remove(stored_id(event), event.start_time, event.end_time)
-        try:
-            return self._search(event, None)
-        finally:
-            self.timeline.add(stored_id(event), event.start_time, event.end_time)
+        slot = self._search(event, None)
+        self.timeline.add(stored_id(event), *(slot or (event.start_time, event.end_time)))
+        return slot
 
     def attempt(
         self, event: EventData, why: str, trigger: str, avoid: date | None, confidence: float | None
