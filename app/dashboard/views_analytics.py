@@ -32,8 +32,15 @@ def analytics():
         private=sorted(private_calendars()),
         days=days,
         periods=PERIODS,
-        suggestions=[] if wants_partial() else planning.current_suggestions(7),
     )
+
+
+@bp.get("/analytics/suggestions")
+@login_required
+def analytics_suggestions():
+    """The optimizer's suggestions for the coming week (the analytics page loads them; a page without JS)."""
+    suggestions = planning.current_suggestions(7)
+    return render("dashboard/suggestions.html", "dashboard/_suggestions.html", suggestions=suggestions)
 
 
 @bp.post("/analytics/suggestions/<action>")
@@ -54,8 +61,8 @@ def suggestion_action(action: str):
         if wants_partial():
             return fragment("dashboard/_suggestion_done.html", message=exc.message, failed=True)
         flash(exc.message, "error")
-        return redirect(url_for("dashboard.analytics"))
+        return redirect(url_for("dashboard.analytics_suggestions"))
     if wants_partial():
         return fragment("dashboard/_suggestion_done.html", message=message, trigger="events-changed")
     flash(message, "success")
-    return redirect(url_for("dashboard.analytics"))
+    return redirect(url_for("dashboard.analytics_suggestions"))

@@ -45,10 +45,22 @@ def window_events(low: datetime, high: datetime) -> list[tuple[EventData, tuple[
     )
     found = []
     for row in db.session.execute(query, params):
-        values = dict(zip(FIELDS, row[: len(FIELDS)], strict=True))
-        values["all_day"] = bool(values["all_day"])
-        values["attendees"] = list(values["attendees"] or [])
-        values["tags"] = list(values["tags"] or [])
-        flags = None if row[-2] is None else (bool(row[-2]), bool(row[-1]))
-        found.append((EventData(**values), flags))
+        (event_id, title, start, end, all_day, calendar_id, source, external_id, attendees, tags, kind, status,
+         priority, is_meeting, is_focus) = row  # fmt: skip
+        event = EventData(
+            title=title,
+            start_time=start,
+            end_time=end,
+            all_day=bool(all_day),
+            calendar_id=calendar_id,
+            source=source,
+            external_id=external_id,
+            attendees=attendees or [],  # the lean reader hands out a new list per row
+            tags=tags or [],
+            priority=priority,
+            event_type=kind,
+            status=status,
+            id=event_id,
+        )
+        found.append((event, None if is_meeting is None else (bool(is_meeting), bool(is_focus))))
     return found

@@ -143,11 +143,14 @@ class Timeline:
     def chain_ok(self, start: datetime, length: timedelta) -> bool:
         """Whether an event at [start, start+length) stays out of back-to-back runs over max_chain_minutes."""
         end = start + length
-        near = timedelta(days=1)
-        intervals = sorted(
-            {item for day in self.policy.days(start - near, end + near) for item in self.busy(day)} | {(start, end)}
-        )
         gap = timedelta(minutes=self.policy.min_break_minutes)
+        # A run reaching past this reach is over the limit whatever else it holds, so nothing further matters.
+        reach = timedelta(minutes=self.policy.max_chain_minutes) + gap
+        low, high = start - reach, end + reach
+        intervals = sorted(
+            {item for day in self.policy.days(low, high) for item in self.busy(day) if item[1] > low and item[0] < high}
+            | {(start, end)}
+        )
         run_start, run_end, members, found = intervals[0][0], intervals[0][1], 0, False
         for begin, finish in intervals:
             if begin - run_end >= gap:  # a real break: the run before it is closed
