@@ -7,8 +7,10 @@ converters, with the analytics plugin's flags joined in: a month of a 100,000-ev
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from app.extensions import db
 from app.models import Event, EventAnalytics
@@ -33,18 +35,23 @@ FIELDS = (
 )
 
 
-def window_events(low: datetime, high: datetime) -> list[tuple[EventData, tuple[bool, bool] | None]]:
-    """Each event overlapping [low, high) (by start, then id) with its stored (is_meeting, is_focus), if any."""
-    conditions, params = overlap_conditions(low, high)
-    query = (
+@cache
+def _statement(conditions: tuple[Any, ...]) -> Select:
+    """Built once per backend's conditions (the window bounds are bind parameters)."""
+    return (
         select(*(lean_column(name) for name in FIELDS), EventAnalytics.is_meeting, EventAnalytics.is_focus)
         .select_from(Event)
         .outerjoin(EventAnalytics, EventAnalytics.event_id == Event.id)
         .where(*conditions)
         .order_by(Event.start_time, Event.id)
     )
+
+
+def window_events(low: datetime, high: datetime) -> list[tuple[EventData, tuple[bool, bool] | None]]:
+    """Each event overlapping [low, high) (by start, then id) with its stored (is_meeting, is_focus), if any."""
+    conditions, params = overlap_conditions(low, high)
     found = []
-    for row in db.session.execute(query, params):
+    for row in db.session.execute(_statement(tuple(conditions)), params):
         (event_id, title, start, end, all_day, calendar_id, source, external_id, attendees, tags, kind, status,
          priority, is_meeting, is_focus) = row  # fmt: skip
         event = EventData(
