@@ -80,11 +80,15 @@ class Consumed:
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A scheduling proposal with the rule that produced it."""
+    """A scheduling proposal with the rule that produced it.
+
+    ``confidence`` (0-1) says how strongly a rule that weighs something recommends it; None where it would
+    mean nothing, such as for a plain fact (two events overlap, a day is over its limit).
+    """
 
     type: Literal["move", "break", "focus_block", "conflict", "overload"]
     reason: str
-    confidence: float
+    confidence: float | None
     event_id: int | None = None
     proposed_start: datetime | None = None
     proposed_end: datetime | None = None
@@ -128,6 +132,9 @@ class PluginContext(Protocol):
 
     def is_writable_calendar(self, calendar_id: str) -> bool:
         """Whether a calendar belongs to a configured account Chronos may write to (an ICS feed never does)."""
+
+    def is_work_calendar(self, calendar_id: str) -> bool:
+        """False for a private calendar (`calendar.per_calendar.<id>.work: false`), whose events are not work."""
 
 
 @runtime_checkable

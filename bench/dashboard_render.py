@@ -5,6 +5,8 @@ Builds a temporary instance, inserts the events with executemany through the app
 triggers keep the search index in step, as in production), signs in with the Flask test client and times:
   - the week view of the current week, the month view of the current month and the today page (full pages),
   - an event search answering 100 rows (full page, ranked FTS, highlighted),
+  - the analytics page of the last 30 days with its charts (and, for information, of the last 365 days), and
+    the optimizer's suggestions for the coming week, which that page loads in a second request,
   - the login page, as a baseline measured in the same run so machine noise is visible.
 Prints one summary line each: median and p95 in ms, and PASS/FAIL against the target.
 
@@ -207,6 +209,9 @@ def main() -> int:
         month = timed(client, "/calendar/month", args.runs, 'class="month-grid"')
         today_page = timed(client, "/", args.runs, 'id="agenda"')
         searches = [search_line(client, word, args.runs) for word in (TYPICAL_WORD, COMMON_WORD)]
+        analytics = timed(client, "/analytics", args.runs, 'id="analytics-report"')
+        analytics_year = timed(client, "/analytics?days=365", args.runs, 'id="analytics-report"')
+        suggestions = timed(client, "/analytics/suggestions", args.runs, 'id="suggestions"')
         in_week = re.search(r"(\d+) events? this week", client.get("/calendar/week").text).group(1)
         baseline = timed(app.test_client(), "/login", args.runs, "Sign in")  # signed out: the page renders
         lines = [
@@ -214,6 +219,9 @@ def main() -> int:
             ("month view, full page", month, TARGET_MS),
             ("today page, full page", today_page, TARGET_MS),
             *searches,
+            ("analytics, 30 days with charts (full page)", analytics, TARGET_MS),
+            ("analytics, 365 days with charts (full page)", analytics_year, None),
+            ("analytics suggestions, next 7 days (page)", suggestions, TARGET_MS),
             ("baseline: login page", baseline, None),
         ]
         for name, samples, target in lines:

@@ -35,13 +35,20 @@ def _clock(text: str) -> time:
     return time(int(hours), int(minutes))
 
 
-def wellness_tags(event: EventData, config: WellnessSettings, zone: ZoneInfo) -> list[str]:
-    """The wellness tags an event earns, judged by its local time in app.timezone."""
+LUNCH = re.compile(r"\blunch\b", re.IGNORECASE)
+
+
+def wellness_tags(event: EventData, config: WellnessSettings, zone: ZoneInfo, work: bool = True) -> list[str]:
+    """The wellness tags an event earns, judged by its local time in app.timezone.
+
+    Time-of-day tags are about work: an event of a private calendar (``work`` false) earns none, and lunch
+    itself is no lunch conflict.
+    """
     tags: list[str] = []
     words = "|".join(re.escape(word) for word in config.stress_keywords if word.strip())
     if words and re.search(rf"\b({words})\b", f"{event.title}\n{event.description}", re.IGNORECASE):
         tags.append("stress_indicator")
-    if event.all_day or event.status == "cancelled":
+    if event.all_day or event.status == "cancelled" or not work:
         return tags
     start, end = event.start_time.astimezone(zone), event.end_time.astimezone(zone)
     late = datetime.combine(start.date(), time(config.late_hour), zone)
@@ -55,7 +62,7 @@ def wellness_tags(event: EventData, config: WellnessSettings, zone: ZoneInfo) ->
     lunch_from, lunch_to = (_clock(part) for part in config.lunch_hours.split("-"))
     lunch_start = datetime.combine(start.date(), lunch_from, zone)
     lunch_end = datetime.combine(start.date(), lunch_to, zone)
-    if start.weekday() < 5 and start < lunch_end and end > lunch_start:
+    if start.weekday() < 5 and start < lunch_end and end > lunch_start and not LUNCH.search(event.title):
         tags.append("lunch_conflict")
     return tags
 
@@ -69,7 +76,8 @@ class WellnessPlugin(BaseEventPlugin):
 
     def process(self, event: EventData, context: PluginContext) -> EventData:
         zone = ZoneInfo(context.settings.app.timezone)
-        return event.copy(tags=[*event.tags, *wellness_tags(event, context.plugin_settings, zone)])
+        work = context.is_work_calendar(event.calendar_id)
+        return event.copy(tags=[*event.tags, *wellness_tags(event, context.plugin_settings, zone, work)])
 
 
 plugin = WellnessPlugin()

@@ -39,8 +39,11 @@ class SuggestionOut(Answer):
     event_ids: list[int]
     proposed_start: UtcTime | None
     proposed_end: UtcTime | None
-    reason: str
-    confidence: float
+    reason: str = Field(description="What is wrong and what to do, naming the events")
+    confidence: float | None = Field(
+        description="0-1: how strongly a rule that weighs something recommends this (breaks, focus blocks, moves "
+        "off a full day); null for facts such as a conflict or an overload, where a figure would mean nothing"
+    )
 
 
 class AppliedOut(Answer):
@@ -74,11 +77,12 @@ class ProductivityQuery(StrictModel):
 class DayHours(BaseModel):
     date: str
     weekday: str
-    hours: float
+    hours: float = Field(description="Work hours: meeting + focus + other (private calendars left out)")
     meeting_hours: float
     focus_hours: float
     other_hours: float
-    events: int
+    personal_hours: float = Field(description="Hours on private calendars (`work: false`), not counted as work")
+    events: int = Field(description="Work events on the day")
 
 
 class WeekHours(BaseModel):
@@ -86,6 +90,7 @@ class WeekHours(BaseModel):
     meeting_hours: float
     focus_hours: float
     other_hours: float
+    personal_hours: float
 
 
 class Heatmap(BaseModel):

@@ -1,4 +1,4 @@
-"""The analytics page: the productivity report drawn as bars and a heat map, and the optimizer's suggestions."""
+"""The analytics page: the productivity report drawn as SVG charts, and the optimizer's suggestions."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from flask import flash, redirect, request, url_for
 
 from app.auth import login_required
 from app.dashboard import bp
+from app.dashboard.charts import report_charts
 from app.dashboard.views_common import fragment
 from app.errors import DomainError
 from app.htmx import render, wants_partial
 from app.services import analytics as analytics_service
 from app.services import planning
+from app.services.calendars import private_calendars
 
 PERIODS = (7, 30, 90, 365)
 
@@ -22,18 +24,23 @@ def analytics():
     days = request.args.get("days", 30, type=int)
     days = days if days in PERIODS else 30
     report = analytics_service.productivity_report(days_back=days)
-    peak = max((day["hours"] for day in report["hours_per_day"]), default=0) or 1
-    heat_max = report["heatmap"]["max"] or 1
     return render(
         "dashboard/analytics.html",
         "dashboard/_analytics_report.html",
         report=report,
+        charts=report_charts(report),
+        private=sorted(private_calendars()),
         days=days,
         periods=PERIODS,
-        peak=peak,
-        heat_max=heat_max,
-        suggestions=planning.current_suggestions(7),
     )
+
+
+@bp.get("/analytics/suggestions")
+@login_required
+def analytics_suggestions():
+    """The optimizer's suggestions for the coming week (the analytics page loads them; a page without JS)."""
+    suggestions = planning.current_suggestions(7)
+    return render("dashboard/suggestions.html", "dashboard/_suggestions.html", suggestions=suggestions)
 
 
 @bp.post("/analytics/suggestions/<action>")
@@ -54,8 +61,8 @@ def suggestion_action(action: str):
         if wants_partial():
             return fragment("dashboard/_suggestion_done.html", message=exc.message, failed=True)
         flash(exc.message, "error")
-        return redirect(url_for("dashboard.analytics"))
+        return redirect(url_for("dashboard.analytics_suggestions"))
     if wants_partial():
         return fragment("dashboard/_suggestion_done.html", message=message, trigger="events-changed")
     flash(message, "success")
-    return redirect(url_for("dashboard.analytics"))
+    return redirect(url_for("dashboard.analytics_suggestions"))

@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 from app.config import current_settings
 from app.errors import InvalidInputError
 from app.extensions import db
-from app.models import Command, Event, EventAnalytics, Template, TemplateUsage
+from app.models import Command, Template, TemplateUsage
 from app.services import analytics_metrics as metrics
+from app.services.calendars import private_calendars
+from app.services.event_window import window_events
 from app.services.pipeline import plugin_settings
-from app.services.planning import event_data
 from app.services.worktime import WorkPolicy
 from app.timeutil import in_range, utcnow
 
@@ -45,25 +46,26 @@ def report_window(days_back: int | None, start: date | None, end: date | None, n
 def productivity_report(
     days_back: int | None = None, start: date | None = None, end: date | None = None, now: datetime | None = None
 ) -> dict[str, Any]:
-    """The whole report (structure in the README, "Analytics"); days are local days of app.timezone."""
+    """The whole report (structure in the README, "Analytics"); days are local days of app.timezone.
+
+    Work-only figures leave out events of calendars marked `work: false` (and events tagged `personal`).
+    """
     now = now or utcnow()
     settings = current_settings()
     policy = WorkPolicy.from_settings(settings)
     first, last = report_window(days_back, start, end, now)
     low, high = policy.day_bounds(first)[0], policy.day_bounds(last)[1]
-    rows = db.session.execute(
-        select(Event, EventAnalytics)
-        .outerjoin(EventAnalytics, EventAnalytics.event_id == Event.id)
-        .where(Event.end_time > low, Event.start_time < high)
-        .order_by(Event.start_time, Event.id)
-    ).all()
-    events = [event_data(event) for event, _ in rows]
-    flags = {event.id: metrics.Flags(bool(extra.is_meeting), bool(extra.is_focus)) for event, extra in rows if extra}
+    rows = window_events(low, high)
+    events = [event for event, _ in rows]
+    flags = {event.id: metrics.Flags(*extra) for event, extra in rows if extra and event.id is not None}
     live = [e for e in events if e.status != "cancelled"]
     busy = metrics.busy_events(live)
+    private = private_calendars()
+    work = [e for e in busy if not metrics.is_private(e, private)]
     hours = plugin_settings("wellness")  # late and early hours are the wellness plugin's settings
-    times = metrics.time_report(busy, flags, first, last, policy, hours.late_hour, hours.early_hour)
+    times = metrics.time_report(busy, flags, first, last, policy, hours.late_hour, hours.early_hour, private)
     kinds = times.pop("kinds")
+    personal = kinds.pop(metrics.PERSONAL)
     return {
         "window": {
             "start": first.isoformat(),
@@ -80,13 +82,14 @@ def productivity_report(
             "all_day_events": sum(1 for e in live if e.all_day),
             "cancelled_events": len(events) - len(live),
             "counted_events": len(busy),
-            "scheduled_hours": metrics.hours(sum(kinds.values())),
+            "scheduled_hours": metrics.hours(sum(kinds.values())),  # work only
             **{f"{kind}_hours": metrics.hours(value) for kind, value in kinds.items()},
+            "personal_hours": metrics.hours(personal),
         },
         **times,
         "tasks": metrics.task_completion(live, now),
-        "longest_free_block": metrics.free_blocks(busy, first, last, policy),
-        "back_to_back": metrics.chains_report(busy, policy),
+        "longest_free_block": metrics.free_blocks(busy, first, last, policy),  # private time is not free
+        "back_to_back": metrics.chains_report(work, policy),
         "templates": template_usage(low, high),
         "commands": command_outcomes(low, high),
     }

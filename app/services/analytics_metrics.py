@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from app.plugins import EventData
 from app.services.day_load import back_to_back_chains
 from app.services.schedule_rules import FOCUS, is_busy
-from app.services.worktime import WorkPolicy, clip, gaps, merge, minutes, split_by_local_hour
+from app.services.worktime import WorkPolicy, gaps, merge, minutes, split_by_local_hour
 
-KINDS = ("meeting", "focus", "other")
+KINDS = ("meeting", "focus", "other")  # work
+PERSONAL = "personal"  # time on private calendars, counted apart from work
+ALL_KINDS = (*KINDS, PERSONAL)
+HOUR = timedelta(hours=1)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -41,15 +46,27 @@ def hours(value_minutes: float) -> float:
     return round(value_minutes / 60, 2)
 
 
-def day_pieces(event: EventData, bounds: tuple[datetime, datetime], policy: WorkPolicy):
-    """(local date, start, end) pieces of an event clipped to the window, split at local midnight."""
-    span = clip((event.start_time, event.end_time), bounds)
-    if span is None:
+def local_hours(start: datetime, end: datetime, zone: ZoneInfo) -> Iterator[tuple[datetime, float]]:
+    """(local start of the hour, minutes) for each local clock hour [start, end) touches.
+
+    Wall-clock arithmetic when no UTC offset change falls inside (nearly always: a report walks thousands
+    of events); otherwise the exact, slower split.
+    """
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    if local_start.utcoffset() != local_end.utcoffset():
+        yield from split_by_local_hour(start, end, zone)
         return
-    for day in policy.days(*span):
-        piece = clip(span, policy.day_bounds(day))
-        if piece:
-            yield day, piece[0], piece[1]
+    cursor, stop = local_start, local_end
+    while cursor < stop:
+        hour = cursor.replace(minute=0, second=0, microsecond=0)
+        boundary = min(stop, hour + HOUR)
+        yield hour, (boundary - cursor).total_seconds() / 60
+        cursor = boundary
+
+
+def is_private(event: EventData, private: frozenset[str]) -> bool:
+    """Not work: on a calendar marked `work: false`, or tagged `personal`."""
+    return event.calendar_id in private or "personal" in {tag.casefold() for tag in event.tags}
 
 
 def time_report(
@@ -60,33 +77,42 @@ def time_report(
     policy: WorkPolicy,
     late_hour: int,
     early_hour: int,
+    private: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """Hours per day, calendar, kind and week, the weekday × hour heat map, and out-of-hours work."""
-    bounds = (policy.day_bounds(first)[0], policy.day_bounds(last)[1])
-    per_day = {first + timedelta(days=n): {k: 0.0 for k in KINDS} for n in range((last - first).days + 1)}
+    """Hours per day, calendar, kind and week, the weekday × hour heat map, and out-of-hours work.
+
+    Work-only figures (hours per day and week by kind, the heat map, out-of-hours work) leave out private
+    events, which are counted apart as personal hours; hours per calendar count every calendar.
+    """
+    low, high = policy.day_bounds(first)[0], policy.day_bounds(last)[1]
+    per_day = {first + timedelta(days=n): dict.fromkeys(ALL_KINDS, 0.0) for n in range((last - first).days + 1)}
     day_events: dict[date, set[int]] = defaultdict(set)
     per_calendar: dict[str, dict[str, float]] = defaultdict(lambda: {"minutes": 0.0, "events": 0})
     heat = [[0.0] * 24 for _ in range(7)]
     outside = {"late": 0.0, "early": 0.0, "weekend": 0.0}
+    working_days = policy.working_days
     for event in events:
-        kind = kind_of(event, flags.get(event.id or 0))
-        work = "personal" not in {tag.casefold() for tag in event.tags}
+        start, end = max(event.start_time, low), min(event.end_time, high)
+        if start >= end:
+            continue
+        work = not is_private(event, private)
+        kind = kind_of(event, flags.get(event.id or 0)) if work else PERSONAL
         total = 0.0
-        for day, start, end in day_pieces(event, bounds, policy):
-            length = minutes(start, end)
-            per_day[day][kind] += length
+        for local_hour, part in local_hours(start, end, policy.zone):
+            day = local_hour.date()
+            per_day[day][kind] += part
+            total += part
+            if not work:
+                continue
             day_events[day].add(event.id or 0)
-            total += length
-            for local_hour, part in split_by_local_hour(start, end, policy.zone):
-                heat[local_hour.weekday()][local_hour.hour] += part
-                if not work:
-                    continue
-                if local_hour.weekday() not in policy.working_days:
-                    outside["weekend"] += part
-                elif local_hour.hour >= late_hour:
-                    outside["late"] += part
-                elif local_hour.hour < early_hour:
-                    outside["early"] += part
+            weekday, hour = day.weekday(), local_hour.hour
+            heat[weekday][hour] += part
+            if weekday not in working_days:
+                outside["weekend"] += part
+            elif hour >= late_hour:
+                outside["late"] += part
+            elif hour < early_hour:
+                outside["early"] += part
         per_calendar[event.calendar_id]["minutes"] += total
         per_calendar[event.calendar_id]["events"] += 1
     return {
@@ -94,7 +120,7 @@ def time_report(
             {
                 "date": day.isoformat(),
                 "weekday": WEEKDAYS[day.weekday()],
-                "hours": hours(sum(kinds.values())),
+                "hours": hours(sum(kinds[k] for k in KINDS)),
                 **{f"{k}_hours": hours(v) for k, v in kinds.items()},
                 "events": len(day_events[day]),
             }
@@ -114,14 +140,14 @@ def time_report(
         "busiest_weekday": _busiest([sum(row) for row in heat], lambda i: {"weekday": WEEKDAYS[i], "index": i}),
         "busiest_hour": _busiest([sum(heat[d][h] for d in range(7)) for h in range(24)], lambda h: {"hour": h}),
         "work_outside_hours": {f"{k}_hours": hours(v) for k, v in outside.items()},
-        "kinds": {k: sum(day[k] for day in per_day.values()) for k in KINDS},  # minutes, unrounded
+        "kinds": {k: sum(day[k] for day in per_day.values()) for k in ALL_KINDS},  # minutes, unrounded
     }
 
 
 def _weekly(per_day: dict[date, dict[str, float]]) -> list[dict[str, Any]]:
     weeks: dict[date, dict[str, float]] = {}
     for day, kinds in per_day.items():
-        week = weeks.setdefault(day - timedelta(days=day.weekday()), {k: 0.0 for k in KINDS})
+        week = weeks.setdefault(day - timedelta(days=day.weekday()), dict.fromkeys(ALL_KINDS, 0.0))
         for kind, value in kinds.items():
             week[kind] += value
     return [

@@ -129,6 +129,19 @@ def list_events(
     return _concatenated_page(shape, page, page_size, params)
 
 
+def overlap_conditions(low: datetime, high: datetime) -> tuple[list[Any], dict[str, Any]]:
+    """WHERE conditions (and their parameters) for the events overlapping [low, high), read through the indexes
+    as the listing does (a plain `end > low AND start < high` scans every earlier event)."""
+    return _overlap(db.engine.dialect.name == "sqlite"), {"window_low": low, "window_high": high}
+
+
+@cache
+def _overlap(sqlite: bool) -> list[Any]:
+    plan = _window_plan(True, True, False, False, sqlite)
+    # Each set is read from its own index range; an OR of the two would scan the table.
+    return [Event.id.in_(union_all(*(select(Event.id).where(*conditions) for conditions in plan.sets)))]
+
+
 def _scope(scoped: bool) -> list[Any]:
     return [Event.calendar_id.in_(bindparam("calendars", expanding=True))] if scoped else []
 

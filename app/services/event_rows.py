@@ -85,6 +85,11 @@ def _lean_columns() -> tuple[Any, ...]:
     return tuple(columns)
 
 
+def lean_column(key: str) -> Any:
+    """One events column by name, read through the lean converter of its type (for column-only queries)."""
+    return next(column for column in _lean_columns() if column.key == key)
+
+
 def lean(query: Select) -> Executable:
     """The same query over Event (its where, joins, order and limit), loading through the lean converters."""
     return select(Event).from_statement(query.with_only_columns(*_lean_columns()))

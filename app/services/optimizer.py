@@ -2,7 +2,9 @@
 
 Pure logic over EventData (no database), so the planning service and the daemon's planning jobs share it.
 Every suggestion names its rule, the events, and the numbers behind it; confidences follow from the same
-numbers (see the README, "Planning, the optimizer and analytics").
+numbers where a rule weighs something (breaks, focus blocks, moves off a full day) and are None for facts
+(a conflict, an overload). Moves and focus blocks are placed so that taking them never calls for a break
+(see the README, "Planning, the optimizer and analytics").
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from app.plugins import EventData, Suggestion
+from app.services.conflicts import Cluster, clusters, conflict_finding_parts, keeper_order, overlaps
 from app.services.day_load import back_to_back_chains, over_daily_limit
-from app.services.schedule_rules import Timeline, event_minutes, fixed_reason, is_busy, is_focus
-from app.services.worktime import WorkPolicy
+from app.services.schedule_rules import Timeline, fixed_reason, is_busy, is_focus
+from app.services.worktime import Interval, WorkPolicy
 
 ORDER = {"conflict": 0, "overload": 1, "move": 2, "break": 3, "focus_block": 4}
 
@@ -27,6 +30,12 @@ class Finding:
     key: str
     event_ids: tuple[int, ...] = ()
     trigger: str | None = None  # for a move: the key of the conflict or overload it resolves
+    titles: tuple[str, ...] = ()  # the titles of event_ids, in the same order, for links
+
+    @property
+    def linked(self) -> list[tuple[int, str]]:
+        """(event id, title) of each event the finding names, where the titles are known."""
+        return list(zip(self.event_ids, self.titles, strict=False))
 
     # The suggestion's own parts, read through the finding (the API's SuggestionOut and the dashboard do).
     type = property(lambda self: self.suggestion.type)
@@ -92,9 +101,10 @@ def analyse(
     horizon = horizon or window_end + (window_end - window_start)
     timeline = Timeline(policy, busy)
     days = [day for day in policy.days(window_start, window_end)]
-    conflicts = find_conflicts(in_window, policy)
+    found = [cluster for cluster in clusters(in_window) if cluster.key not in dismissed]
     overloads = find_overloads(days, timeline, policy)
-    moves = plan_moves(conflicts, overloads, in_window, timeline, policy, now, horizon, dismissed)
+    moves = plan_moves(found, overloads, in_window, timeline, policy, now, horizon, dismissed)
+    conflicts = [Finding(conflict_finding_parts(cluster, policy, _when), cluster.key, cluster.ids) for cluster in found]
     findings = [
         *conflicts,
         *overloads,
@@ -109,39 +119,6 @@ def analyse(
 
 def _sort_time(item: Finding, fallback: datetime) -> datetime:
     return item.suggestion.proposed_start or fallback
-
-
-def find_conflicts(busy: list[EventData], policy: WorkPolicy) -> list[Finding]:
-    """Each overlapping pair; confidence = the share of the shorter event that is double-booked."""
-    found: list[Finding] = []
-    active: list[EventData] = []
-    length = {e.id: event_minutes(e) for e in busy}
-    for event in busy:  # sorted by start: a sweep keeps only events still running
-        active = [other for other in active if other.end_time > event.start_time]
-        for other in active:
-            overlap = (min(other.end_time, event.end_time) - event.start_time).total_seconds() / 60
-            share = overlap / min(length[other.id], length[event.id])
-            first, second = sorted((stored_id(other), stored_id(event)))
-            reason = (
-                f"'{other.title}' and '{event.title}' overlap by {overlap:.0f} min on "
-                f"{_when(event.start_time, min(other.end_time, event.end_time), policy)}."
-            )
-            found.append(
-                Finding(
-                    Suggestion(
-                        "conflict",
-                        reason,
-                        round(min(1.0, share), 2),
-                        event_id=event.id,
-                        proposed_start=event.start_time,
-                        proposed_end=min(other.end_time, event.end_time),
-                    ),
-                    key=f"conflict:{first}:{second}",
-                    event_ids=(first, second),
-                )
-            )
-        active.append(event)
-    return found
 
 
 def find_overloads(days: list[date], timeline: Timeline, policy: WorkPolicy) -> list[Finding]:
@@ -160,7 +137,7 @@ def find_overloads(days: list[date], timeline: Timeline, policy: WorkPolicy) -> 
                     Suggestion(
                         "overload",
                         reason,
-                        graded(scheduled, policy.max_daily_minutes),
+                        None,  # a fact: the day is over the limit
                         proposed_start=start,
                         proposed_end=end,
                     ),
@@ -238,6 +215,9 @@ def find_focus_blocks(
         start, end = max(slots, key=lambda slot: (slot[1] - slot[0], -slot[0].timestamp()))
         if end - start < length or timeline.day_minutes(day) + policy.focus_block_minutes > policy.max_daily_minutes:
             continue
+        block = timeline.place(length, (start, end), end)  # never right against a run that would need a break
+        if block is None:
+            continue
         free = (end - start).total_seconds() / 60
         reason = (
             f"{_day_label(day)} has no focus block of {policy.focus_block_minutes} min; its largest free "
@@ -249,8 +229,8 @@ def find_focus_blocks(
                     "focus_block",
                     reason,
                     graded(free, policy.focus_block_minutes),
-                    proposed_start=start,
-                    proposed_end=start + length,
+                    proposed_start=block[0],
+                    proposed_end=block[1],
                 ),
                 key=f"focus_block:{day}",
             )
@@ -259,7 +239,7 @@ def find_focus_blocks(
 
 
 def plan_moves(
-    conflicts: list[Finding],
+    conflicts: list[Cluster],
     overloads: list[Finding],
     busy: list[EventData],
     timeline: Timeline,
@@ -270,42 +250,35 @@ def plan_moves(
 ) -> list[Finding]:
     """Move flexible events out of conflicts, then off overloaded days, each into the earliest free slot.
 
-    A move never lands outside working hours, on an event, in the past, or on a day it would overload;
-    the timeline is updated after each move so that later moves respect earlier ones.
+    In a conflict the fixed events stay, else the earliest; each other event that still overlaps one that
+    stays moves if it may (or is named with its first free slot when it may not). A move never lands outside
+    working hours, on an event, in the past, on a day it would overload, or where it would call for a break;
+    the timeline is updated after each move so that later moves respect earlier ones. Each cluster records
+    what was decided, for its conflict's advice.
     """
-    by_id = {e.id: e for e in busy}
-    moved: set[int] = set()
-    stuck: set[int] = set()  # found no slot once; the timeline only fills up, so do not search again
-    moves: list[Finding] = []
-
-    def movable(event: EventData) -> bool:
-        return (
-            event.id not in moved and event.id not in stuck and event.start_time >= now and fixed_reason(event) is None
-        )
-
-    no_room: dict[date | None, timedelta] = {}  # shortest length that found no slot (per avoided day)
-
-    def attempt(event: EventData, why: str, trigger: Finding, avoid: date | None) -> None:
-        length = event.end_time - event.start_time
-        if f"move:{event.id}:{trigger.key}" in dismissed or length >= no_room.get(avoid, timedelta.max):
-            return
-        move = _move(event, why, trigger, timeline, policy, now, horizon, dismissed, moved, avoid)
-        if move:
-            moves.append(move)
-        else:
-            stuck.add(stored_id(event))
-            no_room[avoid] = min(length, no_room.get(avoid, timedelta.max))
-
-    for conflict in conflicts:
-        if conflict.key in dismissed:
-            continue
-        pair = [by_id[i] for i in conflict.event_ids]
-        if any(e.id in moved for e in pair):
-            continue  # one of the two already moved away, so this overlap is gone
-        candidates = sorted((e for e in pair if movable(e)), key=lambda e: (e.start_time, e.id), reverse=True)
-        for event in candidates[:1]:  # the later one moves; fixed events never do
-            partner = next(e for e in pair if e.id != event.id)
-            attempt(event, f"out of its overlap with '{partner.title}'", conflict, None)
+    planner = _Mover(timeline, policy, now, horizon, dismissed)
+    for cluster in conflicts:
+        keeper = min(cluster.events, key=keeper_order)
+        cluster.staying = [keeper]
+        stuck_here: list[EventData] = []
+        for event in sorted(cluster.events, key=lambda e: (e.start_time, e.id)):
+            if event is keeper:
+                continue
+            partners = overlaps(event, cluster.staying)
+            if partners:
+                why = f"out of its overlap with '{partners[0].title}'"
+                slot = planner.attempt(event, why, cluster.key, None, None)
+                if slot is not None:
+                    cluster.moves[stored_id(event)] = slot
+                    continue
+                stuck_here.append(event)
+            cluster.staying.append(event)  # it stays where it is (until someone moves it by hand)
+        for event in stuck_here:  # after the moves, so advice never takes the slot a real move needs
+            if f"move:{event.id}:{cluster.key}" not in dismissed:
+                reason = fixed_reason(event) or (
+                    "it has begun" if event.start_time < now else "no free working slot is left for it"
+                )
+                cluster.manual[stored_id(event)] = (reason, planner.free_slot(event))
     starting: dict[date, list[EventData]] = {}
     for event in busy:
         starting.setdefault(policy.local_date(event.start_time), []).append(event)
@@ -317,58 +290,82 @@ def plan_moves(
             continue
         day = policy.local_date(overloaded_at)
         for event in sorted(
-            (e for e in starting.get(day, []) if movable(e)), key=lambda e: (e.start_time, e.id), reverse=True
+            (e for e in starting.get(day, []) if planner.movable(e)), key=lambda e: (e.start_time, e.id), reverse=True
         ):
             if timeline.day_minutes(day) <= policy.max_daily_minutes:
                 break
-            attempt(event, f"off {_day_label(day)}, which is over the daily limit", overload, day)
-    return moves
+            scheduled = timeline.day_minutes(day)
+            why = f"off {_day_label(day)}, which is over the daily limit ({overload.suggestion.reason})"
+            planner.attempt(event, why, overload.key, day, graded(scheduled, policy.max_daily_minutes))
+    return planner.moves
 
 
-def _move(
-    event: EventData,
-    why: str,
-    trigger: Finding,
-    timeline: Timeline,
-    policy: WorkPolicy,
-    now: datetime,
-    horizon: datetime,
-    dismissed: frozenset[str],
-    moved: set[int],
-    avoid: date | None,
-) -> Finding | None:
-    key = f"move:{event.id}:{trigger.key}"
-    if key in dismissed:
-        return None
-    length = event.end_time - event.start_time
-    timeline.remove(stored_id(event), event.start_time, event.end_time)
+class _Mover:
+    """Finds and books slots for moved events, remembering what moved and which lengths found no room."""
 
-    def day_ok(day: date, needed: float) -> bool:
-        return day != avoid and timeline.day_minutes(day) + needed <= policy.max_daily_minutes
+    def __init__(
+        self, timeline: Timeline, policy: WorkPolicy, now: datetime, horizon: datetime, dismissed: frozenset[str]
+    ) -> None:
+        self.timeline, self.policy, self.now, self.horizon, self.dismissed = timeline, policy, now, horizon, dismissed
+        self.moved: set[int] = set()
+        self.stuck: set[int] = set()  # found no slot once; the timeline only fills up, so do not search again
+        self.no_room: dict[date | None, timedelta] = {}  # shortest length that found no slot (per avoided day)
+        self.moves: list[Finding] = []
 
-    slot = timeline.first_free(length, next_quarter(now), horizon, day_ok)
-    if slot is None:
-        timeline.add(stored_id(event), event.start_time, event.end_time)
-        return None
-    timeline.add(stored_id(event), *slot)
-    moved.add(stored_id(event))
-    reason = (
-        f"Move '{event.title}' {why} to {_when(*slot, policy)}, the earliest free working slot "
-        f"({trigger.suggestion.reason})"
-    )
-    return Finding(
-        Suggestion(
-            "move",
-            reason,
-            trigger.suggestion.confidence,
-            event_id=event.id,
-            proposed_start=slot[0],
-            proposed_end=slot[1],
-        ),
-        key=key,
-        event_ids=(stored_id(event),),
-        trigger=trigger.key,
-    )
+    def movable(self, event: EventData) -> bool:
+        return (
+            event.id not in self.moved
+            and event.id not in self.stuck
+            and event.start_time >= self.now
+            and fixed_reason(event) is None
+        )
+
+    def _search(self, event: EventData, avoid: date | None) -> Interval | None:
+        length = event.end_time - event.start_time
+
+        def day_ok(day: date, needed: float) -> bool:
+            return day != avoid and self.timeline.day_minutes(day) + needed <= self.policy.max_daily_minutes
+
+        start = next_quarter(self.now)
+        return self.timeline.first_free(length, start, self.horizon, day_ok, spaced=True)
+
+    def free_slot(self, event: EventData) -> Interval | None:
+        """The first good slot for an event only its owner can move; it is held in the timeline, so the advice
+        never offers one slot twice or a focus block where the event is to go."""
+        length = event.end_time - event.start_time
+        if event.start_time < self.now or length >= self.no_room.get(None, timedelta.max):
+            return None
+        self.timeline.remove(stored_id(event), event.start_time, event.end_time)
+        slot = self._search(event, None)
+        self.timeline.add(stored_id(event), *(slot or (event.start_time, event.end_time)))
+        if slot is None:
+            self.no_room[None] = min(length, self.no_room.get(None, timedelta.max))
+        return slot
+
+    def attempt(
+        self, event: EventData, why: str, trigger: str, avoid: date | None, confidence: float | None
+    ) -> Interval | None:
+        """Book the earliest good slot for a movable event and record the move; None when it cannot move."""
+        key = f"move:{event.id}:{trigger}"
+        length = event.end_time - event.start_time
+        if not self.movable(event) or key in self.dismissed or length >= self.no_room.get(avoid, timedelta.max):
+            return None
+        self.timeline.remove(stored_id(event), event.start_time, event.end_time)
+        slot = self._search(event, avoid)
+        if slot is None:
+            self.timeline.add(stored_id(event), event.start_time, event.end_time)
+            self.stuck.add(stored_id(event))
+            self.no_room[avoid] = min(length, self.no_room.get(avoid, timedelta.max))
+            return None
+        self.timeline.add(stored_id(event), *slot)
+        self.moved.add(stored_id(event))
+        reason = f"Move '{event.title}' {why} to {_when(*slot, self.policy)}, the earliest free working slot."
+        suggestion = Suggestion(
+            "move", reason, confidence, event_id=event.id, proposed_start=slot[0], proposed_end=slot[1]
+        )
+        found = Finding(suggestion, key=key, event_ids=(stored_id(event),), trigger=trigger, titles=(event.title,))
+        self.moves.append(found)
+        return slot
 
 
 def next_quarter(moment: datetime) -> datetime:

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import DismissedSuggestion, Event, PlanningAction
 from app.plugins import EventData
 from app.services import sync_outbox
+from app.services.event_window import window_events
 from app.services.optimizer import Finding, Plan, analyse
 from app.services.plugin_suggestions import from_plugin, plugin_findings
 from app.services.schedule_rules import fixed_reason, patched_sources
@@ -92,10 +93,7 @@ def event_data(event: Event) -> EventData:
 
 def load_events(start: datetime, end: datetime) -> list[EventData]:
     """Every event overlapping [start, end)."""
-    rows = db.session.scalars(
-        select(Event).where(Event.end_time > start, Event.start_time < end).order_by(Event.start_time, Event.id)
-    )
-    return [event_data(row) for row in rows]
+    return [event for event, _flags in window_events(start, end)]
 
 
 def dismissed_keys() -> frozenset[str]:

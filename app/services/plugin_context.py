@@ -81,6 +81,9 @@ class HostContext:
     def is_writable_calendar(self, calendar_id: str) -> bool:
         return calendars.is_writable(calendar_id)
 
+    def is_work_calendar(self, calendar_id: str) -> bool:
+        return calendar_id not in calendars.private_calendars()
+
     def _check_consume(self, kind: str) -> None:
         if not self._allow_consume:
             raise ConsumeRefused(f"not turned into a {kind}: only new or synced events are consumed")

@@ -109,18 +109,55 @@ class Timeline:
         not_before: datetime,
         until: datetime,
         day_ok: Callable[[date, float], bool] | None = None,
+        spaced: bool = False,
     ) -> Interval | None:
         """The earliest [start, start+length) inside working hours, free of every busy interval.
 
-        ``day_ok(day, minutes)`` may refuse a day (for example one the move would overload).
+        ``day_ok(day, minutes)`` may refuse a day (for example one the move would overload). With ``spaced``
+        a slot that would make a back-to-back run longer than planning.max_chain_minutes is skipped (or
+        moved a break's length away from its neighbour), so taking it never calls for a break.
         """
         day = self.policy.local_date(not_before)
         last = self.policy.local_date(until)
         needed = length.total_seconds() / 60
         while day <= last:
             if day_ok is None or day_ok(day, needed):
-                for start, end in self.free_in_working_hours(day, not_before):
-                    if end - start >= length and start + length <= until:
-                        return start, start + length
+                for gap in self.free_in_working_hours(day, not_before):
+                    slot = self.place(length, gap, until, spaced)
+                    if slot:
+                        return slot
             day += timedelta(days=1)
         return None
+
+    def place(self, length: timedelta, gap: Interval, until: datetime, spaced: bool = True) -> Interval | None:
+        """Where in a free gap an event of ``length`` goes: its start, else a break's length later, else its
+        end (with ``spaced``, the first of these that keeps every back-to-back run within the limit)."""
+        start, end = gap
+        brk = timedelta(minutes=self.policy.min_break_minutes)
+        candidates = (start, start + brk, end - length, end - length - brk) if spaced else (start,)
+        for begin in candidates:
+            if begin >= start and begin + length <= min(end, until) and (not spaced or self.chain_ok(begin, length)):
+                return begin, begin + length
+        return None
+
+    def chain_ok(self, start: datetime, length: timedelta) -> bool:
+        """Whether an event at [start, start+length) stays out of back-to-back runs over max_chain_minutes."""
+        end = start + length
+        gap = timedelta(minutes=self.policy.min_break_minutes)
+        # A run reaching past this reach is over the limit whatever else it holds, so nothing further matters.
+        reach = timedelta(minutes=self.policy.max_chain_minutes) + gap
+        low, high = start - reach, end + reach
+        intervals = sorted(
+            {item for day in self.policy.days(low, high) for item in self.busy(day) if item[1] > low and item[0] < high}
+            | {(start, end)}
+        )
+        run_start, run_end, members, found = intervals[0][0], intervals[0][1], 0, False
+        for begin, finish in intervals:
+            if begin - run_end >= gap:  # a real break: the run before it is closed
+                if found:
+                    break
+                run_start, run_end, members = begin, finish, 0
+            run_end = max(run_end, finish)
+            members += 1
+            found = found or (begin, finish) == (start, end)
+        return members < 2 or run_end - run_start <= timedelta(minutes=self.policy.max_chain_minutes)

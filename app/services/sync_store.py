@@ -180,6 +180,7 @@ def _event_data(item: SourceEvent, source: str, row: Event | None) -> EventData:
         else EventData(title=item.title, start_time=_utc(item.start_time), end_time=_utc(item.end_time))
     )
     return base.copy(
+        event_type=item.event_type or base.event_type,
         title=item.title or "(no title)",
         start_time=_utc(item.start_time),
         end_time=_utc(item.end_time),

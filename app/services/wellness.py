@@ -1,4 +1,4 @@
-"""Day-level wellness warnings for the dashboard: overload, meeting chains and late work.
+"""Day-level wellness warnings for the dashboard: overload, meeting chains and late work (work calendars only).
 
 Overload and chains are the optimizer's own definitions (app.services.day_load, planning.max_daily_hours and
 planning.min_break_minutes); how many chained meetings are too many and the late hour are the wellness
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from app.config import current_settings
 from app.models import Event
 from app.plugins import EventData
+from app.services.calendars import private_calendars
 from app.services.day_load import back_to_back_chains, day_minutes, over_daily_limit
 from app.services.pipeline import event_data_from_model, plugin_settings
 from app.services.schedule_rules import is_busy
@@ -26,8 +27,10 @@ def day_warnings(events: list[Event], zone: ZoneInfo) -> list[dict[str, Any]]:
     """Warnings per local day: {"type": overload|back_to_back|late_work, "date", "message", "event_ids"}."""
     policy = replace(WorkPolicy.from_settings(current_settings()), zone=zone)
     config = plugin_settings("wellness")
+    private = private_calendars()  # private life is neither overload nor late work
     busy = sorted(
-        (data for data in map(event_data_from_model, events) if is_busy(data)), key=lambda e: (e.start_time, e.id or 0)
+        (data for data in map(event_data_from_model, events) if is_busy(data) and data.calendar_id not in private),
+        key=lambda e: (e.start_time, e.id or 0),
     )
     by_day: dict[date, list[EventData]] = defaultdict(list)
     for event in busy:

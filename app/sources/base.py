@@ -33,10 +33,14 @@ class SourceEvent:
     original_start_time: datetime | None = None
     updated: str | None = None
     cancelled: bool = False
+    # The Event JSON's event_type when the source knows it (the demo's focus blocks); None keeps the stored one.
+    event_type: str | None = None
 
     def fingerprint(self) -> str:
         """A stable digest of the content, used as the change stamp of sources that have none."""
         data = {key: value for key, value in asdict(self).items() if key != "updated"}
+        if data["event_type"] is None:
+            del data["event_type"]  # so digests made before the field existed stay the same
         text = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 

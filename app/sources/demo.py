@@ -19,7 +19,9 @@ WORK = "primary"
 PERSONAL = "personal"
 WEEKLY_MEETING = "demo-weekly-planning"
 
-# (weekdays, start, minutes, slug, title, calendar, description, location); Monday is 0.
+# (weekdays, start, minutes, slug, title, calendar, description, location); Monday is 0. Work lives on
+# "primary", private life on "personal" (marked `work: false` in config/chronos.yaml, so it stays out of
+# work-only metrics). Nothing on the work calendar overlaps, so the optimizer's suggestions are about real gaps.
 ROUTINE = [
     (
         (0, 1, 2, 3, 4),
@@ -31,13 +33,16 @@ ROUTINE = [
         "What I did, what I will do, blockers.",
         "Video call",
     ),
-    ((0, 2, 4), time(10, 0), 120, "focus", "Focus block: deep work", WORK, "No meetings, notifications off.", ""),
+    ((0, 2, 4), time(13, 30), 120, "focus", "Focus block: deep work", WORK, "No meetings, notifications off.", ""),
     ((0, 1, 2, 3, 4), time(12, 30), 45, "lunch", "Lunch", PERSONAL, "", "Canteen"),
     ((1,), time(14, 0), 30, "one-on-one", "1:1 with Alex", WORK, "Career goals and current project.", "Room 2"),
     ((3,), time(15, 0), 60, "review", "Code review session", WORK, "Review open pull requests together.", ""),
     ((3,), time(19, 0), 120, "dinner", "Dinner with friends", PERSONAL, "", "Trattoria Roma"),
     ((5,), time(10, 0), 300, "hike", "Weekend hike", PERSONAL, "Bring water and snacks.", "Trailhead north"),
 ]
+
+# Entries stored as focus blocks (event_type "block"), which analytics and the optimizer count as focus.
+FOCUS_SLUGS = frozenset({"focus"})
 
 # (day offset from today, start, minutes, slug, title): entries the command handler turns into other things.
 SPECIAL = [
@@ -109,7 +114,17 @@ class DemoSource:
 
     def _day(self, day: date, anchor: date) -> list[SourceEvent]:
         events = [
-            self._timed(f"demo-{slug}-{day:%Y%m%d}", calendar, title, day, start, minutes, description, location)
+            self._timed(
+                f"demo-{slug}-{day:%Y%m%d}",
+                calendar,
+                title,
+                day,
+                start,
+                minutes,
+                description,
+                location,
+                "block" if slug in FOCUS_SLUGS else None,
+            )
             for weekdays, start, minutes, slug, title, calendar, description, location in ROUTINE
             if day.weekday() in weekdays
         ]
@@ -159,6 +174,7 @@ class DemoSource:
         minutes: int,
         description: str,
         location: str,
+        event_type: str | None = None,
     ) -> SourceEvent:
         begin = to_utc(datetime.combine(day, start), self.zone)
         return self._finish(
@@ -170,6 +186,7 @@ class DemoSource:
                 end_time=begin + timedelta(minutes=minutes),
                 description=description,
                 location=location,
+                event_type=event_type,
             )
         )
 

@@ -32,7 +32,7 @@ def week(app):
         "planning": add("Planning", 3, "14:00", "15:00", event_type="meeting"),
         "night": add("Night task", 3, "23:00", "23:59"),
         "garden": add("Garden", 5, "10:00", "12:00", tags=["personal"], calendar_id="personal"),
-        "ops": add("Ops", 5, "10:00", "11:00", calendar_id="personal"),
+        "ops": add("Ops", 5, "10:00", "11:00", calendar_id="team"),  # weekend work on a work calendar
     }
     add("Cancelled", 3, "10:00", "11:00", event_type="meeting", status="cancelled")
     add("Reminder", 3, "09:00", "09:15", event_type="reminder")
@@ -84,17 +84,20 @@ def test_totals_by_kind(week):
     totals = report()["totals"]
     assert totals["meeting_hours"] == round((60 + 60 + 55 + 30) / 60, 2)  # standup + three syncs
     # Tasks and blocks are focus: deep work 2, report 1.5, done 1, early 1.5, planning (flagged) 1, night 2,
-    # garden 2, ops 1. Only the dentist appointment is other.
-    assert totals["focus_hours"] == 12.0
+    # ops 1. Only the dentist appointment is other. The garden, on the private calendar, is personal time.
+    assert totals["focus_hours"] == 10.0
     assert totals["other_hours"] == 1.5
-    assert totals["scheduled_hours"] == round((205 + 270 + 540) / 60, 2)
+    assert totals["personal_hours"] == 2.0
+    assert totals["scheduled_hours"] == round((205 + 270 + 540 - 120) / 60, 2)
     assert totals["events"] == 15 and totals["cancelled_events"] == 1 and totals["all_day_events"] == 1
     assert totals["counted_events"] == 13  # no reminder, no all-day event
 
 
 def test_hours_per_day_are_split_at_local_midnight(week):
     days = {d["date"]: d for d in report()["hours_per_day"]}
-    assert [days[d]["hours"] for d in sorted(days)] == [5.0, 4.42, 1.5, 2.0, 1.0, 3.0, 0.0]
+    assert [days[d]["hours"] for d in sorted(days)] == [5.0, 4.42, 1.5, 2.0, 1.0, 1.0, 0.0]
+    assert [days[d]["personal_hours"] for d in sorted(days)] == [0, 0, 0, 0, 0, 2.0, 0]
+    assert days["2026-03-07"]["events"] == 1  # the garden is not a work event
     assert days["2026-03-02"]["meeting_hours"] == 0.5 and days["2026-03-02"]["focus_hours"] == 4.5
     assert days["2026-03-02"]["events"] == 4 and days["2026-03-05"]["events"] == 2
 
@@ -102,20 +105,28 @@ def test_hours_per_day_are_split_at_local_midnight(week):
 def test_calendars_weeks_heatmap_and_busiest(week):
     data = report()
     calendars = {c["calendar_id"]: c for c in data["hours_per_calendar"]}
-    assert calendars["personal"] == {"calendar_id": "personal", "hours": 3.0, "events": 2}
+    assert calendars["personal"] == {"calendar_id": "personal", "hours": 2.0, "events": 1}
+    assert calendars["team"] == {"calendar_id": "team", "hours": 1.0, "events": 1}
     assert calendars["local"]["hours"] == 13.92 and calendars["local"]["events"] == 11
     assert data["weekly"] == [
-        {"week_start": "2026-03-02", "meeting_hours": 3.42, "focus_hours": 12.0, "other_hours": 1.5}
+        {
+            "week_start": "2026-03-02",
+            "meeting_hours": 3.42,
+            "focus_hours": 10.0,
+            "other_hours": 1.5,
+            "personal_hours": 2.0,
+        }
     ]
     matrix = data["heatmap"]["matrix"]
     assert len(matrix) == 7 and all(len(row) == 24 for row in matrix)
-    assert matrix[0][10] == 1.0 and matrix[5][10] == 2.0 and matrix[1][11] == round(55 / 60, 2)
+    assert matrix[0][10] == 1.0 and matrix[5][10] == 1.0 and matrix[1][11] == round(55 / 60, 2)
     assert data["busiest_weekday"] == {"weekday": "Monday", "index": 0, "hours": 5.0}
-    assert data["busiest_hour"] == {"hour": 10, "hours": 4.0}
+    assert data["busiest_hour"] == {"hour": 10, "hours": 3.0}
 
 
 def test_work_outside_hours(week):
-    # late: dentist 19-20 and night task 23-24; early: 06-07 focus and 00-01 night; weekend: ops only.
+    # late: dentist 19-20 and night task 23-24; early: 06-07 focus and 00-01 night; weekend: ops only (the
+    # garden at the same time is on the private calendar).
     assert report()["work_outside_hours"] == {"late_hours": 2.0, "early_hours": 2.0, "weekend_hours": 1.0}
 
 
@@ -123,12 +134,9 @@ def test_tasks_chains_and_free_blocks(week):
     data = report()
     assert data["tasks"] == {"past_tasks": 6, "completed": 1, "completion_rate": 0.167}
     chains = data["back_to_back"]
-    # Tuesday's three syncs (gaps under 15 min) and Saturday's two overlapping events.
-    assert chains["count"] == 2 and chains["longest_minutes"] == 180
-    assert [c["event_ids"] for c in chains["chains"]] == [
-        [week["m1"], week["m2"], week["m3"]],
-        [week["garden"], week["ops"]],
-    ]
+    # Tuesday's three syncs (gaps under 15 min); Saturday's garden is private, so no chain with ops.
+    assert chains["count"] == 1 and chains["longest_minutes"] == 180
+    assert [c["event_ids"] for c in chains["chains"]] == [[week["m1"], week["m2"], week["m3"]]]
     free = {f["date"]: f for f in data["longest_free_block"]}
     assert sorted(free) == ["2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06"]
     assert (free["2026-03-02"]["start"], free["2026-03-02"]["minutes"]) == ("2026-03-02T12:00:00Z", 60)

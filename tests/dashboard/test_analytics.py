@@ -22,7 +22,7 @@ def test_report_page_and_partial(dashboard):
     make_event("Past planning", start=hours_ago(50), end=hours_ago(48))
     html = assert_page(dashboard.get("/analytics?days=7"))
     assert "<strong>2.0 h</strong>" in html or "<strong>2 h</strong>" in html
-    assert 'class="bars"' in html and "heat-5" in html  # the one busy slot is the hottest cell
+    assert 'class="chart-svg"' in html and 'class="heat-5"' in html  # the one busy slot is the hottest cell
     html = assert_partial(dashboard.get("/analytics?days=30", headers=HX))
     assert html.lstrip().startswith('<div id="analytics-report"')
     assert dashboard.get("/analytics?days=13").status_code == 200  # unknown periods fall back to 30

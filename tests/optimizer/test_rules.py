@@ -9,13 +9,18 @@ def by_type(suggestions, kind):
     return [s for s in suggestions if s["type"] == kind]
 
 
-def test_conflict_is_found_with_the_overlap_share_as_confidence(planning_app, monday_morning):
+def test_conflict_is_a_fact_without_confidence_and_says_what_to_do(planning_app, monday_morning):
     task = add("Write report", 0, "10:00", "11:00")
     meeting = add("Client call", 0, "10:30", "11:30", event_type="meeting")
-    conflicts = by_type(current_suggestions(7, monday_morning), "conflict")
+    suggestions = current_suggestions(7, monday_morning)
+    conflicts = by_type(suggestions, "conflict")
     assert [c["key"] for c in conflicts] == [f"conflict:{task}:{meeting}"]
-    assert conflicts[0]["confidence"] == 0.5  # 30 of the shorter event's 60 minutes
-    assert "30 min" in conflicts[0]["reason"] and "Client call" in conflicts[0]["reason"]
+    assert conflicts[0]["confidence"] is None  # an overlap is a fact, not an estimate
+    reason = conflicts[0]["reason"]
+    assert "30 min double-booked" in reason and "Client call" in reason
+    assert "Keep 'Client call'" in reason and "Move 'Write report' to Mon 02 Mar 2026 09:00–10:00" in reason
+    (move,) = by_type(suggestions, "move")
+    assert (conflicts[0]["event_id"], conflicts[0]["proposed_start"]) == (task, move["proposed_start"])
 
 
 def test_the_flexible_event_moves_to_the_earliest_free_working_slot(planning_app, monday_morning):
@@ -26,7 +31,7 @@ def test_the_flexible_event_moves_to_the_earliest_free_working_slot(planning_app
     assert len(moves) == 1 and moves[0]["event_id"] == task
     # 09:15-10:15 would overlap nothing but the task's own old place, which it leaves.
     assert (moves[0]["proposed_start"], moves[0]["proposed_end"]) == ("2026-03-02T09:15:00Z", "2026-03-02T10:15:00Z")
-    assert moves[0]["confidence"] == 0.5
+    assert moves[0]["confidence"] is None  # it follows from the conflict, a fact
 
 
 def test_moves_never_start_in_the_past(planning_app):
