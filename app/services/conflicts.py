@@ -99,11 +99,11 @@ def conflict_finding_parts(cluster: Cluster, policy: WorkPolicy, when) -> Sugges
         parts.append(f"Keep {names(kept)}.")
     for event_id, slot in cluster.moves.items():
         parts.append(f"Move '{by_id[event_id].title}' to {when(*slot, policy)} (apply the move below).")
-    for event_id, (why, slot) in cluster.manual.items():
+    for event_id, (why, free) in cluster.manual.items():
         title = by_id[event_id].title
-        if slot is not None:
+        if free is not None:
             parts.append(
-                f"Chronos cannot move '{title}' ({why}): move it yourself, for example to {when(*slot, policy)}, "
+                f"Chronos cannot move '{title}' ({why}): move it yourself, for example to {when(*free, policy)}, "
                 "the first free working slot, or decline it."
             )
         else:

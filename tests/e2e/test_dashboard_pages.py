@@ -25,8 +25,8 @@ from tests.e2e.dashboard_support import (
 )
 
 SIZES = {"": {"width": 1280, "height": 800}, "-phone": {"width": 390, "height": 844}}
-# Screenshots another browser test takes with the data it needs to show (a crowded hour on the calendar views).
-SHOT_ELSEWHERE = {"today", "week", "month"}
+# Screenshots another browser test takes with the data it needs to show (a crowded hour on the calendar views, a month of analytics).
+SHOT_ELSEWHERE = {"today", "week", "month", "analytics"}
 
 
 def wait_for_first_sync(server, timeout: float = 30.0) -> None:
@@ -41,7 +41,7 @@ def wait_for_first_sync(server, timeout: float = 30.0) -> None:
 
 def test_every_page_loads_cleanly(page, live_server):
     """Each page at desktop and phone size; with UPDATE_SCREENSHOTS=1 each is saved as docs/screenshots/<name>.png
-    and <name>-phone.png (the calendar views' screenshots come from test_calendar_views)."""
+    and <name>-phone.png (the calendar views' and analytics' screenshots come from their own tests)."""
     wait_for_first_sync(live_server)
     ids = seed(live_server)
     shots = os.environ.get("UPDATE_SCREENSHOTS") == "1"
