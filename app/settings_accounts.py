@@ -53,6 +53,8 @@ class GoogleAccount(_Account):
     token_file: str = ""
     api_endpoint: str = ""
     token_uri: str = ""
+    # This account's own push base URL (empty: calendar.google.push_url).
+    push_url: Annotated[str, Field(pattern=r"^(https?://\S+)?$")] = ""
 
 
 class CaldavAccount(_Account):
