@@ -243,11 +243,12 @@ class FakeGoogle:
     def _init_push(self) -> None:
         # Channel id -> {"calendar", "token", "address", "resource_id", "expiration" (ms), "number"}.
         self.channels: dict[str, dict[str, Any]] = {}
-        self.stopped_channels: list[dict[str, Any]] = []
+        self.stopped_channels: list[dict[str, Any]] = []  # see below
         # How long a new channel lives (Google: about a week); tests shorten it to see renewals.
         self.channel_seconds = 7 * 24 * 3600
         # Whether a change to a watched calendar is notified by itself (off: only notify() sends).
         self.auto_notify = True
+        # Channels stopped, each with "others_live": how many other live channels its calendar had then.
         # Every notice sent: {"channel_id", "state", "number", "status"} (status: what the receiver answered).
         self.notices: list[dict[str, Any]] = []
         self._notice_queue: queue.Queue = queue.Queue()
@@ -306,7 +307,9 @@ class FakeGoogle:
             channel = self.channels.get(body.get("id", ""))
             if channel is None or channel["resource_id"] != body.get("resourceId"):
                 return 404, _error(404, "notFound", "Channel not found.")
-            self.stopped_channels.append({"id": body["id"], **self.channels.pop(body["id"])})
+            # How many other channels still watched the calendar when this one stopped (for the tests).
+            others = len(self.live_channels(channel["calendar"])) - 1
+            self.stopped_channels.append({"id": body["id"], **self.channels.pop(body["id"]), "others_live": others})
         return 204, None
 
     def notify(self, channel_id: str, state: str = "exists") -> int:
