@@ -261,10 +261,3 @@ class _Seen:
     state: str
     changed_at: datetime
     expires_at: datetime | None
-
-
-def list_channels() -> list[PushChannel]:
-    """Every channel, by calendar (the sync page)."""
-    return list(
-        db.session.execute(select(PushChannel).order_by(PushChannel.calendar_id, PushChannel.created_at)).scalars()
-    )
