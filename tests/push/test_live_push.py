@@ -1,4 +1,4 @@
-"""Google push with real processes: the web and the daemon started from the Procfile, the fake Google sending
+"""Google push with real processes: the web and daemons started from the Procfile, the fake Google sending
 its notices over HTTP to the web process, scheduled syncs every 30 minutes (so only a push makes a change
 appear quickly). Runs on the backend under test."""
 
@@ -55,7 +55,7 @@ class Site:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.web: subprocess.Popen | None = None
-        self.daemon: subprocess.Popen | None = None
+        self.daemons: list[subprocess.Popen] = []
 
     def env(self, calendars: tuple[str, ...]) -> dict[str, str]:
         return process_env(
@@ -77,21 +77,23 @@ class Site:
         log = (self.root / f"{name}.log").open("ab")
         return subprocess.Popen(procfile_command(name), cwd=ROOT, env=self.env(calendars), stderr=log, stdout=log)
 
-    def start(self, calendars: tuple[str, ...] = CALENDARS) -> Site:
+    def start(self, calendars: tuple[str, ...] = CALENDARS, daemons: int = 1) -> Site:
         self.web = self._start("web", calendars)
         wait_for_http(f"{self.url}/health")
-        self.start_daemon(calendars)
+        for _ in range(daemons):
+            self.start_daemon(calendars)
         return self
 
     def start_daemon(self, calendars: tuple[str, ...]) -> None:
-        self.daemon = self._start("daemon", calendars)
+        self.daemons.append(self._start("daemon", calendars))
 
-    def stop_daemon(self) -> None:
-        _stop(self.daemon)
-        self.daemon = None
+    def stop_daemons(self) -> None:
+        for daemon in self.daemons:
+            _stop(daemon)
+        self.daemons = []
 
     def stop(self) -> None:
-        _stop(self.daemon)
+        self.stop_daemons()
         _stop(self.web)
         self.engine.dispose()
         databases.active().drop(self.database_url)
@@ -149,7 +151,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         fake.add_event(calendar, **timed(f"{calendar} kickoff", soon(2)))
     running = Site(tmp_path_factory.mktemp("push"), fake)
     try:
-        running.start()
+        running.start(daemons=2)  # two daemons share the channel work without opening anything twice
         wait_until(running.synced, 60, "the first sync of both calendars")
         wait_until(lambda: all_open(running), 30, "a channel per calendar, handshake answered")
         yield running
@@ -167,7 +169,7 @@ def post_notice(site: Site, headers: dict[str, str]) -> int:
         return error.code
 
 
-def test_the_daemon_opens_one_channel_per_calendar(site):
+def test_two_daemons_open_one_channel_per_calendar(site):
     stored = site.channels()
     assert set(stored) == set(CALENDARS)
     live = site.fake.live_channels()
@@ -281,7 +283,7 @@ def test_the_channel_of_a_removed_calendar_is_stopped(short_lived):
     wait_until(long_lived, 20, "long-lived channels")
     team = site.channels()["team"][0]
 
-    site.stop_daemon()
+    site.stop_daemons()
     site.start_daemon(("primary",))
 
     wait_until(lambda: set(site.channels()) == {"primary"}, 30, "the team channel forgotten")
