@@ -235,8 +235,8 @@ def stop_unused(targets: dict[str, Target], sources: dict[str, CalendarSource], 
         stale = row.changed_at <= now - CLAIM_TIMEOUT
         if (row.state == "active" and not wanted) or (row.state == "stopping" and stale):
             unwanted.append(row)
-        elif row.state in ("failed", "opening") and not wanted and stale:
-            ended.append(row.id)
+        elif not wanted and (row.state == "failed" or (row.state == "opening" and stale)):
+            ended.append(row.id)  # a failed attempt has nothing to stop; an opening may still be under way
     if ended:
         with write_transaction() as session:
             session.execute(delete(PushChannel).where(PushChannel.id.in_(ended)))

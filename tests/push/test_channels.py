@@ -193,3 +193,15 @@ def test_sources_without_push_get_no_channels(make_app, fake_google):
 def test_push_url_must_be_a_base_url(make_app, value):
     with pytest.raises(ConfigError, match=r"calendar\.google\.push_url"):
         make_app({"calendar": {"google": {"push_url": value}}})
+
+
+def test_failed_attempts_are_forgotten_when_push_is_switched_off(push_app, make_app, google_settings, fake_google):
+    fake_google.fail("watch", 400, "push_webhookNotHttps", times=2)
+    push_channels.maintain_channels()
+    assert {row.state for row in channels().values()} == {"failed"}
+
+    off = make_app(google_settings(["primary", "team"], push_url=""))
+    with off.app_context():
+        push_channels.maintain_channels()
+        assert channels() == {}
+    assert fake_google.calls("channels_stop") == []  # nothing was open, so nothing to stop
