@@ -108,6 +108,16 @@ class LoggingSection(_Section):
 class GoogleSection(_Section):
     api_endpoint: str = ""
     token_uri: str = ""
+    # The public base URL of this server (https://chronos.example.com): Google push notifications are asked for
+    # when set (the daemon watches each Google calendar); empty = polling only.
+    push_url: str = ""
+
+    @field_validator("push_url")
+    @classmethod
+    def _push_base(cls, value: str) -> str:
+        if value and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError("expected the server's public base URL, e.g. https://chronos.example.com")
+        return value.rstrip("/")
 
 
 class IcsFeed(_Section):
@@ -163,6 +173,8 @@ class SchedulerSection(_Section):
     heartbeat_seconds: Annotated[float, Field(gt=0, le=10)] = 5
     job_poll_seconds: Annotated[float, Field(gt=0, le=60)] = 1
     lease_reap_seconds: Annotated[float, Field(gt=0, le=3600)] = 30
+    # Seconds between checks of push channels (opened, renewed before they expire, stopped when unused).
+    push_channels_seconds: Annotated[float, Field(gt=0, le=3600)] = 60
 
 
 class SyncSection(_Section):

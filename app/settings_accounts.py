@@ -57,6 +57,8 @@ class GoogleAccount(_Account):
     subject: str = ""
     api_endpoint: str = ""
     token_uri: str = ""
+    # This account's own push base URL (empty: calendar.google.push_url).
+    push_url: Annotated[str, Field(pattern=r"^(https?://\S+)?$")] = ""
 
     @model_validator(mode="after")
     def _subject_needs_service_account(self) -> GoogleAccount:

@@ -1,8 +1,8 @@
 """Failed sign-in throttling, counted in the database so that every web process shares one count.
 
-Failures are counted per kind (`login`: the dashboard form, `api`: wrong bearer keys), address and fixed
-window of `security.throttle_window_seconds` (60). Once an address has used up its failures for the window,
-every attempt from it, with the right key too, answers 429 until the window ends.
+Failures are counted per kind (`login`: the dashboard form, `api`: wrong bearer keys, `push`: refused push
+notices), address and fixed window of `security.throttle_window_seconds` (60). Once an address has used up its
+failures for the window, every attempt from it, with the right key too, answers 429 until the window ends.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from app.models import AuthFailure
 
 LOGIN = "login"
 API = "api"
+# Push notices naming an unknown channel or a wrong token (limited like wrong API keys).
+PUSH = "push"
 # What one process remembers of an address's API failure count, so that requests with a good key do not each
 # read the table; another process's failures are seen within this time.
 API_CACHE_SECONDS = 1.0

@@ -21,7 +21,7 @@ log = logging.getLogger("chronos.daemon")
 # Jobs that wait on calendar servers, with how many runs of each may be under way at once. They run in
 # threads of their own, so a slow feed holds up neither the loop's other jobs (lease reaping, interrupted
 # jobs, ...) nor, up to the limit, sync requests for other calendars.
-BACKGROUND_JOBS = {"scheduled_sync": 1, "sync_requests": 2, "upstream_outbox": 1}
+BACKGROUND_JOBS = {"scheduled_sync": 1, "sync_requests": 2, "upstream_outbox": 1, "push_channels": 1}
 # On stop, how long to wait for background jobs still running (each is bounded by sync.deadline_seconds).
 STOP_WAIT_SECONDS = 30
 

@@ -14,6 +14,7 @@ from app.api import (
     calendars,
     commands,
     events,
+    google_push,
     keys,
     notes,
     optimize,
@@ -42,6 +43,7 @@ RESOURCE_MODULES = [
     calendars,
     keys,
     audit,
+    google_push,
 ]
 
 

@@ -11,7 +11,7 @@ from app.dashboard.forms import ConfirmForm
 from app.dashboard.views_common import fragment
 from app.extensions import db
 from app.htmx import render, wants_partial
-from app.services import sync, sync_jobs
+from app.services import push_overview, sync, sync_jobs
 from app.services.google_auth import connection_status
 from app.services.heartbeat import daemon_is_fresh
 
@@ -26,6 +26,7 @@ def _page_context() -> dict:
         "google": connection_status(settings, lookup_account=False),
         "daemon_running": daemon_is_fresh(),
         "jobs": queries.recent_sync_jobs(),
+        "push_channels": push_overview.channel_views(),
         "source": settings.calendar.source,
         "service_account": bool(settings.calendar.service_account_file),
         "service_account_subject": settings.calendar.subject,

@@ -18,6 +18,7 @@ from app.models.events import (
     UrlPayload,
 )
 from app.models.planning import DismissedSuggestion, PlanningAction
+from app.models.push import PUSH_CHANNEL_STATES, PushChannel
 from app.models.sync import (
     SYNC_JOB_STATUSES,
     Heartbeat,
@@ -48,6 +49,7 @@ __all__ = [
     "EVENT_TYPES",
     "LOCATION_MAX",
     "PRIORITIES",
+    "PUSH_CHANNEL_STATES",
     "SYNC_JOB_STATUSES",
     "TAG_MAX",
     "TEMPLATE_DESCRIPTION_MAX",
@@ -66,6 +68,7 @@ __all__ = [
     "Note",
     "PendingUpstreamOp",
     "PlanningAction",
+    "PushChannel",
     "SyncJob",
     "SyncState",
     "Template",

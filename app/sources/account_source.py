@@ -7,7 +7,15 @@ from dataclasses import replace
 from typing import Any
 
 from app.db import write_transaction
-from app.sources.base import CalendarSource, Capabilities, ChangePage, SyncWindow, capabilities_of
+from app.sources.base import (
+    CalendarSource,
+    Capabilities,
+    ChangePage,
+    ChannelRequest,
+    OpenedChannel,
+    SyncWindow,
+    capabilities_of,
+)
 from app.sources.deletions import remember_deletion
 
 
@@ -54,3 +62,9 @@ class AccountSource:
 
     def insert_event(self, calendar_id: str, external_id: str, fields: dict[str, Any]) -> str | None:
         return self.inner.insert_event(self.remote(calendar_id), external_id, fields)
+
+    def watch(self, calendar_id: str, channel: ChannelRequest) -> OpenedChannel:
+        return self.inner.watch(self.remote(calendar_id), channel)  # type: ignore[attr-defined]
+
+    def stop_channel(self, channel_id: str, resource_id: str) -> None:
+        self.inner.stop_channel(channel_id, resource_id)  # type: ignore[attr-defined]

@@ -113,7 +113,8 @@ class Capabilities:
 
     ``incremental``: list_changes honours sync tokens; ``delete``/``patch``/``insert``: the source changes events
     upstream (a read-only source remembers deletes locally instead); ``open_calendars``: any calendar id the
-    account can reach may be synced on request, not only the listed ones.
+    account can reach may be synced on request, not only the listed ones; ``push``: the source can open push
+    channels (``watch``/``stop_channel``), so the provider tells us when a calendar changed.
     """
 
     writable: bool = False
@@ -122,6 +123,7 @@ class Capabilities:
     patch: bool = False
     insert: bool = False
     open_calendars: bool = False
+    push: bool = False
 
 
 READ_ONLY = Capabilities()
@@ -130,6 +132,23 @@ READ_ONLY = Capabilities()
 def capabilities_of(source: object) -> Capabilities:
     """The source's declared capabilities (a source that declares none is read-only)."""
     return getattr(source, "capabilities", READ_ONLY)
+
+
+@dataclass(frozen=True)
+class ChannelRequest:
+    """A push channel to open: the provider sends notices to ``address`` with ``id`` and ``token``."""
+
+    id: str
+    token: str
+    address: str
+
+
+@dataclass(frozen=True)
+class OpenedChannel:
+    """What the provider answered: its id of the watched resource, and when the channel ends (None: unknown)."""
+
+    resource_id: str
+    expires_at: datetime | None
 
 
 @runtime_checkable
@@ -164,4 +183,16 @@ class CalendarSource(Protocol):
     def insert_event(self, calendar_id: str, external_id: str, fields: dict) -> str | None:
         """Create an event upstream under the id chosen here (only called when capabilities.insert); doing it
         twice must leave one event."""
+        ...
+
+
+class PushSource(Protocol):
+    """What a source with ``capabilities.push`` adds: push channels on its calendars."""
+
+    def watch(self, calendar_id: str, channel: ChannelRequest) -> OpenedChannel:
+        """Ask the provider to send change notices for the calendar through this channel."""
+        ...
+
+    def stop_channel(self, channel_id: str, resource_id: str) -> None:
+        """Stop a channel (one the provider no longer knows counts as stopped)."""
         ...

@@ -7,7 +7,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,6 +22,8 @@ from app.sources.base import (
     AuthorizationLost,
     Capabilities,
     ChangePage,
+    ChannelRequest,
+    OpenedChannel,
     SourceError,
     SourceEvent,
     SyncTokenExpired,
@@ -51,7 +53,7 @@ class GoogleSource:
     """The configured Google calendars; transient failures are retried with bounded, jittered backoff."""
 
     capabilities = Capabilities(
-        writable=True, incremental=True, delete=True, patch=True, insert=True, open_calendars=True
+        writable=True, incremental=True, delete=True, patch=True, insert=True, open_calendars=True, push=True
     )
     lists_window_end = False
     name = "google"
@@ -164,6 +166,21 @@ class GoogleSource:
         except AlreadyExists:
             return None
         return result.get("updated")
+
+    def watch(self, calendar_id: str, channel: ChannelRequest) -> OpenedChannel:
+        """events.watch: Google posts a notice to the channel's address whenever the calendar's events change."""
+        body = {"id": channel.id, "token": channel.token, "type": "web_hook", "address": channel.address}
+        answer = self.execute(self.service.events().watch(calendarId=calendar_id, body=body))
+        expiration = answer.get("expiration")  # milliseconds since the epoch, as text
+        expires_at = datetime.fromtimestamp(int(expiration) / 1000, UTC) if expiration else None
+        return OpenedChannel(resource_id=answer.get("resourceId") or "", expires_at=expires_at)
+
+    def stop_channel(self, channel_id: str, resource_id: str) -> None:
+        """channels.stop; a channel Google no longer knows (404) counts as stopped."""
+        try:
+            self.execute(self.service.channels().stop(body={"id": channel_id, "resourceId": resource_id}))
+        except UpstreamGone:
+            return
 
     def account_email(self) -> str | None:
         """The connected account, read from the primary calendar's id (best effort, for the dashboard)."""

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from app.sources.registry import AccountSpec
 
 CAPABILITIES = GoogleSource.capabilities
+# Where Google posts push notices, below the server's public base URL (the API route of the same path).
+NOTIFICATION_PATH = "/api/v1/google/notifications"
 
 
 def _files(settings: Settings, account: AccountSpec) -> tuple[str, str, str]:
@@ -40,6 +42,14 @@ def _service_account(settings: Settings, account: AccountSpec) -> tuple[str, str
 def default_calendars(settings: Settings, account: AccountSpec) -> list[str]:
     """calendar.calendars for the one-account keys, else the user's primary calendar."""
     return list(settings.calendar.calendars) if account.item is None else ["primary"]
+
+
+def push_address(settings: Settings, account: AccountSpec) -> str:
+    """The address Google posts this account's change notices to ('' = push is off): the account's push_url,
+    else calendar.google.push_url."""
+    item = account.item
+    base = (getattr(item, "push_url", "") if item is not None else "") or settings.calendar.google.push_url
+    return f"{base.rstrip('/')}{NOTIFICATION_PATH}" if base else ""
 
 
 def build_account(

@@ -124,6 +124,12 @@ def type_capabilities(kind: str) -> Capabilities:
     return _type_module(kind).CAPABILITIES
 
 
+def push_address(settings: Settings, account: AccountSpec) -> str:
+    """Where the account's provider should send push notices ('' when its type has none or push is off)."""
+    module = _type_module(account.type)
+    return module.push_address(settings, account) if hasattr(module, "push_address") else ""
+
+
 @functools.cache
 def patchable_types() -> frozenset[str]:
     """The types whose events can be changed upstream (moves of their events are queued as patches)."""

@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
+from app.db import write_transaction
+from app.models import PushChannel
 from app.services import commands, sync_jobs
 from app.services.heartbeat import beat
 from app.timeutil import format_utc, utcnow
@@ -77,9 +79,10 @@ class Api:
         query: dict[str, Any] | None = None,
         json_body: Any = None,
         raw: tuple[bytes, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         url = API + operation.format(**(path or {}))
-        headers = {"Authorization": f"Bearer {TEST_KEY}"} if key else {}
+        headers = {**({"Authorization": f"Bearer {TEST_KEY}"} if key else {}), **(headers or {})}
         options: dict[str, Any] = {"query_string": query, "headers": headers}
         if raw is not None:
             options.update(data=raw[0], content_type=raw[1])
@@ -227,6 +230,24 @@ def run_scenario(api: Api, app) -> None:
     api("POST", "/sync/calendar", 200, query={"wait": 20}, json_body={"days_ahead": 2})
     worker.join()
     api("GET", "/sync/health", 200, key=False)
+
+    # Google push notices: a channel the daemon would have opened, its handshake, a change, and forgeries.
+    with write_transaction() as session:
+        session.add(
+            PushChannel(
+                id="edge-channel",
+                token="edge-token",
+                calendar_id="primary",
+                account="google",
+                address="https://x.example.com/api/v1/google/notifications",
+                state="active",
+            )
+        )
+    notice = {"X-Goog-Channel-ID": "edge-channel", "X-Goog-Channel-Token": "edge-token"}
+    api("POST", "/google/notifications", 200, key=False, headers={**notice, "X-Goog-Resource-State": "sync"})
+    api("POST", "/google/notifications", 200, key=False, headers={**notice, "X-Goog-Resource-State": "exists"})
+    forged = {**notice, "X-Goog-Channel-Token": "forged", "X-Goog-Resource-State": "exists"}
+    api("POST", "/google/notifications", 404, key=False, headers=forged)
 
     # Analytics and the optimizer.
     api("GET", "/analytics/productivity", 200)

@@ -3,7 +3,8 @@
 It keeps calendars of event resources with a change sequence, so it can answer full listings (paged),
 incremental listings from a sync token (tombstones included), 410 for expired tokens, deletes, inserts,
 the OAuth token endpoint (refresh, authorization code with PKCE, invalid_grant) and an authorize endpoint.
-Failures can be injected per kind of call.
+Failures can be injected per kind of call. Push: events.watch opens channels and channels.stop ends them; each
+change to a watched calendar is notified to the channel's address as Google does (see FakeGoogle's push part).
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ import base64
 import hashlib
 import itertools
 import json
+import queue
 import re
 import secrets
 import threading
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -47,15 +51,18 @@ class FakeGoogle:
         self.service_accounts: dict[str, tuple[Any, set[str]]] = {}
         self.jwt_grants: list[dict[str, Any]] = []
         self._server: ThreadingHTTPServer | None = None
+        self._init_push()
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self) -> FakeGoogle:
         handler = type("Handler", (_Handler,), {"fake": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._start_push()
         return self
 
     def stop(self) -> None:
+        self._stop_push()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -142,6 +149,7 @@ class FakeGoogle:
         event["etag"] = f'"{self.seq}"'
         self.calendars.setdefault(calendar_id, {})[event["id"]] = event
         self.changed_at[(calendar_id, event["id"])] = self.seq
+        self._push_changed(calendar_id)
 
     def _take_failure(self, kind: str) -> dict[str, Any] | None:
         with self.lock:
@@ -245,6 +253,141 @@ class FakeGoogle:
         code = secrets.token_hex(8)
         self.codes[code] = {"code_challenge": query.get("code_challenge", ""), "redirect_uri": query["redirect_uri"]}
         return f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query.get('state', '')})}"
+
+    # ---- push: events.watch, channels.stop and the notices Google sends ---------------------------
+    def _init_push(self) -> None:
+        # Channel id -> {"calendar", "token", "address", "resource_id", "expiration" (ms), "number"}.
+        self.channels: dict[str, dict[str, Any]] = {}
+        self.stopped_channels: list[dict[str, Any]] = []  # see below
+        # How long a new channel lives (Google: about a week); tests shorten it to see renewals.
+        self.channel_seconds = 7 * 24 * 3600
+        # Whether a change to a watched calendar is notified by itself (off: only notify() sends).
+        self.auto_notify = True
+        # Channels stopped, each with "others_live": how many other live channels its calendar had then.
+        # Every notice sent: {"channel_id", "state", "number", "status"} (status: what the receiver answered).
+        self.notices: list[dict[str, Any]] = []
+        self._notice_queue: queue.Queue = queue.Queue()
+        self._notice_worker: threading.Thread | None = None
+
+    def _start_push(self) -> None:
+        self._notice_worker = threading.Thread(target=self._send_queued_notices, daemon=True)
+        self._notice_worker.start()
+
+    def _stop_push(self) -> None:
+        if self._notice_worker is not None:
+            self._notice_queue.put(None)
+            self._notice_worker.join(timeout=15)
+
+    def live_channels(self, calendar_id: str | None = None) -> dict[str, dict[str, Any]]:
+        """Channels opened and neither stopped nor expired (of one calendar, or all)."""
+        now_ms = datetime.now(UTC).timestamp() * 1000
+        with self.lock:
+            return {
+                channel_id: dict(channel)
+                for channel_id, channel in self.channels.items()
+                if channel["expiration"] > now_ms and calendar_id in (None, channel["calendar"])
+            }
+
+    def watch(self, calendar_id: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """events.watch: a web_hook channel; Google sends the `sync` handshake to its address at once."""
+        channel_id, address = body.get("id"), body.get("address")
+        if body.get("type") != "web_hook" or not channel_id or not address:
+            return 400, _error(400, "invalid", "A web_hook channel needs an id and an address.")
+        with self.lock:
+            if channel_id in self.channels:
+                return 400, _error(400, "channelIdNotUnique", "Channel id not unique.")
+            expiration = int((datetime.now(UTC).timestamp() + self.channel_seconds) * 1000)
+            resource_id = "res-" + hashlib.sha256(calendar_id.encode()).hexdigest()[:16]
+            self.channels[channel_id] = {
+                "calendar": calendar_id,
+                "token": body.get("token"),
+                "address": address,
+                "resource_id": resource_id,
+                "expiration": expiration,
+                "number": 0,
+            }
+        self._queue_notice(channel_id, "sync")
+        return 200, {
+            "kind": "api#channel",
+            "id": channel_id,
+            "resourceId": resource_id,
+            "resourceUri": f"{self.api_endpoint}calendars/{calendar_id}/events",
+            "token": body.get("token"),
+            "expiration": str(expiration),
+        }
+
+    def stop_channel(self, body: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
+        """channels.stop: 404 for a channel (id + resourceId) Google does not know."""
+        with self.lock:
+            channel = self.channels.get(body.get("id", ""))
+            if channel is None or channel["resource_id"] != body.get("resourceId"):
+                return 404, _error(404, "notFound", "Channel not found.")
+            # How many other channels still watched the calendar when this one stopped (for the tests).
+            others = len(self.live_channels(channel["calendar"])) - 1
+            self.stopped_channels.append({"id": body["id"], **self.channels.pop(body["id"]), "others_live": others})
+        return 204, None
+
+    def notify(self, channel_id: str, state: str = "exists") -> int:
+        """Send one notice of a live channel now, as Google would; the receiver's status code."""
+        with self.lock:
+            channel = self.channels[channel_id]
+            channel["number"] += 1
+            number = channel["number"]
+        return self._deliver(channel_id, dict(channel), state, number)
+
+    def send_notice(
+        self, address: str, channel_id: str, token: str | None, state: str = "exists", resource_id: str = "res-x"
+    ) -> int:
+        """A Google-style notice with any headers at all (for forged ones); the receiver's status code."""
+        channel = {"address": address, "token": token, "resource_id": resource_id, "calendar": "primary"}
+        return self._deliver(channel_id, channel, state, 1, record=False)
+
+    def _push_changed(self, calendar_id: str) -> None:
+        """A change to the calendar: each live channel on it gets an `exists` notice (when auto_notify)."""
+        if not self.auto_notify:
+            return
+        for channel_id in self.live_channels(calendar_id):
+            self._queue_notice(channel_id, "exists")
+
+    def _queue_notice(self, channel_id: str, state: str) -> None:
+        self._notice_queue.put((channel_id, state))
+
+    def _send_queued_notices(self) -> None:
+        while (item := self._notice_queue.get()) is not None:
+            channel_id, state = item
+            with self.lock:
+                channel = self.channels.get(channel_id)
+                if channel is None:
+                    continue
+                channel["number"] += 1
+                number, channel = channel["number"], dict(channel)
+            self._deliver(channel_id, channel, state, number)
+
+    def _deliver(self, channel_id: str, channel: dict[str, Any], state: str, number: int, record: bool = True) -> int:
+        headers = {
+            "X-Goog-Channel-ID": channel_id,
+            "X-Goog-Resource-ID": channel["resource_id"],
+            "X-Goog-Resource-State": state,
+            "X-Goog-Message-Number": str(number),
+            "X-Goog-Resource-URI": f"{self.api_endpoint}calendars/{channel['calendar']}/events",
+        }
+        if channel.get("token") is not None:
+            headers["X-Goog-Channel-Token"] = channel["token"]
+        if channel.get("expiration"):
+            expiry = datetime.fromtimestamp(channel["expiration"] / 1000, UTC)
+            headers["X-Goog-Channel-Expiration"] = expiry.strftime("%a, %d %b %Y %H:%M:%S GMT")
+        request = urllib.request.Request(channel["address"], data=b"", method="POST", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        except (urllib.error.URLError, OSError):
+            status = 0
+        if record:
+            with self.lock:
+                self.notices.append({"channel_id": channel_id, "state": state, "number": number, "status": status})
+        return status
 
 
 # ---- write-back: events.get, events.insert with the client's id ------------------------------------------
@@ -405,6 +548,8 @@ class _Handler(BaseHTTPRequestHandler):
         bearer = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
         if bearer not in self.fake.access_tokens:
             return self._json(401, _error(401, "authError", "Invalid Credentials"))
+        if kind in PUSH_KINDS:
+            return self._json(*_push_call(self.fake, kind, args, raw))
         if kind == "list":
             return self._json(*self.fake.list_events(args[0], query))
         if kind == "delete":
@@ -449,6 +594,9 @@ def _classify(method: str, path: str) -> tuple[str, tuple[str, ...]]:
     if not path.startswith(PREFIX):
         return "unknown", ()
     parts = [unquote(part) for part in path[len(PREFIX) :].split("/")]
+    push = _classify_push(method, parts)
+    if push is not None:
+        return push
     if parts[:3] == ["users", "me", "calendarList"]:
         return "calendar_list", ()
     if len(parts) == 3 and parts[0] == "calendars" and parts[2] == "events":
@@ -458,3 +606,22 @@ def _classify(method: str, path: str) -> tuple[str, tuple[str, ...]]:
     if len(parts) == 4 and parts[0] == "calendars" and parts[2] == "events" and method == "GET":
         return "get", (parts[1], parts[3])
     return "unknown", ()
+
+
+PUSH_KINDS = ("watch", "channels_stop")
+
+
+def _classify_push(method: str, parts: list[str]) -> tuple[str, tuple[str, ...]] | None:
+    """events.watch (POST calendars/{id}/events/watch) and channels.stop (POST channels/stop)."""
+    if method != "POST":
+        return None
+    if len(parts) == 4 and parts[0] == "calendars" and parts[2:] == ["events", "watch"]:
+        return "watch", (parts[1],)
+    if parts == ["channels", "stop"]:
+        return "channels_stop", ()
+    return None
+
+
+def _push_call(fake: FakeGoogle, kind: str, args: tuple[str, ...], raw: bytes) -> tuple[int, dict[str, Any] | None]:
+    body = json.loads(raw or b"{}")
+    return fake.watch(args[0], body) if kind == "watch" else fake.stop_channel(body)

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RELEASE_0_1_DB = ROOT / "tests" / "fixtures" / "release_0_1.db"
 KEY = "migration-test-key-0123"
 # Tables later migrations created, which a database made by release 0.1.0 does not have.
-TABLES_ADDED_AFTER_0_1 = ("api_keys", "dashboard_sessions", "auth_failures", "audit_log")
+TABLES_ADDED_AFTER_0_1 = ("api_keys", "dashboard_sessions", "auth_failures", "audit_log", "push_channels")
 COLUMNS_ADDED_AFTER_0_1 = (("sync_state", "last_success_at"),)
 
 

@@ -18,7 +18,11 @@ COMMAND_ROUTES = {
     ("POST", "/api/v1/commands/<int:command_id>/complete"),
     ("POST", "/api/v1/commands/<int:command_id>/fail"),
 }
-PUBLIC_ROUTES = {("GET", "/api/v1/openapi.json"), ("GET", "/api/v1/sync/health")}
+PUBLIC_ROUTES = {
+    ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/v1/sync/health"),
+    ("POST", "/api/v1/google/notifications"),
+}
 
 
 def expected_scope(method: str, rule: str) -> str:
