@@ -25,7 +25,7 @@ from tests.e2e.dashboard_support import (
 )
 
 SIZES = {"": {"width": 1280, "height": 800}, "-phone": {"width": 390, "height": 844}}
-# Screenshots another browser test takes with the data it needs to show (a crowded hour on the calendar views, a month of analytics).
+# Screenshots other browser tests take with the data they need to show (a crowded hour, a month of analytics).
 SHOT_ELSEWHERE = {"today", "week", "month", "analytics"}
 
 
