@@ -21,6 +21,7 @@ from app.api import (
     sync_health,
     system,
     templates,
+    webhooks,
 )
 from app.api.base import API_PREFIX
 from app.api.validation import check_json_body
@@ -42,6 +43,7 @@ RESOURCE_MODULES = [
     calendars,
     keys,
     audit,
+    webhooks,
 ]
 
 

@@ -29,11 +29,20 @@ from app.models.sync import (
 )
 from app.models.templates import AUTHOR_MAX, TEMPLATE_DESCRIPTION_MAX, Template, TemplateUsage
 from app.models.types import UTCDateTime, utcnow
+from app.models.webhooks import (
+    DELIVERY_STATUSES,
+    TIMED_TYPES,
+    WEBHOOK_EVENT_TYPES,
+    Webhook,
+    WebhookDelivery,
+    WebhookFiring,
+)
 
 __all__ = [
     "AUTHOR_MAX",
     "CALENDAR_ID_MAX",
     "COMMAND_STATUSES",
+    "DELIVERY_STATUSES",
     "DESCRIPTION_MAX",
     "EVENT_STATUSES",
     "EVENT_TYPES",
@@ -42,8 +51,10 @@ __all__ = [
     "SYNC_JOB_STATUSES",
     "TAG_MAX",
     "TEMPLATE_DESCRIPTION_MAX",
+    "TIMED_TYPES",
     "TIMEZONE_MAX",
     "TITLE_MAX",
+    "WEBHOOK_EVENT_TYPES",
     "ApiKey",
     "AuditEntry",
     "AuthFailure",
@@ -64,5 +75,8 @@ __all__ = [
     "UTCDateTime",
     "UpstreamDeletion",
     "UrlPayload",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookFiring",
     "utcnow",
 ]

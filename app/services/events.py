@@ -13,6 +13,7 @@ from app.plugins import Consumed, EventData
 from app.services import calendars, pipeline
 from app.services.event_fields import normalize_event_fields
 from app.services.event_listing import list_events, window_bounds
+from app.services.webhook_events import events_changed
 
 __all__ = [
     "create_event",
@@ -47,6 +48,7 @@ def create_event(fields: dict[str, Any]) -> tuple[Event | None, Consumed | None]
         session.flush()
         pipeline.after_store(outcome.event.copy(id=event.id))
         _queue_upstream(session, event, created=True)
+        events_changed(session, "created", [event])
     return event, None
 
 
@@ -67,6 +69,8 @@ def update_event(event_id: int, fields: dict[str, Any], *, partial: bool, planne
         session.flush()
         pipeline.after_store(pipeline.event_data_from_model(event))
         _queue_upstream(session, event, created=False)
+        session.flush()
+        events_changed(session, "updated", [event])
     return event
 
 
@@ -94,6 +98,7 @@ def delete_event(event_id: int) -> None:
         if event.external_id and event.source != "local":
             # The outbox also remembers the deletion, so the next sync does not bring the event back.
             queue_delete(event.calendar_id, event.source, event.external_id, reason="deleted")
+        events_changed(session, "deleted", [event])
         session.delete(event)
 
 
