@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import JobRecord
 from app.services import commands as command_queue
 from app.services import heartbeat as heartbeats
-from app.services import maintenance, planning_jobs, sync, sync_jobs
+from app.services import maintenance, planning_jobs, sync, sync_jobs, webhook_firings
 from app.settings import Settings
 from app.timeutil import utcnow
 from daemon import intervals
@@ -38,6 +38,7 @@ def default_jobs(settings: Settings) -> list[tuple[float, Callable[[], object], 
         (30, sync_jobs.fail_interrupted_jobs, "interrupted_sync_jobs"),
         (300, maintenance.checkpoint_wal, "wal_checkpoint"),
         (3600, maintenance.prune_security_records, "security_records_pruning"),
+        (3600, webhook_firings.prune_fired, "webhook_firings_pruning"),
     ]
 
 

@@ -69,12 +69,13 @@ class WebhookDelivery(Model):
 
 
 class WebhookFiring(Model):
-    """A planned event.starting / event.ended message; the row is removed when it fires (with its delivery)."""
+    """A planned event.starting / event.ended message; marked fired in the transaction that writes its delivery."""
 
     __tablename__ = "webhook_firings"
     __table_args__ = (
         UniqueConstraint("webhook_id", "event_id", "type", name="uq_webhook_firing"),
-        Index("ix_webhook_firings_due", "due_at"),
+        # The daemon reads the earliest unfired due time from this index.
+        Index("ix_webhook_firings_due", "fired_at", "due_at"),
         Index("ix_webhook_firings_event", "event_id"),
     )
 
@@ -83,3 +84,4 @@ class WebhookFiring(Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     type: Mapped[str] = mapped_column(String(32))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -3,7 +3,8 @@
 The plan is kept in the transaction of every change that can move it (an event created, moved, cancelled,
 deleted or synced; a webhook created, enabled or disabled), so the daemon only reads the smallest due time
 from an index and sleeps until then: firing does not wait for any sync or scheduler tick. Firing writes the
-delivery and removes the firing in one transaction, so a firing happens once, and never gets lost.
+delivery and marks the firing fired in one transaction, so a firing happens once, and never gets lost; a fired
+row stays (until its event is gone or a day has passed) so that re-syncing an unmoved event never fires it again.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.db import write_transaction
@@ -65,16 +66,17 @@ def replan_events(session: Session, events: Sequence[Event], now: datetime | Non
             for kind, due in _wanted(hook, event).items():
                 row = existing.pop((hook.id, event.id, kind), None)
                 if row is not None and row.due_at == due:
-                    continue
+                    continue  # unmoved: planned still, or fired already (never twice)
                 if due <= now:
-                    if row is not None:
+                    if row is not None and row.fired_at is None:
                         session.delete(row)
                 elif row is not None:
-                    row.due_at = due
+                    row.due_at, row.fired_at = due, None  # moved ahead: it fires at its new time
                 else:
                     new.append({"webhook_id": hook.id, "event_id": event.id, "type": kind, "due_at": due})
     for row in existing.values():  # no longer wanted: cancelled, or out of the webhook's calendars
-        session.delete(row)
+        if row.fired_at is None:
+            session.delete(row)
     if new:
         session.execute(insert(cast(Table, WebhookFiring.__table__)), new)
 
@@ -108,13 +110,15 @@ def forget_webhook(session: Session, webhook_id: int) -> None:
 
 def next_due() -> datetime | None:
     """The earliest planned firing (one index lookup)."""
-    value = db.session.execute(select(func.min(WebhookFiring.due_at))).scalar_one_or_none()
+    value = db.session.execute(
+        select(func.min(WebhookFiring.due_at)).where(WebhookFiring.fired_at.is_(None))
+    ).scalar_one_or_none()
     db.session.rollback()  # end the read, so SQLite's snapshot does not pin the WAL
     return value
 
 
 def fire_due(now: datetime | None = None, limit: int = FIRE_BATCH) -> int:
-    """Turn due firings into deliveries and remove them, in one transaction; returns how many fired.
+    """Turn due firings into deliveries and mark them fired, in one transaction; returns how many fired.
 
     PostgreSQL: FOR UPDATE SKIP LOCKED, so daemons firing at once take different rows; SQLite's IMMEDIATE
     transaction lets one in at a time.
@@ -124,7 +128,7 @@ def fire_due(now: datetime | None = None, limit: int = FIRE_BATCH) -> int:
         rows = session.execute(
             select(WebhookFiring, Event)
             .join(Event, Event.id == WebhookFiring.event_id)
-            .where(WebhookFiring.due_at <= now)
+            .where(WebhookFiring.fired_at.is_(None), WebhookFiring.due_at <= now)
             .order_by(WebhookFiring.due_at, WebhookFiring.id)
             .limit(limit)
             .with_for_update(skip_locked=True, of=WebhookFiring)
@@ -136,8 +140,18 @@ def fire_due(now: datetime | None = None, limit: int = FIRE_BATCH) -> int:
             emit(session, kind, events, only=[webhook_id])
         fired = [firing.id for firing, _event in rows]
         if fired:
-            session.execute(delete(WebhookFiring).where(WebhookFiring.id.in_(fired)))
+            session.execute(update(WebhookFiring).where(WebhookFiring.id.in_(fired)).values(fired_at=now))
     return len(rows)
+
+
+def prune_fired(now: datetime | None = None) -> int:
+    """Drop fired firings due over a day ago: their events' times lie in the past, so no re-plan wants them."""
+    cutoff = (now or utcnow()) - timedelta(days=1)
+    with write_transaction() as session:
+        gone = session.execute(
+            delete(WebhookFiring).where(WebhookFiring.fired_at.is_not(None), WebhookFiring.due_at < cutoff)
+        )
+    return gone.rowcount or 0
 
 
 def seconds_until_due(now: datetime | None = None, cap: float = 1.0) -> float:

@@ -65,12 +65,13 @@ def upgrade() -> None:
         sa.Column("event_id", sa.Integer(), nullable=False),
         sa.Column("type", sa.String(length=32), nullable=False),
         sa.Column("due_at", sa.DateTime(), nullable=False),
+        sa.Column("fired_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(["event_id"], ["events.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["webhook_id"], ["webhooks.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("webhook_id", "event_id", "type", name="uq_webhook_firing"),
     )
-    op.create_index("ix_webhook_firings_due", "webhook_firings", ["due_at"])
+    op.create_index("ix_webhook_firings_due", "webhook_firings", ["fired_at", "due_at"])
     op.create_index("ix_webhook_firings_event", "webhook_firings", ["event_id"])
     op.add_column("commands", sa.Column("dead_letter_sent_at", sa.DateTime(), nullable=True))
     op.execute("UPDATE commands SET dead_letter_sent_at = COALESCE(failed_at, updated_at) WHERE status = 'failed'")
