@@ -37,12 +37,15 @@ class TriggerWorker:
         self.in_flight = 0
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self._loop, name="webhook-triggers", daemon=True)
+        # Set by a sender that finished (a slot is free for the next due delivery) or by stop().
+        self.wake = threading.Event()
 
     def start(self) -> None:
         self.thread.start()
 
     def join(self, seconds: float) -> None:
         """Wait for the loop to end and for sends under way to finish and be recorded."""
+        self.wake.set()
         self.thread.join(timeout=seconds)
         self.pool.shutdown(wait=True)
 
@@ -50,13 +53,16 @@ class TriggerWorker:
         with self.app.app_context():
             while not self.stop_event.is_set():
                 jobs.run_recorded("webhook_triggers", self.work)
-                self.stop_event.wait(self._wait_seconds())
+                self.wake.wait(self._wait_seconds())  # the stop event is seen within RECHECK_SECONDS
+                self.wake.clear()
 
     def work(self) -> int:
-        """Fire due firings, announce dead letters, hand due deliveries to free senders; returns how much."""
+        """Fire due firings, announce dead letters, hand due deliveries to free senders; returns how many fired or
+        were announced (what the job record counts as work: dispatching alone would write one every few ms)."""
         fired = webhook_firings.fire_due()
         announced = webhook_events.announce_dead_letters()
-        return fired + announced + self._dispatch()
+        self._dispatch()
+        return fired + announced
 
     def _dispatch(self) -> int:
         with self.lock:
@@ -78,6 +84,7 @@ class TriggerWorker:
         finally:
             with self.lock:
                 self.in_flight -= 1
+            self.wake.set()
 
     def _wait_seconds(self) -> float:
         """Until the next firing or delivery is due: at most RECHECK_SECONDS, at least MIN_WAIT_SECONDS (a row
@@ -85,7 +92,9 @@ class TriggerWorker:
         try:
             now = utcnow()
             wait = webhook_firings.seconds_until_due(now, RECHECK_SECONDS)
-            delivery_due = webhook_delivery.next_due()
+            with self.lock:
+                free = self.in_flight < self.senders
+            delivery_due = webhook_delivery.next_due() if free else None  # else a finishing sender wakes us
             if delivery_due is not None:
                 wait = min(wait, _seconds(delivery_due, now))
             return max(MIN_WAIT_SECONDS, wait)
