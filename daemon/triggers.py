@@ -37,7 +37,7 @@ class TriggerWorker:
         self.in_flight = 0
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self._loop, name="webhook-triggers", daemon=True)
-        # Set by a sender that finished (a slot is free for the next due delivery) or by stop().
+        # Set by a sender that finished (a slot is free for the next due delivery), and by join().
         self.wake = threading.Event()
 
     def start(self) -> None:

@@ -151,7 +151,8 @@ def record(item: ClaimedDelivery, outcome: Outcome) -> str:
         row.last_status_code, row.last_error = outcome.status_code, outcome.error
         if outcome.delivered:
             row.status, row.delivered_at = "delivered", now
-            session.execute(update(Webhook).where(Webhook.id == row.webhook_id).values(consecutive_failures=0))
+            reset = update(Webhook).where(Webhook.id == row.webhook_id, Webhook.consecutive_failures != 0)
+            session.execute(reset.values(consecutive_failures=0))  # no write (or row lock) while nothing failed
         elif row.attempts >= settings.max_attempts:
             row.status = "failed"
             _count_failure(session, row.webhook_id, settings.disable_after_failures)

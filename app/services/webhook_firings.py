@@ -124,6 +124,9 @@ def fire_due(now: datetime | None = None, limit: int = FIRE_BATCH) -> int:
     transaction lets one in at a time.
     """
     now = now or utcnow()
+    earliest = next_due()  # a read first: no write lock is taken while nothing is due
+    if earliest is None or earliest > now:
+        return 0
     with write_transaction() as session:
         rows = session.execute(
             select(WebhookFiring, Event)
