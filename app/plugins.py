@@ -8,7 +8,7 @@ settings as a `PluginSettings` model; the host validates `plugins.settings.<name
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Literal, Protocol, TypedDict, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -26,6 +26,7 @@ __all__ = [
     "PluginSettings",
     "SchedulingPlugin",
     "Suggestion",
+    "due_time",
     "field_validator",
 ]
 
@@ -102,6 +103,12 @@ class EventMetrics(TypedDict):
     is_focus: bool
     is_meeting: bool
     time_of_day: str
+
+
+def due_time(start: datetime, offset_minutes: float = 0) -> datetime:
+    """When something tied to an event's start is due: `offset_minutes` before it. The one definition shared by
+    webhook firings (event.starting) and commands held until their event (command_handler)."""
+    return start - timedelta(minutes=offset_minutes)
 
 
 class PluginSettings(BaseModel):

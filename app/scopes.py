@@ -58,6 +58,12 @@ ROUTE_SCOPES: dict[str, str] = {
     "api_keys.list_keys": ADMIN,
     "api_keys.revoke_key": ADMIN,
     "api_audit.list_audit": ADMIN,
+    "api_webhooks.create_webhook": ADMIN,
+    "api_webhooks.list_webhooks": ADMIN,
+    "api_webhooks.change_webhook": ADMIN,
+    "api_webhooks.delete_webhook": ADMIN,
+    "api_webhooks.test_webhook": ADMIN,
+    "api_webhooks.list_deliveries": ADMIN,
     # Outside /api/v1, checked the same way (unless metrics.public).
     "metrics": METRICS,
 }

@@ -212,6 +212,17 @@ class SecuritySection(_Section):
     audit_days: Annotated[int, Field(ge=1, le=36_500)] = 90
 
 
+class WebhooksSection(_Section):
+    # Attempts per delivery before it is failed; retries wait retry_base_seconds * 2 ** (attempt - 1).
+    max_attempts: Annotated[int, Field(ge=1, le=50)] = 8
+    retry_base_seconds: Annotated[float, Field(gt=0, le=86400)] = 30
+    # A webhook is disabled after this many failed deliveries in a row (the reason is stored and shown).
+    disable_after_failures: Annotated[int, Field(ge=1, le=10_000)] = 20
+    # How long a daemon holds a delivery it is sending; longer than the 10 s send timeout, so that only a daemon
+    # that died mid-send has its attempt taken over.
+    lease_seconds: Annotated[float, Field(ge=11, le=3600)] = 30
+
+
 class MetricsSection(_Section):
     # Serve GET /metrics without a key (for a scraper on a private network).
     public: bool = False
@@ -236,6 +247,7 @@ class Settings(_Section):
     planning: PlanningSection = PlanningSection()
     security: SecuritySection = SecuritySection()
     metrics: MetricsSection = MetricsSection()
+    webhooks: WebhooksSection = WebhooksSection()
     # Which layer set each key (for the plugins' configuration errors, which are found after loading).
     _origins: dict[tuple[str, ...], str] = PrivateAttr(default_factory=dict)
 

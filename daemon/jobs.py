@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import JobRecord
 from app.services import commands as command_queue
 from app.services import heartbeat as heartbeats
-from app.services import maintenance, planning_jobs, push_channels, sync, sync_jobs
+from app.services import maintenance, planning_jobs, push_channels, sync, sync_jobs, webhook_firings
 from app.settings import Settings
 from app.timeutil import utcnow
 from daemon import intervals
@@ -39,6 +39,7 @@ def default_jobs(settings: Settings) -> list[tuple[float, Callable[[], object], 
         (settings.scheduler.push_channels_seconds, push_channels.maintain_channels, "push_channels"),
         (300, maintenance.checkpoint_wal, "wal_checkpoint"),
         (3600, maintenance.prune_security_records, "security_records_pruning"),
+        (3600, webhook_firings.prune_fired, "webhook_firings_pruning"),
     ]
 
 

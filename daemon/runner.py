@@ -15,6 +15,7 @@ from app import create_app
 from app.settings import ConfigError
 from app.timeutil import utcnow
 from daemon import jobs
+from daemon.triggers import TriggerWorker
 
 log = logging.getLogger("chronos.daemon")
 
@@ -94,6 +95,8 @@ class Daemon:
             )
         beat = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
         beat.start()
+        triggers = TriggerWorker(self.app, self.stop_event)  # firings and webhook sends: a thread of their own
+        triggers.start()
         log.info(
             "daemon started (pid %s); jobs: %s",
             os.getpid(),
@@ -105,6 +108,7 @@ class Daemon:
             idle = self.scheduler.idle_seconds
             self.stop_event.wait(0.2 if idle is None else max(0.05, min(idle, 0.5)))
         self.wait_for_workers(STOP_WAIT_SECONDS)
+        triggers.join(STOP_WAIT_SECONDS)
         beat.join(timeout=5)
         with self.app.app_context():
             jobs.run_recorded("shutdown", jobs.clear_heartbeat)

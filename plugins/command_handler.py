@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from app.plugins import BaseEventPlugin, Consumed, EventData, PluginContext, PluginSettings, field_validator
+from app.plugins import (
+    BaseEventPlugin,
+    Consumed,
+    EventData,
+    Field,
+    PluginContext,
+    PluginSettings,
+    due_time,
+    field_validator,
+)
 
 PREFIX = re.compile(r"^\s*(ACTION|NOTIZ|NOTE|URL)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
 COMMAND_WORD = re.compile(r"[A-Z][A-Z0-9_]*")
@@ -47,6 +57,8 @@ class CommandHandlerSettings(PluginSettings):
 
     action_whitelist: list[str] = ["REBOOT", "BACKUP", "DEPLOY", "NOTIFY", "RESTART", "STATUS"]
     deliver_at_event_start: bool = False
+    # With deliver_at_event_start: the command becomes available this many minutes before its event starts.
+    deliver_offset_minutes: Annotated[float, Field(ge=0, le=7 * 24 * 60)] = 0
     # Calendars whose entries may fire. None: events made through the API or the dashboard, the writable
     # calendars of configured accounts and the demo calendar; never an ICS feed. A list replaces that default
     # (name "local" to keep API and dashboard events).
@@ -81,9 +93,11 @@ def untrusted_because(event: EventData, config: CommandHandlerSettings, context:
 
 
 def delivery_time(config: CommandHandlerSettings, start: datetime, now: datetime) -> datetime | None:
-    """When a command made from an event starting at `start` is due: its start if deliver_at_event_start
-    is set and the event lies ahead, else at once (None)."""
-    return start if config.deliver_at_event_start and start > now else None
+    """When a command made from an event starting at `start` is due: deliver_offset_minutes before its start
+    (the same due time webhooks' event.starting uses) if deliver_at_event_start is set and that lies ahead,
+    else at once (None)."""
+    due = due_time(start, config.deliver_offset_minutes)
+    return due if config.deliver_at_event_start and due > now else None
 
 
 class CommandHandler(BaseEventPlugin):

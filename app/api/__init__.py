@@ -22,6 +22,7 @@ from app.api import (
     sync_health,
     system,
     templates,
+    webhooks,
 )
 from app.api.base import API_PREFIX
 from app.api.validation import check_json_body
@@ -44,6 +45,7 @@ RESOURCE_MODULES = [
     keys,
     audit,
     google_push,
+    webhooks,
 ]
 
 

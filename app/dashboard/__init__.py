@@ -23,6 +23,7 @@ NAV_ITEMS = [
     ("Sync", "dashboard.sync_status"),
     ("Analytics", "dashboard.analytics"),
     ("Keys", "dashboard.key_list"),
+    ("Webhooks", "dashboard.webhook_list"),
     ("Audit", "dashboard.audit_log"),
 ]
 
@@ -45,6 +46,7 @@ def init_app(app: Flask) -> None:
         views_notes,
         views_sync,
         views_templates,
+        views_webhooks,
     )
     from app.dashboard.google import bp as google_bp
 

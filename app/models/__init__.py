@@ -37,11 +37,20 @@ from app.models.templates import (
     TemplateUsage,
 )
 from app.models.types import UTCDateTime, utcnow
+from app.models.webhooks import (
+    DELIVERY_STATUSES,
+    TIMED_TYPES,
+    WEBHOOK_EVENT_TYPES,
+    Webhook,
+    WebhookDelivery,
+    WebhookFiring,
+)
 
 __all__ = [
     "AUTHOR_MAX",
     "CALENDAR_ID_MAX",
     "COMMAND_STATUSES",
+    "DELIVERY_STATUSES",
     "DESCRIPTION_MAX",
     "DURATION_MAX",
     "DURATION_MIN",
@@ -53,8 +62,10 @@ __all__ = [
     "SYNC_JOB_STATUSES",
     "TAG_MAX",
     "TEMPLATE_DESCRIPTION_MAX",
+    "TIMED_TYPES",
     "TIMEZONE_MAX",
     "TITLE_MAX",
+    "WEBHOOK_EVENT_TYPES",
     "ApiKey",
     "AuditEntry",
     "AuthFailure",
@@ -76,5 +87,8 @@ __all__ = [
     "UTCDateTime",
     "UpstreamDeletion",
     "UrlPayload",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookFiring",
     "utcnow",
 ]

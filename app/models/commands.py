@@ -32,6 +32,8 @@ class Command(Model):
         # of the whole backlog (available_at is checked from the index itself).
         Index("ix_commands_due", "system_id", "status", "id", "available_at"),
         Index("ix_commands_lease", "status", "lease_expires_at"),
+        # Dead letters not yet announced to webhooks (command.failed) are found through this.
+        Index("ix_commands_dead_letter", "status", "dead_letter_sent_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -48,6 +50,8 @@ class Command(Model):
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # When the command's becoming failed was handed to the webhooks (command.failed); None while not yet.
+    dead_letter_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     source_key: Mapped[str] = mapped_column(String(1100), unique=True)
     calendar_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     external_id: Mapped[str | None] = mapped_column(String(1024), nullable=True)

@@ -167,6 +167,7 @@ def retry_command(command_id: int) -> Command:
         failed_at=None,
         lease_expires_at=None,
         error=None,
+        dead_letter_sent_at=None,  # failing again is a new dead letter, announced again
     )
 
 

@@ -13,6 +13,7 @@ from app.plugins import Consumed, EventData
 from app.services import calendars, pipeline
 from app.services.event_fields import normalize_event_fields
 from app.services.event_listing import list_events, window_bounds
+from app.services.webhook_events import events_changed
 
 __all__ = [
     "create_event",
@@ -47,6 +48,7 @@ def create_event(fields: dict[str, Any]) -> tuple[Event | None, Consumed | None]
         session.flush()
         pipeline.after_store(outcome.event.copy(id=event.id))
         _queue_upstream(session, event, created=True)
+        events_changed(session, "created", [event])
     return event, None
 
 
@@ -62,12 +64,17 @@ def update_event(event_id: int, fields: dict[str, Any], *, partial: bool, planne
             _refuse_read_only(event.calendar_id)
             _refuse_read_only(values.get("calendar_id") or event.calendar_id)
         before = _upstream_fields(event)
+        was_cancelled = event.status == "cancelled"
         data = pipeline.event_data_from_model(event).copy(**values, problems=[])
         outcome = pipeline.run_pipeline(data, allow_consume=False)
         pipeline.apply_event_data(event, outcome.event or data)
         session.flush()
         pipeline.after_store(pipeline.event_data_from_model(event))
         _queue_upstream(session, event, created=False, before=before)
+        session.flush()
+        # Cancelling an event ends it for subscribers as deleting does (the contract's event.deleted).
+        cancelled_now = event.status == "cancelled" and not was_cancelled
+        events_changed(session, "deleted" if cancelled_now else "updated", [event])
     return event
 
 
@@ -104,6 +111,7 @@ def delete_event(event_id: int) -> None:
         if event.external_id and event.source != "local":
             # The outbox also remembers the deletion, so the next sync does not bring the event back.
             queue_delete(event.calendar_id, event.source, event.external_id, reason="deleted")
+        events_changed(session, "deleted", [event])
         session.delete(event)
 
 

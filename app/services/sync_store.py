@@ -15,6 +15,7 @@ from app.plugins import EventData
 from app.services import pipeline
 from app.services.commands import cancel_commands_for_source
 from app.services.sync_outbox import event_fields, patched_fields, pending_patches, queue_delete, removed_by_us
+from app.services.webhook_events import events_changed, subscribers
 from app.sources.base import ChangePage, SourceEvent, SyncWindow
 
 CHUNK = 500
@@ -90,6 +91,7 @@ def apply_page(session: Session, page: ChangePage, calendar_id: str, source: str
     for (item, row), outcome in zip(pending, results, strict=True):
         if outcome.consumed is not None or outcome.event is None:
             if row is not None:
+                events_changed(session, "deleted", [row])
                 session.delete(row)
             if item.external_id in patches:
                 session.delete(patches.pop(item.external_id))
@@ -107,8 +109,10 @@ def apply_page(session: Session, page: ChangePage, calendar_id: str, source: str
         if item.external_id in patches:
             _upstream_wins(session, row, patches.pop(item.external_id))
     session.flush()
-    stored.extend(insert_new(session, calendar_id, new))
-    pipeline.after_store_batch([pipeline.event_data_from_model(row) for row in stored])
+    inserted = insert_new(session, calendar_id, new)
+    pipeline.after_store_batch([pipeline.event_data_from_model(row) for row in stored + inserted])
+    events_changed(session, "updated", stored)
+    events_changed(session, "created", inserted)
 
 
 def insert_new(session: Session, calendar_id: str, rows: list[Event]) -> list[Event]:
@@ -152,6 +156,7 @@ def _remove_cancelled(
     session: Session, row: Event | None, item: SourceEvent, calendar_id: str, ours: set[str], counts: SyncCounts
 ) -> None:
     if row is not None:
+        events_changed(session, "deleted", [row])
         session.delete(row)
         counts.events_deleted += 1
     if item.external_id not in ours:
@@ -167,7 +172,11 @@ def reconcile(session: Session, calendar_id: str, source: str, window: SyncWindo
     if window.end is not None:
         query = query.where(Event.start_time < window.end)
     stale = [event_id for event_id, external_id in session.execute(query) if external_id not in counts.seen]
+    announce = bool(stale) and bool(subscribers(session, "event.deleted"))
     for start in range(0, len(stale), CHUNK):
+        if announce:
+            gone = session.execute(select(Event).where(Event.id.in_(stale[start : start + CHUNK]))).scalars().all()
+            events_changed(session, "deleted", gone)
         session.execute(delete(Event).where(Event.id.in_(stale[start : start + CHUNK])))
     counts.events_deleted += len(stale)
 

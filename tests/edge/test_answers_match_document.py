@@ -45,6 +45,8 @@ VALID_BODIES = {
     ("post", "/events"): {"title": "x", "start_time": "2030-01-01T09:00:00Z"},
     ("patch", "/events/{event_id}"): {"title": "x"},  # a PATCH must change something
     ("patch", "/templates/{template_id}"): {"title": "x"},
+    ("post", "/webhooks"): {"url": "http://127.0.0.1:9/hook", "events": ["event.created"]},
+    ("patch", "/webhooks/{webhook_id}"): {"enabled": False},
 }
 
 FORMATS = FormatChecker(formats=())
@@ -179,6 +181,17 @@ def run_scenario(api: Api, app) -> None:
     api("GET", "/keys", 200)
     api("DELETE", "/keys/{key_id}", 204, path={"key_id": key["id"]})
     api("GET", "/audit", 200)
+    hook = api("POST", "/webhooks", 201, json_body={"url": "https://example.com/h", "events": ["event.starting"]})
+    api("POST", "/webhooks", 422, json_body={"url": "ftp://example.com/h", "events": ["event.created"]})
+    api("POST", "/webhooks", 422, json_body={"url": "https://example.com/h", "events": ["event.exploded"]})
+    hid = {"webhook_id": hook["id"]}
+    api("GET", "/webhooks", 200)
+    api("PATCH", "/webhooks/{webhook_id}", 200, path=hid, json_body={"enabled": False})
+    api("PATCH", "/webhooks/{webhook_id}", 422, path=hid, json_body={"enabled": "maybe"})
+    api("POST", "/webhooks/{webhook_id}/test", 201, path=hid)
+    api("GET", "/webhooks/{webhook_id}/deliveries", 200, path=hid)
+    api("GET", "/webhooks/{webhook_id}/deliveries", 422, path=hid, query={"page_size": 0})
+    api("DELETE", "/webhooks/{webhook_id}", 204, path=hid)
     api("GET", "/urls", 200, query={"q": "example"})
 
     # Templates.

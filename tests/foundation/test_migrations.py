@@ -33,8 +33,18 @@ ROOT = Path(__file__).resolve().parents[2]
 RELEASE_0_1_DB = ROOT / "tests" / "fixtures" / "release_0_1.db"
 KEY = "migration-test-key-0123"
 # Tables later migrations created, which a database made by release 0.1.0 does not have.
-TABLES_ADDED_AFTER_0_1 = ("api_keys", "dashboard_sessions", "auth_failures", "audit_log", "push_channels")
-COLUMNS_ADDED_AFTER_0_1 = (("sync_state", "last_success_at"),)
+TABLES_ADDED_AFTER_0_1 = (
+    "api_keys",
+    "dashboard_sessions",
+    "auth_failures",
+    "audit_log",
+    "webhook_firings",
+    "webhook_deliveries",
+    "webhooks",
+    "push_channels",
+)
+INDEXES_ADDED_AFTER_0_1 = ("ix_commands_dead_letter",)
+COLUMNS_ADDED_AFTER_0_1 = (("sync_state", "last_success_at"), ("commands", "dead_letter_sent_at"))
 
 
 def schema_differences(connection: Connection, metadata: MetaData | None = None) -> list:
@@ -217,6 +227,8 @@ def as_release_0_1(connection) -> None:
     connection.exec_driver_sql("DROP TABLE alembic_version")
     for table in TABLES_ADDED_AFTER_0_1:
         connection.exec_driver_sql(f"DROP TABLE {table}")
+    for index in INDEXES_ADDED_AFTER_0_1:
+        connection.exec_driver_sql(f"DROP INDEX {index}")
     for table, column in COLUMNS_ADDED_AFTER_0_1:
         connection.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
 
