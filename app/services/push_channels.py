@@ -120,8 +120,8 @@ def _claim_opening(target: Target, now: datetime) -> tuple[str, str] | None:
     another daemon is opening one, or the last attempt failed too recently."""
     with write_transaction() as session:
         push_lock.serialize(session, LOCK_PURPOSE, target.calendar_id)
-        rows = session.execute(select(PushChannel).where(PushChannel.calendar_id == target.calendar_id)).scalars()
-        rows = list(rows)
+        query = select(PushChannel).where(PushChannel.calendar_id == target.calendar_id)
+        rows = list(session.execute(query).scalars())
         for row in rows:
             if row.state == "active" and _serves(row, target) and not renewal_due(row, now):
                 return None

@@ -58,8 +58,8 @@ def replan_events(session: Session, events: Sequence[Event], now: datetime | Non
     existing: dict[tuple[int, int, str], WebhookFiring] = {}
     for start in range(0, len(ids), CHUNK):
         query = select(WebhookFiring).where(WebhookFiring.event_id.in_(ids[start : start + CHUNK]))
-        for row in session.execute(query).scalars():
-            existing[(row.webhook_id, row.event_id, row.type)] = row
+        for found in session.execute(query).scalars():
+            existing[(found.webhook_id, found.event_id, found.type)] = found
     new: list[dict[str, Any]] = []
     for event in events:
         for hook in hooks:
@@ -154,7 +154,7 @@ def prune_fired(now: datetime | None = None) -> int:
         gone = session.execute(
             delete(WebhookFiring).where(WebhookFiring.fired_at.is_not(None), WebhookFiring.due_at < cutoff)
         )
-    return gone.rowcount or 0
+    return getattr(gone, "rowcount", 0) or 0
 
 
 def seconds_until_due(now: datetime | None = None, cap: float = 1.0) -> float:
