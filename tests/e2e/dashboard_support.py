@@ -79,9 +79,11 @@ DASHBOARD_PAGES = [
     ("keys", "/keys", "API keys"),
     ("audit", "/audit", "Audit"),
     ("status", "/status/badge", "Status"),
+    ("webhooks", "/webhooks", "Webhooks"),
+    ("webhook-deliveries", "/webhooks/{webhook}", "Deliveries"),
 ]
 # The pages with a table that turns into cards on a phone.
-TABLE_PAGES = ["/events", "/commands", "/templates", "/keys", "/audit", "/sync"]
+TABLE_PAGES = ["/events", "/commands", "/templates", "/keys", "/audit", "/sync", "/webhooks"]
 
 
 def seed(server) -> dict[str, int]:
@@ -105,7 +107,9 @@ def seed(server) -> dict[str, int]:
     api(server, "POST", "/events", {"title": "NOTE: bring the long cable", "start_time": "2030-01-07T09:00:00Z"})
     api(server, "POST", "/keys", {"name": "phone script", "scopes": ["read"]})
     job = api(server, "POST", "/sync/calendar", {"days_ahead": 7})
-    return {"event": event["id"], "template": template["id"], "job": job["job_id"]}
+    hook = api(server, "POST", "/webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["event.created"]})
+    api(server, "POST", f"/webhooks/{hook['id']}/test")
+    return {"event": event["id"], "template": template["id"], "job": job["job_id"], "webhook": hook["id"]}
 
 
 def page_url(server, path: str, ids: dict[str, int]) -> str:

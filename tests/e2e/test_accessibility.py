@@ -24,7 +24,10 @@ def blocking_violations(page) -> list[str]:
     found = []
     for violation in results.response["violations"]:
         if violation["impact"] in BLOCKING:
-            targets = ", ".join(str(node["target"]) for node in violation["nodes"][:3])
+            targets = ", ".join(
+                f"{node['target']} {node.get('failureSummary', '')[:160]!r} {node.get('html', '')[:120]!r}"
+                for node in violation["nodes"][:3]
+            )
             found.append(f"{violation['id']} ({violation['impact']}, {len(violation['nodes'])}x): {targets}")
     return found
 

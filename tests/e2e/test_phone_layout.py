@@ -10,7 +10,19 @@ from tests.e2e.conftest import sign_in
 from tests.e2e.dashboard_support import DASHBOARD_PAGES, TABLE_PAGES, page_url, screenshot_on_failure, seed, settle
 
 PHONE = {"width": 390, "height": 844}
-SECTIONS = ["Today", "Events", "Calendar", "Templates", "Commands", "Notes", "Sync", "Analytics", "Keys", "Audit"]
+SECTIONS = [
+    "Today",
+    "Events",
+    "Calendar",
+    "Templates",
+    "Commands",
+    "Notes",
+    "Sync",
+    "Analytics",
+    "Webhooks",
+    "Keys",
+    "Audit",
+]
 
 
 @pytest.fixture(scope="module")
