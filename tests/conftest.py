@@ -39,14 +39,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests of one backend's own mechanics are deselected on the other backend (not skipped: nothing is
-    missing, they have nothing to check there)."""
+    """Tests of one backend's own mechanics are deselected on the other backend, and tests of how pages look run
+    on SQLite only (not skipped: nothing is missing, they have nothing to check there)."""
     backend = config.getoption("--database")
-    other = {"sqlite": "postgresql_only", "postgresql": "sqlite_only"}[backend]
-    deselected = [item for item in items if item.get_closest_marker(other)]
+    others = {"sqlite": ("postgresql_only",), "postgresql": ("sqlite_only", "presentation")}[backend]
+    deselected = [item for item in items if any(item.get_closest_marker(other) for other in others)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not item.get_closest_marker(other)]
+        items[:] = [item for item in items if item not in deselected]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -11,6 +11,8 @@ from pydantic import Field
 from app.api.answer import answer, page_of
 from app.api.base import api_blueprint
 from app.api.schemas import (
+    NO_NUL,
+    NOT_BLANK,
     NOT_COERCED,
     WHOLE_NUMBER,
     Answer,
@@ -30,17 +32,27 @@ bp = api_blueprint("webhooks", "Webhooks", "Signed HTTP callbacks (Standard Webh
 TYPES_HELP = "Any of: " + ", ".join(WEBHOOK_EVENT_TYPES) + "."
 
 
+# An http(s) URL with a host name or address (the service also takes a bracketed IPv6 address).
+URL_PATTERN = r"^https?://([^/?#@\s\x00]*@)?[^/?#@\s\x00:\[\]]+(:[0-9]*)?([/?#][^\s\x00]*)?$"
+EventType = Annotated[str, Field(json_schema_extra={"enum": list(WEBHOOK_EVENT_TYPES)})]
+CalendarName = Annotated[str, Field(pattern=NOT_BLANK)]
+
+
 class WebhookIn(StrictModel):
-    url: Annotated[str, Field(min_length=1, max_length=URL_MAX, description="An http:// or https:// URL.")]
-    events: Annotated[list[str], Field(min_length=1, description=TYPES_HELP)]
-    calendars: Annotated[list[str] | None, Field(description="Only events of these calendars (default: all).")] = None
+    url: Annotated[
+        str, Field(min_length=1, max_length=URL_MAX, pattern=URL_PATTERN, description="An http:// or https:// URL.")
+    ]
+    events: Annotated[list[EventType], Field(min_length=1, description=TYPES_HELP)]
+    calendars: Annotated[
+        list[CalendarName] | None, Field(description="Only events of these calendars (default: all).")
+    ] = None
     offset_minutes: Annotated[
         int,
         Field(ge=0, le=MAX_OFFSET_MINUTES, description="event.starting fires this many minutes before the start."),
         WHOLE_NUMBER,
         NOT_COERCED,
     ] = 0
-    description: Annotated[str, Field(max_length=500)] = ""
+    description: Annotated[str, Field(max_length=500, pattern=NO_NUL)] = ""
 
 
 class WebhookChange(StrictModel):

@@ -38,8 +38,12 @@ def new_secret() -> str:
 
 def check_fields(url: str, events: list[str], calendars: list[str] | None, offset_minutes: int) -> None:
     """InvalidInputError (422) for a URL that is not http(s), an unknown or missing type, a bad offset."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > URL_MAX:
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        host = None
+    if host is None or parts.scheme not in ("http", "https") or len(url) > URL_MAX:
         raise InvalidInputError("url", "must be an http:// or https:// URL with a host")
     if not events:
         raise InvalidInputError("events", f"name at least one of {', '.join(WEBHOOK_EVENT_TYPES)}")

@@ -8,6 +8,9 @@ from axe_playwright_python.sync_playwright import Axe
 from tests.e2e.conftest import sign_in
 from tests.e2e.dashboard_support import DASHBOARD_PAGES, page_url, screenshot_on_failure, seed, settle
 
+# How pages look to people: the same whichever database holds the rows, so checked on SQLite only.
+pytestmark = pytest.mark.presentation
+
 BLOCKING = ("serious", "critical")
 # Rules a page is known to break, by path (none now; an entry needs a reason beside it).
 KNOWN: dict[str, set[str]] = {}

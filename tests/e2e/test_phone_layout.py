@@ -9,6 +9,9 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import sign_in
 from tests.e2e.dashboard_support import DASHBOARD_PAGES, TABLE_PAGES, page_url, screenshot_on_failure, seed, settle
 
+# How pages look to people: the same whichever database holds the rows, so checked on SQLite only.
+pytestmark = pytest.mark.presentation
+
 PHONE = {"width": 390, "height": 844}
 SECTIONS = [
     "Today",
