@@ -32,8 +32,9 @@ bp = api_blueprint("webhooks", "Webhooks", "Signed HTTP callbacks (Standard Webh
 TYPES_HELP = "Any of: " + ", ".join(WEBHOOK_EVENT_TYPES) + "."
 
 
-# An http(s) URL with a host name or address (the service also takes a bracketed IPv6 address).
-URL_PATTERN = r"^https?://([^/?#@\s\x00]*@)?[^/?#@\s\x00:\[\]]+(:[0-9]*)?([/?#][^\s\x00]*)?$"
+# An http(s) URL with a host name or address, in ASCII as RFC 3986 spells it (the service also takes a
+# bracketed IPv6 address and non-ASCII names).
+URL_PATTERN = r"^https?://([A-Za-z0-9._~%!$&'()*+,;=:-]*@)?[A-Za-z0-9._~%!$&'()*+,;=-]+(:[0-9]*)?([/?#][!-~]*)?$"
 EventType = Annotated[str, Field(json_schema_extra={"enum": list(WEBHOOK_EVENT_TYPES)})]
 CalendarName = Annotated[str, Field(pattern=NOT_BLANK)]
 
