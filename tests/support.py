@@ -9,7 +9,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tests import databases
 
@@ -45,6 +47,31 @@ def process_env(instance: Path, api_key: str, **extra: str) -> dict[str, str]:
     )
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # the Procfile's commands come from the venv
     env.update(extra)
+    return env
+
+
+def wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
+    """Poll ``condition`` every 0.1 s until it gives something true (returned), or fail naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout}s: {what}")
+        time.sleep(0.1)
+
+
+def google_env(fake: Any, token: Path, calendars: tuple[str, ...] = ()) -> dict[str, str]:
+    """Settings that point a web process or daemon at the fake Google server (for ``calendars``, if given)."""
+    env = {
+        "CHRONOS_CALENDAR_SOURCE": "google",
+        "CHRONOS__CALENDAR__TOKEN_FILE": str(token),
+        "CHRONOS__CALENDAR__GOOGLE__API_ENDPOINT": fake.api_endpoint,
+        "CHRONOS__CALENDAR__GOOGLE__TOKEN_URI": fake.token_uri,
+    }
+    if calendars:
+        env["CHRONOS__CALENDAR__CALENDARS"] = f"[{', '.join(calendars)}]"
     return env
 
 

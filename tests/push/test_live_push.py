@@ -9,7 +9,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,24 +21,13 @@ from app.data_copy import normalised_url
 from tests import databases
 from tests.conftest import TEST_KEY
 from tests.fakes.google_calendar import FakeGoogle
-from tests.support import ROOT, free_port, process_env, procfile_command, wait_for_http
+from tests.support import ROOT, free_port, google_env, process_env, procfile_command, wait_for_http, wait_until
 from tests.sync.helpers import soon, timed
 
 CALENDARS = ("primary", "team")
 NOTICES = "/api/v1/google/notifications"
 # How long a pushed change may take to show up in the API (the daemon picks sync requests up within a second).
 PUSH_DEADLINE = 15.0
-
-
-def wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}")
-        time.sleep(0.1)
 
 
 class Site:
@@ -63,11 +52,7 @@ class Site:
             TEST_KEY,
             PORT=str(self.port),
             CHRONOS_DATABASE_URL=self.database_url,
-            CHRONOS_CALENDAR_SOURCE="google",
-            CHRONOS__CALENDAR__TOKEN_FILE=str(self.token),
-            CHRONOS__CALENDAR__CALENDARS=f"[{', '.join(calendars)}]",
-            CHRONOS__CALENDAR__GOOGLE__API_ENDPOINT=self.fake.api_endpoint,
-            CHRONOS__CALENDAR__GOOGLE__TOKEN_URI=self.fake.token_uri,
+            **google_env(self.fake, self.token, calendars),
             CHRONOS__CALENDAR__GOOGLE__PUSH_URL=self.url,
             CHRONOS__SCHEDULER__SYNC_INTERVAL_MINUTES="30",
             CHRONOS__SCHEDULER__PUSH_CHANNELS_SECONDS="0.5",

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,7 +22,7 @@ from sqlalchemy.engine import Engine
 from tests import databases
 from tests.conftest import TEST_KEY
 from tests.fakes.google_calendar import FakeGoogle
-from tests.support import LiveServer
+from tests.support import LiveServer, google_env, wait_until
 from tests.sync.helpers import soon, timed
 
 CALENDARS = ("primary", "team")
@@ -64,17 +63,6 @@ def api(server: LiveServer, method: str, path: str, body: dict | None = None) ->
         return error.code, json.loads(error.read() or b"{}")
 
 
-def wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}")
-        time.sleep(0.1)
-
-
 def add_entries(fake: FakeGoogle, calendar: str, count: int, actions: int, tag: str) -> None:
     for n in range(count):
         title = f"ACTION: BACKUP nas-{calendar}-{tag}-{n}" if n < actions else f"{calendar} {tag} meeting {n}"
@@ -100,11 +88,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                 instance,
                 TEST_KEY,
                 database_url=url,
-                CHRONOS_CALENDAR_SOURCE="google",
-                CHRONOS__CALENDAR__TOKEN_FILE=str(token),
-                CHRONOS__CALENDAR__CALENDARS=f"[{', '.join(CALENDARS)}]",
-                CHRONOS__CALENDAR__GOOGLE__API_ENDPOINT=fake.api_endpoint,
-                CHRONOS__CALENDAR__GOOGLE__TOKEN_URI=fake.token_uri,
+                **google_env(fake, token, CALENDARS),
                 CHRONOS__SCHEDULER__SYNC_INTERVAL_MINUTES="60",
             )
             webs.append(server)

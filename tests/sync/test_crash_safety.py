@@ -25,6 +25,7 @@ from app.services.sync import run_sync
 from app.timeutil import utcnow
 from tests.conftest import TEST_KEY
 from tests.fakes.google_calendar import FakeGoogle
+from tests.support import google_env
 from tests.sync.helpers import daemon_env, soon, timed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,10 +111,7 @@ def test_daemon_killed_mid_sync_and_restarted_loses_and_duplicates_nothing(app, 
         token_file.write_text(json.dumps(fake.token_info()))
         env = daemon_env(
             app,
-            CHRONOS_CALENDAR_SOURCE="google",
-            CHRONOS__CALENDAR__TOKEN_FILE=str(token_file),
-            CHRONOS__CALENDAR__GOOGLE__API_ENDPOINT=fake.api_endpoint,
-            CHRONOS__CALENDAR__GOOGLE__TOKEN_URI=fake.token_uri,
+            **google_env(fake, token_file),
             CHRONOS__SCHEDULER__SYNC_INTERVAL_MINUTES="1",
         )
 
@@ -206,10 +204,7 @@ def test_daemon_keeps_running_when_google_refuses_the_grant(app, tmp_path: Path)
         fake.refresh_tokens.clear()  # revoked
         env = daemon_env(
             app,
-            CHRONOS_CALENDAR_SOURCE="google",
-            CHRONOS__CALENDAR__TOKEN_FILE=str(token_file),
-            CHRONOS__CALENDAR__GOOGLE__API_ENDPOINT=fake.api_endpoint,
-            CHRONOS__CALENDAR__GOOGLE__TOKEN_URI=fake.token_uri,
+            **google_env(fake, token_file),
         )
         process = subprocess.Popen(
             [sys.executable, "-m", "daemon"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
