@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, true, update
+from sqlalchemy import func, or_, select, true, update
+from sqlalchemy.orm import Session
 
 from app.db import write_transaction
 from app.extensions import db
-from app.models import Event, PendingUpstreamOp, UpstreamDeletion
+from app.models import Event, Heartbeat, PendingUpstreamOp, UpstreamDeletion
+from app.services.heartbeat import PREFIX, is_alive, process_name
+from app.services.sync_lock import holder_is_dead
 from app.sources.base import CalendarSource, UpstreamChanged, UpstreamGone, capabilities_of
 from app.sources.deletions import remember_deletion
 from app.timeutil import format_utc, utcnow
@@ -23,7 +26,8 @@ log = logging.getLogger(__name__)
 BATCH = 100
 # Rows claimed per round trip: few, so a slow provider cannot keep a claim past its lease.
 CLAIM = 10
-# How long a claimed row waits before another daemon may take it (its holder was killed or hangs).
+# How long a claimed row waits before another daemon may take it while its holder still beats (it hangs) or
+# cannot be judged (a process without a heartbeat on another host); a holder known to be dead frees it at once.
 LEASE_SECONDS = 600
 MAX_DELAY_SECONDS = 3600
 # The payload key of a patch that holds the upstream version the local change was made on (not a field).
@@ -102,7 +106,7 @@ def queue_patch(session, event: Event, fields: dict[str, Any]) -> None:
         )
     else:
         op.payload = {**(op.payload or {}), **fields}
-        op.next_attempt_at = utcnow()
+        op.next_attempt_at, op.claimed_by = utcnow(), None
 
 
 def event_fields(event: Event) -> dict[str, Any]:
@@ -218,26 +222,33 @@ def claim_due(
     source: str, limit: int, now: datetime | None = None, *, calendars: list[str] | None = None
 ) -> list[ClaimedOp]:
     """Take up to `limit` due rows of a source (of these calendars, when given: one account's) by pushing their
-    next attempt a lease ahead, in one statement.
+    next attempt a lease ahead and naming this process as their holder, in one statement. Rows held by a
+    daemon that died are due too.
 
     PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent daemons take different rows without waiting. SQLite
     renders no FOR UPDATE: the IMMEDIATE write transaction lets one claimer in at a time.
     """
     now = now or utcnow()
     lease_until = utcnow() + timedelta(seconds=LEASE_SECONDS)
-    due = (
-        select(PendingUpstreamOp.id)
-        .where(PendingUpstreamOp.source == source, PendingUpstreamOp.next_attempt_at <= now)
-        .where(PendingUpstreamOp.calendar_id.in_(calendars) if calendars is not None else true())
-        .order_by(PendingUpstreamOp.next_attempt_at, PendingUpstreamOp.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
     with write_transaction() as session:
+        orphaned = dead_holders(session, now, source)
+        due = (
+            select(PendingUpstreamOp.id)
+            .where(PendingUpstreamOp.source == source)
+            .where(
+                or_(PendingUpstreamOp.next_attempt_at <= now, PendingUpstreamOp.claimed_by.in_(orphaned))
+                if orphaned
+                else PendingUpstreamOp.next_attempt_at <= now
+            )
+            .where(PendingUpstreamOp.calendar_id.in_(calendars) if calendars is not None else true())
+            .order_by(PendingUpstreamOp.next_attempt_at, PendingUpstreamOp.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
         rows = session.execute(
             update(PendingUpstreamOp)
             .where(PendingUpstreamOp.id.in_(due.scalar_subquery()))
-            .values(next_attempt_at=lease_until)
+            .values(next_attempt_at=lease_until, claimed_by=process_name())
             .returning(
                 PendingUpstreamOp.id,
                 PendingUpstreamOp.calendar_id,
@@ -251,6 +262,28 @@ def claim_due(
         for row in rows
     )
     return sorted(claimed, key=lambda op: op.id)
+
+
+def dead_holders(session: Session, now: datetime, source: str | None = None) -> list[str]:
+    """The holders of unexpired claims (of a source) known to be dead: a daemon whose heartbeat went stale or
+    whose process is gone from this host. A holder that never beat on another host cannot be judged: its
+    rows wait for their lease."""
+    held = select(PendingUpstreamOp.claimed_by).where(
+        PendingUpstreamOp.claimed_by.is_not(None), PendingUpstreamOp.next_attempt_at > now
+    )
+    if source is not None:
+        held = held.where(PendingUpstreamOp.source == source)
+    holders = {holder for holder in session.execute(held.distinct()).scalars() if holder}
+    if not holders:
+        return []
+    beats = {row.name: row for row in session.execute(select(Heartbeat).where(Heartbeat.name.in_(holders))).scalars()}
+    return sorted(holder for holder in holders if _holder_dead(holder, beats.get(holder), now))
+
+
+def _holder_dead(holder: str, beat: Heartbeat | None, now: datetime) -> bool:
+    if beat is not None:
+        return not is_alive(beat, now)
+    return holder_is_dead(holder.removeprefix(PREFIX))
 
 
 def _carry_out(
@@ -302,7 +335,7 @@ def _record(op: ClaimedOp, error: str | None, version: str | None = None) -> Non
             return
         row.attempts += 1
         row.last_error = error[:2000]
-        row.next_attempt_at = utcnow() + timedelta(seconds=retry_delay(row.attempts))
+        row.next_attempt_at, row.claimed_by = utcnow() + timedelta(seconds=retry_delay(row.attempts)), None
 
 
 def _note_version(session, row: PendingUpstreamOp, version: str) -> None:
@@ -338,9 +371,11 @@ def retry_delay(attempts: int) -> float:
 
 
 def any_due(now: datetime | None = None) -> bool:
-    """Whether some change is due now (one small query, cheap enough to ask every second)."""
-    query = select(PendingUpstreamOp.id).where(PendingUpstreamOp.next_attempt_at <= (now or utcnow())).limit(1)
-    return db.session.execute(query).first() is not None
+    """Whether some change is due now, or held by a daemon that died (one small query when nothing is claimed,
+    cheap enough to ask every second)."""
+    now = now or utcnow()
+    query = select(PendingUpstreamOp.id).where(PendingUpstreamOp.next_attempt_at <= now).limit(1)
+    return db.session.execute(query).first() is not None or bool(dead_holders(db.session(), now))
 
 
 def pending_count(source: str | None = None, calendar_id: str | None = None) -> int:

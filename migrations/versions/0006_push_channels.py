@@ -5,7 +5,7 @@
   expiry and message count.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 
 import sqlalchemy as sa

@@ -44,7 +44,11 @@ TABLES_ADDED_AFTER_0_1 = (
     "push_channels",
 )
 INDEXES_ADDED_AFTER_0_1 = ("ix_commands_dead_letter",)
-COLUMNS_ADDED_AFTER_0_1 = (("sync_state", "last_success_at"), ("commands", "dead_letter_sent_at"))
+COLUMNS_ADDED_AFTER_0_1 = (
+    ("sync_state", "last_success_at"),
+    ("commands", "dead_letter_sent_at"),
+    ("pending_upstream_ops", "claimed_by"),
+)
 
 
 def schema_differences(connection: Connection, metadata: MetaData | None = None) -> list:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -13,7 +16,7 @@ from app.db import write_transaction
 from app.extensions import db
 from app.models import Heartbeat, JobRecord, PendingUpstreamOp
 from app.services import sync_jobs, sync_outbox
-from app.services.heartbeat import beat
+from app.services.heartbeat import beat, process_name
 from app.timeutil import utcnow
 from daemon import intervals
 
@@ -99,6 +102,52 @@ def test_a_daemon_whose_lease_ran_out_does_not_overwrite_the_new_holder(app):
     sync_outbox._record(second, None)
     db.session.rollback()
     assert db.session.execute(select(PendingUpstreamOp)).first() is None
+
+
+def hold_claims_as(holder: str) -> None:
+    """Every claimed row is held by ``holder`` (another daemon than this test's process)."""
+    with write_transaction() as session:
+        session.execute(update(PendingUpstreamOp).values(claimed_by=holder))
+
+
+def test_claims_of_a_daemon_that_stopped_beating_come_back_at_once(app):
+    add_ops(5)
+    now = utcnow()
+    other = "daemon:elsewhere:1:b"  # another host: only its heartbeat tells whether it lives
+    with write_transaction() as session:
+        session.add(Heartbeat(name=other, pid=1, started_at=now, beat_at=now, interval_seconds=5))
+    assert len(sync_outbox.claim_due("google", 100, now=now)) == 5
+    hold_claims_as(other)
+    assert sync_outbox.claim_due("google", 100, now=now + timedelta(seconds=10)) == []  # it still beats
+    assert sync_outbox.any_due(now + timedelta(seconds=10)) is False
+
+    later = now + timedelta(seconds=16)  # three of its 5 s beats missed
+    assert sync_outbox.any_due(later) is True
+    taken = sync_outbox.claim_due("google", 100, now=later)
+    assert len(taken) == 5
+    rows = db.session.execute(select(PendingUpstreamOp.claimed_by).distinct()).scalars().all()
+    assert rows == [process_name()]
+
+
+def test_claims_of_a_gone_process_on_this_host_come_back_and_unknown_holders_wait(app):
+    add_ops(2)
+    assert len(sync_outbox.claim_due("google", 100)) == 2
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    hold_claims_as(f"daemon:{socket.gethostname()}:{gone.pid}:c")  # never beat; its process has exited
+    assert len(sync_outbox.claim_due("google", 100)) == 2
+
+    hold_claims_as("daemon:elsewhere:2:d")  # never beat, on another host: nothing tells, so the lease holds
+    assert sync_outbox.claim_due("google", 100) == []
+
+
+def test_a_retried_or_changed_row_is_held_by_nobody(app):
+    add_ops(1)
+    [op] = sync_outbox.claim_due("google", 1)
+    sync_outbox._record(op, "TimeoutError: slow")
+    db.session.rollback()
+    row = db.session.execute(select(PendingUpstreamOp)).scalar_one()
+    assert (row.claimed_by, row.attempts) == (None, 1)
 
 
 def this_daemon_beats(since: timedelta = timedelta(minutes=5)) -> None:
