@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from app.plugins import EventData
 from app.services.day_load import back_to_back_chains
-from app.services.schedule_rules import FOCUS, is_busy
+from app.services.schedule_rules import FOCUS, is_busy, is_private
 from app.services.worktime import WorkPolicy, gaps, merge, minutes, split_by_local_hour
 
 KINDS = ("meeting", "focus", "other")  # work
@@ -62,11 +62,6 @@ def local_hours(start: datetime, end: datetime, zone: ZoneInfo) -> Iterator[tupl
         boundary = min(stop, hour + HOUR)
         yield hour, (boundary - cursor).total_seconds() / 60
         cursor = boundary
-
-
-def is_private(event: EventData, private: frozenset[str]) -> bool:
-    """Not work: on a calendar marked `work: false`, or tagged `personal`."""
-    return event.calendar_id in private or "personal" in {tag.casefold() for tag in event.tags}
 
 
 def time_report(

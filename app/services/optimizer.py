@@ -94,12 +94,14 @@ def analyse(
     now: datetime,
     dismissed: frozenset[str] = frozenset(),
     horizon: datetime | None = None,
+    private: frozenset[str] = frozenset(),
 ) -> Plan:
-    """Every suggestion for [window_start, window_end); moves search free slots up to ``horizon``."""
+    """Every suggestion for [window_start, window_end); moves search free slots up to ``horizon``. Events of
+    ``private`` calendars block their time but add to no day's work load."""
     busy = sorted((e for e in events if is_busy(e) and e.id is not None), key=lambda e: (e.start_time, e.id))
     in_window = [e for e in busy if e.end_time > window_start and e.start_time < window_end]
     horizon = horizon or window_end + (window_end - window_start)
-    timeline = Timeline(policy, busy)
+    timeline = Timeline(policy, busy, private)
     days = [day for day in policy.days(window_start, window_end)]
     found = [cluster for cluster in clusters(in_window) if cluster.key not in dismissed]
     overloads = find_overloads(days, timeline, policy)

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import DismissedSuggestion, Event, PlanningAction
 from app.plugins import EventData
 from app.services import sync_outbox
+from app.services.calendars import private_calendars
 from app.services.event_window import window_events
 from app.services.optimizer import Finding, Plan, analyse
 from app.services.plugin_suggestions import from_plugin, plugin_findings
@@ -105,7 +106,7 @@ def build_plan(window_days: int, now: datetime) -> Plan:
     start, end = window(window_days, now)
     horizon = end + (end - start)  # moves may look as far again past the window for a free slot
     events, dismissed = load_events(start, horizon), dismissed_keys()
-    plan = analyse(events, start, end, policy(), now, dismissed, horizon)
+    plan = analyse(events, start, end, policy(), now, dismissed, horizon, private_calendars())
     in_window = [e for e in events if e.end_time > start and e.start_time < end]
     extra = [item for item in plugin_findings(in_window, start, end) if item.key not in dismissed]
     return Plan(plan.findings + extra)

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, String, cast, select
 from app.db import write_transaction
 from app.models import Event
 from app.services import planning
+from app.services.calendars import private_calendars
 from app.services.optimizer import next_quarter
 from app.services.schedule_rules import UNSCHEDULED, Timeline, fixed_reason, is_busy
 from app.settings import Settings
@@ -93,7 +94,8 @@ def _place(
         tasks = [event for event in tasks if fixed_reason(planning.event_data(event)) is None]
         if not tasks:
             return 0
-        timeline = Timeline(policy, [e for e in planning.load_events(now, horizon) if is_busy(e)])
+        busy = [e for e in planning.load_events(now, horizon) if is_busy(e)]
+        timeline = Timeline(policy, busy, private_calendars())
         for task in tasks:
             length = task.end_time - task.start_time
             timeline.remove(task.id, task.start_time, task.end_time)

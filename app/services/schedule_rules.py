@@ -40,6 +40,11 @@ def is_busy(event: EventData) -> bool:
     )
 
 
+def is_private(event: EventData, private: frozenset[str]) -> bool:
+    """Not work: on a calendar marked `work: false`, or tagged `personal`."""
+    return event.calendar_id in private or "personal" in _tags(event)
+
+
 def fixed_reason(event: EventData) -> str | None:
     """Why an event must never move, or None when it is flexible."""
     tags = _tags(event)
@@ -67,11 +72,15 @@ def event_minutes(event: EventData) -> float:
 class Timeline:
     """Busy intervals bucketed by local day, so slot searches and overlap checks stay local and fast."""
 
-    def __init__(self, policy: WorkPolicy, events: Iterable[EventData] = ()):
+    def __init__(self, policy: WorkPolicy, events: Iterable[EventData] = (), private: frozenset[str] = frozenset()):
+        """Events of ``private`` calendars (or tagged personal) take up time but are not work: no day's load."""
         self.policy = policy
         self._by_day: dict[date, dict[int, Interval]] = defaultdict(dict)
         self._minutes: dict[date, float] = {}  # day_minutes cache, dropped for the days a change touches
+        self._not_work: set[int] = set()
         for event in events:
+            if is_private(event, private):
+                self._not_work.add(event.id or 0)
             self.add(event.id or 0, event.start_time, event.end_time)
 
     def add(self, key: int, start: datetime, end: datetime) -> None:
@@ -91,9 +100,10 @@ class Timeline:
         return any(s < end and start < e for day in self.policy.days(start, end) for s, e in self.busy(day))
 
     def day_minutes(self, day: date) -> float:
-        """Scheduled minutes of a local day, overlaps counted once."""
+        """Scheduled work minutes of a local day, overlaps counted once (private calendars left out)."""
         if day not in self._minutes:
-            self._minutes[day] = day_minutes(self.busy(day), day, self.policy)
+            work = [span for key, span in self._by_day.get(day, {}).items() if key not in self._not_work]
+            self._minutes[day] = day_minutes(work, day, self.policy)
         return self._minutes[day]
 
     def free_in_working_hours(self, day: date, not_before: datetime) -> list[Interval]:

@@ -3,7 +3,7 @@ the wellness tags, the dashboard's day warnings; and the demo calendar tells one
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from app.services.plugin_context import HostContext
 from app.services.sync import run_sync
 from app.services.wellness import day_warnings
 from app.timeutil import today
-from tests.optimizer.scenario import add, at
+from tests.optimizer.scenario import add, at, current_suggestions, times
 
 PRIVATE = {"calendar": {"per_calendar": {"family": {"work": False}}}}
 
@@ -113,3 +113,26 @@ def test_the_demo_tells_one_consistent_story(app):
     week = {(start + timedelta(days=n)).isoformat() for n in range(7)}
     assert not proposed & focus_days & week
     assert all(not (s.type == "break" and "Focus block" in s.reason) for s in suggestions)
+
+
+def test_private_time_blocks_slots_but_overloads_no_day(family_app):
+    add("Workshop", 0, "09:00", "15:00", event_type="meeting")  # 6 h of work on Monday
+    add("Family day out", 0, "15:00", "18:00", calendar_id="family")  # 3 h more, private
+    found = current_suggestions(7, at(0, "07:00"))
+    assert [s for s in found if s["type"] == "overload"] == []
+
+    add("Late review", 0, "18:00", "21:00", event_type="meeting")  # now 9 h of work: over the 8 h limit
+    overloads = [s for s in current_suggestions(7, at(0, "07:00")) if s["type"] == "overload"]
+    assert len(overloads) == 1 and "9.0 h" in overloads[0]["reason"]
+
+
+def test_no_move_lands_on_private_time(family_app):
+    add("Clash A", 1, "09:00", "10:00", event_type="task")
+    add("Clash B", 1, "09:00", "10:00", event_type="meeting", attendees=["a@example.com"])
+    family = add("School run", 1, "10:00", "11:00", calendar_id="family")
+    moves = [s for s in current_suggestions(7, at(1, "07:00")) if s["type"] == "move"]
+    assert moves, "the clash offers a move"
+    school = times(family)
+    for move in moves:
+        start, end = (datetime.fromisoformat(move[key]) for key in ("proposed_start", "proposed_end"))
+        assert end <= school[0] or start >= school[1], move
