@@ -25,10 +25,7 @@ test: $(BIN)/.installed
 		$(BIN)/playwright install chromium >/dev/null 2>&1 \
 		|| echo "make test: no Chromium found (set CHRONOS_CHROMIUM or install chromium); browser tests will skip"; \
 	fi
-	@echo "== the suite on SQLite =="
-	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)
-	@echo "== the suite on PostgreSQL (a private server started by the tests) =="
-	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest --database=postgresql $(PYTEST_ARGS)
+	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python tests/run_suites.py $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
