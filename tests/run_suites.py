@@ -20,7 +20,9 @@ PROGRESS_SECONDS = 60
 
 def start(name: str, options: tuple[str, ...], folder: Path, arguments: list[str]) -> subprocess.Popen:
     log = (folder / f"{name.lower()}.log").open("wb")
-    command = [sys.executable, "-m", "pytest", *options, f"--basetemp={folder / name.lower()}", *arguments]
+    # The ten slowest tests are listed at the end of each pass, so that what makes the suite slow is in sight.
+    command = [sys.executable, "-m", "pytest", *options, "--durations=10", f"--basetemp={folder / name.lower()}"]
+    command += arguments
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
 
 
