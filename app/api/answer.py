@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response, current_app, jsonify
 from pydantic import BaseModel
+
+# The JSON flask.jsonify writes outside debug mode (sorted keys, ASCII, compact), with one encoder made once:
+# json.dumps builds a new encoder on every call that passes options, and jsonify adds more steps around it.
+_encode = json.JSONEncoder(ensure_ascii=True, sort_keys=True, separators=(",", ":")).encode
 
 
 def answer(model: type[BaseModel], obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """``obj`` (a domain object or a dict of them) read through ``model``, the route's declared response model."""
-    response = jsonify(model.model_validate(obj, from_attributes=True).model_dump(mode="json"))
+    data = model.model_validate(obj, from_attributes=True).model_dump(mode="json")
+    # In debug mode jsonify indents its JSON: leave that to it.
+    response = jsonify(data) if current_app.debug else Response(_encode(data) + "\n", mimetype="application/json")
     response.status_code = status
     for name, value in (headers or {}).items():
         response.headers[name] = value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -109,12 +110,18 @@ def authenticate(candidate: str | None) -> KeyHolder | None:
         return None
     config_key = current_settings().api.api_key
     if hmac.compare_digest(config_key.encode(), candidate.encode()):
-        return KeyHolder(None, CONFIG_KEY_NAME, frozenset({ADMIN}), hash_key(config_key))
+        return _config_key_holder(config_key)
     digest = hash_key(candidate)
     holder = _cached_holder(digest)
     if holder is not None:
         _touch(holder)
     return holder
+
+
+@functools.lru_cache(maxsize=4)
+def _config_key_holder(config_key: str) -> KeyHolder:
+    """The holder of the configured key, made once per key rather than hashed again on every request."""
+    return KeyHolder(None, CONFIG_KEY_NAME, frozenset({ADMIN}), hash_key(config_key))
 
 
 def _cached_holder(digest: str) -> KeyHolder | None:
