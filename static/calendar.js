@@ -114,20 +114,22 @@
     }).then(function (answer) {
       if (!answer.ok) { throw new Error((answer.body.error && answer.body.error.message) || "not saved"); }
       edit = null;
-      announce("Saved: “" + current.title + "” " + describe(current.start, current.end) + ".", false);
-      refresh(grid, current.id);
+      // Announced once the week is laid out again, so what is announced is what the page shows.
+      var saved = "Saved: “" + current.title + "” " + describe(current.start, current.end) + ".";
+      refresh(grid, current.id, function () { announce(saved, false); });
     }).catch(function (error) {
       if (edit === current) { cancel(); }
       announce("Not saved: " + error.message, true);
     });
   }
 
-  // Lay the week out again from the server (lanes, "+N"), keeping the scroll position and the focus.
-  function refresh(grid, id) {
+  // Lay the week out again from the server (lanes, "+N"), keeping the scroll position and the focus; then done().
+  function refresh(grid, id, done) {
     var view = grid.closest("section[id]");
     if (!window.htmx || !view) { window.location.reload(); return; }
     keep(view, id);
-    window.htmx.ajax("GET", window.location.href, { target: "#" + view.id, swap: "outerHTML" }).then(restoreScroll);
+    window.htmx.ajax("GET", window.location.href, { target: "#" + view.id, swap: "outerHTML" })
+      .then(restoreScroll).then(done, done);
   }
   function keep(view, id) {
     var box = view.querySelector(".week-scroll");

@@ -49,8 +49,10 @@ def screenshot_on_failure(page, name: str):
 
 
 def settle(page) -> None:
-    """Wait until the page and its htmx requests are quiet (so navigating away aborts nothing)."""
+    """Wait until the page and its htmx requests are quiet (so navigating away aborts nothing): the load's
+    network idle, and no element in an htmx request, swap or settle (htmx marks them with these classes)."""
     page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
 
 
 def problems(page) -> list[str]:
