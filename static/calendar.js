@@ -1,5 +1,5 @@
-// Week view: move an event by dragging it, change its end by dragging its bottom edge, or do either with the
-// keyboard (arrows move by 15 minutes or a day, Shift+Up/Down changes the end, Enter saves, Escape cancels).
+// Week view: move an event by dragging it (on a touch screen: hold it a moment first), change its end by dragging
+// its bottom edge, or do either with the keyboard (arrows move by 15 minutes or a day, Shift+Up/Down changes the end, Enter saves, Escape cancels).
 // Changes are saved through POST /calendar/events/<id>/move (the edit form's service); without this file every
 // event still links to its edit form. Times are "floating" local times of the app's zone, the server reads them
 // in app.timezone; Date is used in UTC mode only for day arithmetic, never the browser's zone.
@@ -9,7 +9,7 @@
   var DAY = 1440;
   var ROWS = 96;
   var edit = null;     // the event being moved: {el, id, title, start, end, from, parent, classes, label}
-  var drag = null;     // pointer state while the mouse button is down on an event
+  var drag = null;     // pointer state while the mouse button (or a held finger) is down on an event
   var swallowClick = false;
   var keptScroll = null;  // the week's scroll position to keep across a refresh after a save
 
@@ -198,35 +198,30 @@
   });
 
   document.addEventListener("pointermove", function (event) {
-    if (!drag) { return; }
-    var dx = event.clientX - drag.x;
-    var dy = event.clientY - drag.y;
-    if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 6) { return; }
-    if (!drag.moved) {
-      drag.moved = true;
-      if (!drag.movable) {
-        if (drag.el.hasAttribute("data-locked")) { announce(lockedMessage(drag.el), true); }
-        return;
-      }
-      begin(drag.el);
-      drag.el.classList.add("is-dragging");
-      document.body.classList.add("is-dragging-event");
-    }
-    if (!drag.movable) { return; }
-    event.preventDefault();
+    if (!drag || event.pointerType === "touch") { return; }
+    if (dragTo(event.clientX, event.clientY)) { event.preventDefault(); }
+  });
+
+  // Follow the pointer or finger to (x, y); true when the event is being moved (the page must not scroll).
+  function dragTo(x, y) {
+    var dx = x - drag.x;
+    var dy = y - drag.y;
+    if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 6) { return false; }
+    if (!drag.moved) { lift(); }
+    if (!drag.movable) { return false; }
     var columns = edit.grid.querySelectorAll(".wk-day");
     var rowHeight = columns[0].getBoundingClientRect().height / ROWS;
     var steps = Math.round(dy / rowHeight);
     if (drag.resize) {
       var dayEnd = Math.floor(edit.from.start / DAY) * DAY + DAY;
       place(edit.from.start, Math.min(dayEnd, Math.max(edit.from.start + STEP, snap(edit.from.end + steps * STEP))));
-      return;
+      return true;
     }
     var days = 0;
     var home = edit.grid.querySelector('.wk-day[data-day="' + dayText(edit.from.start) + '"]');
     for (var i = 0; i < columns.length; i++) {
       var box = columns[i].getBoundingClientRect();
-      if (event.clientX >= box.left && event.clientX < box.right) {
+      if (x >= box.left && x < box.right) {
         days = Math.round((minutes(columns[i].getAttribute("data-day") + "T00:00") -
           minutes(home.getAttribute("data-day") + "T00:00")) / DAY);
       }
@@ -236,10 +231,26 @@
     var first = Math.floor(start / DAY) * DAY;
     start = Math.max(first, Math.min(first + DAY - STEP, start));
     place(start, start + length);
+    return true;
+  }
+
+  // The drag starts: a read-only event says why it stays, a movable one is picked up.
+  function lift() {
+    drag.moved = true;
+    if (!drag.movable) {
+      if (drag.el.hasAttribute("data-locked")) { announce(lockedMessage(drag.el), true); }
+      return;
+    }
+    begin(drag.el);
+    drag.el.classList.add("is-dragging");
+    document.body.classList.add("is-dragging-event");
+  }
+
+  document.addEventListener("pointerup", function (event) {
+    if (drag && event.pointerType !== "touch") { finishDrag(); }
   });
 
-  document.addEventListener("pointerup", function () {
-    if (!drag) { return; }
+  function finishDrag() {
     var finished = drag;
     drag = null;
     if (!finished.moved) { return; }
@@ -248,6 +259,51 @@
     finished.el.classList.remove("is-dragging");
     document.body.classList.remove("is-dragging-event");
     if (finished.movable && edit && edit.el === finished.el) { save(); }
+  }
+
+  // ---- touch: hold an event for a moment, then drag it; a swipe that starts at once still scrolls ----
+  var HOLD_MS = 400;
+  var hold = null;  // a finger resting on an event: {el, x, y, resize, timer}
+  function letGo() {
+    if (hold) { window.clearTimeout(hold.timer); hold = null; }
+  }
+  document.addEventListener("touchstart", function (event) {
+    letGo();
+    var el = event.target.closest ? event.target.closest(EVENTS) : null;
+    if (!el || event.touches.length !== 1) { return; }
+    var touch = event.touches[0];
+    hold = { el: el, x: touch.clientX, y: touch.clientY, resize: event.target.classList.contains("wk-resize") };
+    hold.timer = window.setTimeout(function () {
+      drag = { el: hold.el, x: hold.x, y: hold.y, moved: false, movable: hold.el.hasAttribute("data-start"),
+        resize: hold.resize, touch: true };
+      hold = null;
+      lift();
+      if (drag.movable) { announce(edit.title + ": drag to move it, lift your finger to save.", false); }
+    }, HOLD_MS);
+  }, { passive: true });
+  document.addEventListener("touchmove", function (event) {
+    var touch = event.touches[0];
+    if (hold && Math.abs(touch.clientX - hold.x) + Math.abs(touch.clientY - hold.y) > 8) { letGo(); }
+    if (!drag || !drag.touch) { return; }
+    event.preventDefault();  // the held event moves instead of the page scrolling
+    if (drag.movable) { dragTo(touch.clientX, touch.clientY); }
+  }, { passive: false });
+  document.addEventListener("touchend", function () {
+    letGo();
+    if (drag && drag.touch) { finishDrag(); }
+  });
+  document.addEventListener("touchcancel", function () {
+    letGo();
+    if (!drag || !drag.touch) { return; }
+    var stopped = drag;
+    drag = null;
+    stopped.el.classList.remove("is-dragging");
+    document.body.classList.remove("is-dragging-event");
+    cancel();
+  });
+  // A long press would otherwise open the browser's menu for the link.
+  document.addEventListener("contextmenu", function (event) {
+    if ((hold || drag) && event.target.closest && event.target.closest(EVENTS)) { event.preventDefault(); }
   });
 
   // On a phone the week shows two days at a time: open it at today's column rather than at Monday.

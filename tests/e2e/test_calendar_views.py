@@ -135,6 +135,50 @@ def test_dragging_moves_an_event_and_resizing_changes_its_end(page, live_server)
         assert problems(page) == [], page.problems.messages
 
 
+def touch(cdp, kind: str, x: float = 0, y: float = 0) -> None:
+    """One touch event of a single finger, as a phone's screen sends it."""
+    points = [] if kind == "touchEnd" else [{"x": x, "y": y}]
+    cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+
+def test_on_a_touch_screen_holding_an_event_picks_it_up_and_a_swipe_does_not(browser, live_server):
+    held = make(live_server, "Hold me", "2030-01-07T09:00:00Z", "2030-01-07T10:00:00Z")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.problems = context.problems
+    cdp = context.new_cdp_session(page)
+    try:
+        sign_in(page, live_server.url)
+        with screenshot_on_failure(page, "calendar-touch"):
+            open_week(page, live_server)
+            block = page.locator(f"#ev-{held['id']}")
+            block.scroll_into_view_if_needed()
+            box, step = block.bounding_box(), row_height(page, "2030-01-07")
+            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+            touch(cdp, "touchStart", x, y)  # a swipe: the finger moves at once, so the event stays put
+            for n in range(1, 6):
+                touch(cdp, "touchMove", x, y + n * step)
+            touch(cdp, "touchEnd")
+            page.wait_for_timeout(600)
+            assert "is-pending" not in (block.get_attribute("class") or "")
+            assert stored(live_server, held["id"]) == ("2030-01-07T09:00:00Z", "2030-01-07T10:00:00Z")
+
+            box = block.bounding_box()
+            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            touch(cdp, "touchStart", x, y)  # held still for a moment, then moved down two hours
+            expect(page.locator("#cal-announce")).to_contain_text("drag to move it")
+            for n in range(1, 9):
+                touch(cdp, "touchMove", x, y + n * step)
+            touch(cdp, "touchEnd")
+            expect(page.locator("#cal-announce")).to_contain_text("Saved")
+            assert stored(live_server, held["id"]) == ("2030-01-07T11:00:00Z", "2030-01-07T12:00:00Z")
+            assert page.url.endswith(WEEK)  # lifting the finger did not open the event
+            assert problems(page) == [], page.problems.messages
+    finally:
+        context.close()
+
+
 def test_keyboard_moves_and_escape_cancels(page, live_server):
     event = make(live_server, "Keyboard me", "2030-01-11T08:00:00Z", "2030-01-11T09:00:00Z")
     sign_in(page, live_server.url)
