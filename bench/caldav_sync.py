@@ -8,11 +8,13 @@ Run by hand: `.venv/bin/python bench/caldav_sync.py` (EVENTS=500 for a quicker l
 - write-back latency: an event created through the API until it can be fetched from the CalDAV server, p50 and
   p99 over 100 events, carried out by a real daemon process (`python -m daemon`, scheduler.job_poll_seconds as
   configured: POLL, default 1 s, the shipped default).
-SQLite, in a temporary folder.
+SQLite files in a temporary folder, or with `--database-url postgresql://user@host:port/any_db` scratch
+databases on that PostgreSQL server (dropped afterwards).
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import os
@@ -36,6 +38,7 @@ from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import PendingUpstreamOp  # noqa: E402
 from app.services.sync import run_sync  # noqa: E402
+from bench.scratch import scratch_databases  # noqa: E402
 from tests.caldav.radicale_server import RadicaleServer  # noqa: E402
 from tests.fakes.google_calendar import FakeGoogle  # noqa: E402
 
@@ -89,12 +92,12 @@ def fill_radicale(radicale: RadicaleServer, first: datetime) -> None:
     client.principal().calendar(cal_id="bench").objects_by_sync_token(None, load_objects=False)
 
 
-def settings_for(instance: Path, calendar: dict) -> dict:
+def settings_for(instance: Path, database_url: str, calendar: dict) -> dict:
     return {
         "app": {"env": "test", "instance_path": str(instance)},
         "api": {"api_key": API_KEY},
         "logging": {"level": "WARNING"},
-        "database": {"url": f"sqlite:///{instance / 'chronos.db'}"},
+        "database": {"url": database_url},
         "scheduler": {"sync_interval_minutes": 1440, "job_poll_seconds": float(POLL)},
         "calendar": calendar,
     }
@@ -110,7 +113,7 @@ def timed_sync(application) -> tuple[float, dict]:
     return took, result
 
 
-def google_full_sync(work: Path, first: datetime) -> float:
+def google_full_sync(work: Path, database_url: str, first: datetime) -> float:
     """Events/s of a full sync of EVENTS events from the fake Google server."""
     fake = FakeGoogle().start()
     try:
@@ -131,7 +134,7 @@ def google_full_sync(work: Path, first: datetime) -> float:
             "calendars": ["primary"],
             "google": {"api_endpoint": fake.api_endpoint, "token_uri": fake.token_uri},
         }
-        took, result = timed_sync(create_app(settings_for(work / "google", calendar)))
+        took, result = timed_sync(create_app(settings_for(work / "google", database_url, calendar)))
         assert result["events_created"] == EVENTS, result
         return EVENTS / took
     finally:
@@ -208,18 +211,27 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="a PostgreSQL server to run on (postgresql://…); default SQLite")
+    server_url = parser.parse_args().database_url
+    backend = "PostgreSQL" if server_url else "SQLite"
     first = (datetime.now(UTC) + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
     radicale = RadicaleServer({USER: PASSWORD}).start()
     try:
-        with tempfile.TemporaryDirectory(prefix="chronos-bench-caldav-") as folder:
+        with (
+            tempfile.TemporaryDirectory(prefix="chronos-bench-caldav-") as folder,
+            scratch_databases(server_url, Path(folder) / "db") as new_database,
+        ):
             work = Path(folder)
             fill_radicale(radicale, first)
             account = {"name": "bench", "type": "caldav", "url": radicale.url, "username": USER, "password": PASSWORD}
-            config = settings_for(work / "caldav", {"accounts": [{**account, "calendars": ["bench"]}]})
+            calendar = {"accounts": [{**account, "calendars": ["bench"]}]}
+            config = settings_for(work / "caldav", new_database("caldav"), calendar)
             application = create_app(config)
             took, result = timed_sync(application)
             assert result["events_created"] == EVENTS, result
-            google_rate = google_full_sync(work, first)
+            google_rate = google_full_sync(work, new_database("google"), first)
+            print(f"[{backend}]")
             print(f"caldav full sync: {EVENTS} events in {took:.2f} s = {EVENTS / took:.0f} events/s (Radicale)")
             print(f"google full sync (fake, same run): {EVENTS} events = {google_rate:.0f} events/s")
             change_on_server(radicale)

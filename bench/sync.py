@@ -29,6 +29,7 @@ import psycopg  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
+from bench.scratch import drop_database, scratch_database  # noqa: E402
 from tests.fakes.google_calendar import FakeGoogle  # noqa: E402
 
 EVENTS = int(os.environ.get("EVENTS", "100000"))
@@ -201,19 +202,6 @@ def bench_raw_postgres(url: str) -> float:
     return EVENTS / elapsed
 
 
-def scratch_database(server_url: str) -> str:
-    """A new database `bench_sync_<pid>` on the server of `server_url`; its URL."""
-    name = f"bench_sync_{os.getpid()}"
-    with psycopg.connect(server_url, autocommit=True) as connection:
-        connection.execute(f"CREATE DATABASE {name}")
-    return f"{server_url.rsplit('/', 1)[0]}/{name}"
-
-
-def drop_database(server_url: str, url: str) -> None:
-    with psycopg.connect(server_url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -222,7 +210,7 @@ def main() -> int:
         "default: a SQLite file in a temporary folder",
     )
     server_url = parser.parse_args().database_url
-    database_url = scratch_database(server_url) if server_url else None
+    database_url = scratch_database(server_url, "bench_sync") if server_url else None
     fake = FakeGoogle(page_size=2500).start()
     try:
         start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
