@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -73,6 +74,21 @@ def google_env(fake: Any, token: Path, calendars: tuple[str, ...] = ()) -> dict[
     if calendars:
         env["CHRONOS__CALENDAR__CALENDARS"] = f"[{', '.join(calendars)}]"
     return env
+
+
+def google_account(fake: Any, folder: Path, name: str, calendars: list[Any], **extra: Any) -> dict[str, Any]:
+    """A `calendar.accounts` entry of type google on the fake Google server, its token file written in ``folder``."""
+    token = folder / "token.json"
+    token.write_text(json.dumps(fake.token_info()))
+    return {
+        "name": name,
+        "type": "google",
+        "token_file": str(token),
+        "api_endpoint": fake.api_endpoint,
+        "token_uri": fake.token_uri,
+        "calendars": calendars,
+        **extra,
+    }
 
 
 def wait_for_http(url: str, timeout: float = 30.0) -> None:

@@ -31,6 +31,15 @@ def row(uid: str) -> Event:
     return db.session.execute(select(Event).where(Event.external_id == uid)).scalar_one()
 
 
+def synced_from_server(application, calendar, uid: str, title: str) -> tuple[int, datetime]:
+    """A one-hour event saved on the server tomorrow and synced here: its local id and its start."""
+    start = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0, second=0)
+    calendar.save_event(timed(uid, title, start, start + timedelta(hours=1)))
+    with application.app_context():
+        assert run_sync().get("error") is None
+        return row(uid).id, start
+
+
 def server_summary(calendar, uid: str) -> str:
     data = calendar.object_by_uid(uid).data
     return next(line[8:] for line in data.splitlines() if line.startswith("SUMMARY:")).strip()
@@ -38,11 +47,7 @@ def server_summary(calendar, uid: str) -> str:
 
 def test_the_server_version_wins_and_the_dropped_change_is_named(app_and_client, calendar, auth):
     application, client = app_and_client
-    start = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0, second=0)
-    calendar.save_event(timed("talk", "Talk", start, start + timedelta(hours=1)))
-    with application.app_context():
-        assert run_sync().get("error") is None
-        event_id = row("talk").id
+    event_id, start = synced_from_server(application, calendar, "talk", "Talk")
     resource = calendar.object_by_uid("talk")
     resource.data = timed("talk", "Talk (room changed)", start, start + timedelta(hours=1))
     resource.save()
@@ -61,11 +66,7 @@ def test_the_server_version_wins_and_the_dropped_change_is_named(app_and_client,
 
 def test_two_changes_in_a_row_both_reach_the_server(app_and_client, calendar, auth):
     application, client = app_and_client
-    start = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0, second=0)
-    calendar.save_event(timed("retro", "Retro", start, start + timedelta(hours=1)))
-    with application.app_context():
-        run_sync()
-        event_id = row("retro").id
+    event_id, _start = synced_from_server(application, calendar, "retro", "Retro")
     for title in ("Retro 1", "Retro 2"):
         assert client.patch(f"/api/v1/events/{event_id}", json={"title": title}, headers=auth).status_code == 200
         with application.app_context():
@@ -79,11 +80,7 @@ def test_a_change_saved_on_the_server_between_read_and_write_wins(app_and_client
     import app.sources.caldav as caldav_source
 
     application, client = app_and_client
-    start = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0, second=0)
-    calendar.save_event(timed("sync", "Sync meeting", start, start + timedelta(hours=1)))
-    with application.app_context():
-        run_sync()
-        event_id = row("sync").id
+    event_id, start = synced_from_server(application, calendar, "sync", "Sync meeting")
     assert client.patch(f"/api/v1/events/{event_id}", json={"title": "Mine"}, headers=auth).status_code == 200
     original = caldav_source.changed_document
 

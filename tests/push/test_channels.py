@@ -3,7 +3,6 @@ one first, then the old stopped), stopped when a calendar or push goes away, and
 
 from __future__ import annotations
 
-import json
 import threading
 from datetime import timedelta
 
@@ -18,6 +17,7 @@ from app.services import push_channels
 from app.settings import ConfigError
 from app.timeutil import utcnow
 from tests.push.conftest import PUSH_BASE
+from tests.support import google_account
 
 ADDRESS = f"{PUSH_BASE}/api/v1/google/notifications"
 
@@ -162,17 +162,8 @@ def test_concurrent_runs_open_one_channel_per_calendar(push_app, fake_google):
 
 
 def test_renamed_calendars_of_an_account_are_watched_by_their_remote_id(make_app, fake_google, tmp_path):
-    token_file = tmp_path / "token.json"
-    token_file.write_text(json.dumps(fake_google.token_info()))
-    account = {
-        "name": "work",
-        "type": "google",
-        "token_file": str(token_file),
-        "api_endpoint": fake_google.api_endpoint,
-        "token_uri": fake_google.token_uri,
-        "push_url": "https://work.example.com",
-        "calendars": [{"remote": "team@group.example.com", "id": "team"}],
-    }
+    team = {"remote": "team@group.example.com", "id": "team"}
+    account = google_account(fake_google, tmp_path, "work", [team], push_url="https://work.example.com")
     application = make_app({"calendar": {"accounts": [account]}})
     with application.app_context():
         push_channels.maintain_channels()

@@ -3,24 +3,15 @@ event form's calendar picker offers Chronos's own calendar and the writable ones
 
 from __future__ import annotations
 
-import json
 import re
 
 from app.services.sync import run_sync
 from tests.conftest import log_in
+from tests.support import google_account
 
 
 def two_accounts(make_app, fake_google, tmp_path):
-    token = tmp_path / "token.json"
-    token.write_text(json.dumps(fake_google.token_info()))
-    google = {
-        "name": "work",
-        "type": "google",
-        "token_file": str(token),
-        "calendars": [{"remote": "primary", "id": "work"}],
-        "api_endpoint": fake_google.api_endpoint,
-        "token_uri": fake_google.token_uri,
-    }
+    google = google_account(fake_google, tmp_path, "work", [{"remote": "primary", "id": "work"}])
     broken = {"name": "team", "type": "google", "token_file": str(tmp_path / "missing.json"), "calendars": ["team"]}
     return make_app({"calendar": {"accounts": [google, broken, {"name": "samples", "type": "demo"}]}})
 
