@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | None = None) -> OpenAPI:
     """Build the app: settings -> logging -> extensions -> blueprints -> plugins -> CLI."""
     from app import api, audit, cli, dashboard, error_handlers, health, metrics, security
+    from app.api import queue_lane
     from app.api.schemas import ErrorResponse
     from app.api.validation import validation_error_response
 
@@ -88,6 +89,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
     metrics.init_app(app)
     audit.init_app(app)
     error_handlers.init_app(app)
+    queue_lane.install(app)
     Migrate(app, extensions.db, directory=str(schema.MIGRATIONS))  # `flask db ...`; registers itself
     _load_plugins(app)
     cli.init_app(app)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, request
 
 from app import throttle
@@ -17,7 +19,12 @@ _HOLDER = "chronos.key_holder"
 
 def client_address() -> str:
     """The address failures are counted for (the peer's: put a proxy's ProxyFix in front to use its header)."""
-    return (request.remote_addr or "unknown")[:64]
+    return peer_address(request.environ)
+
+
+def peer_address(environ: dict[str, Any]) -> str:
+    """client_address() of a WSGI environ."""
+    return (environ.get("REMOTE_ADDR") or "unknown")[:64]
 
 
 def current_key_holder() -> KeyHolder | None:

@@ -21,6 +21,7 @@ from app.services.heartbeat import alive_daemons
 # Scrapes within this many seconds share one set of database counts (several scrapers, or a fast interval).
 CACHE_SECONDS = 2.0
 REGISTRY_KEY = "chronos.metrics"
+REQUESTS_KEY = "chronos.request_metrics"
 
 
 class DatabaseCollector(Collector):
@@ -70,43 +71,58 @@ def database_metrics() -> list[Metric]:
     ]
 
 
+class RequestMetrics:
+    """This process's HTTP request counter and durations, by method and status."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._requests = Counter(
+            "chronos_http_requests", "HTTP requests this web process answered.", ["method", "status"], registry=registry
+        )
+        self._durations = Histogram(
+            "chronos_http_request_duration_seconds",
+            "Time this web process took to answer a request, by method.",
+            ["method"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=registry,
+        )
+        # Each label set's child, found with one dict lookup per request instead of labels()' checks and lock.
+        self._counted: dict[tuple[str, int], Counter] = {}
+        self._timed: dict[str, Histogram] = {}
+
+    def observe(self, method: str, status: int, seconds: float | None) -> None:
+        """Count one answered request (and how long it took, when known)."""
+        counter = self._counted.get((method, status))
+        if counter is None:
+            counter = self._counted.setdefault((method, status), self._requests.labels(method, str(status)))
+        counter.inc()
+        if seconds is not None:
+            timer = self._timed.get(method)
+            if timer is None:
+                timer = self._timed.setdefault(method, self._durations.labels(method))
+            timer.observe(seconds)
+
+
+def request_metrics(app: Flask) -> RequestMetrics:
+    return app.extensions[REQUESTS_KEY]
+
+
 def init_app(app: Flask) -> None:
     """Serve /metrics and count this process's HTTP requests."""
     registry = CollectorRegistry(auto_describe=False)
-    requests = Counter(
-        "chronos_http_requests", "HTTP requests this web process answered.", ["method", "status"], registry=registry
-    )
-    durations = Histogram(
-        "chronos_http_request_duration_seconds",
-        "Time this web process took to answer a request, by method.",
-        ["method"],
-        buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-        registry=registry,
-    )
+    counted = RequestMetrics(registry)
     registry.register(DatabaseCollector())
     app.extensions[REGISTRY_KEY] = registry
+    app.extensions[REQUESTS_KEY] = counted
 
     @app.before_request
     def _start_clock() -> None:
         g.metrics_started = time.perf_counter()
 
-    # Each label set's child, found with one dict lookup per request instead of labels()' checks and lock.
-    counted: dict[tuple[str, int], Counter] = {}
-    timed: dict[str, Histogram] = {}
-
     @app.after_request
     def _count_request(response: Response) -> Response:
-        method, status = request.method, response.status_code
-        counter = counted.get((method, status))
-        if counter is None:
-            counter = counted.setdefault((method, status), requests.labels(method, str(status)))
-        counter.inc()
         started = g.get("metrics_started")
-        if started is not None:
-            timer = timed.get(method)
-            if timer is None:
-                timer = timed.setdefault(method, durations.labels(method))
-            timer.observe(time.perf_counter() - started)
+        seconds = None if started is None else time.perf_counter() - started
+        counted.observe(request.method, response.status_code, seconds)
         return response
 
     app.add_url_rule("/metrics", "metrics", scrape)

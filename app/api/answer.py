@@ -15,13 +15,20 @@ _encode = json.JSONEncoder(ensure_ascii=True, sort_keys=True, separators=(",", "
 
 def answer(model: type[BaseModel], obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """``obj`` (a domain object or a dict of them) read through ``model``, the route's declared response model."""
-    data = model.model_validate(obj, from_attributes=True).model_dump(mode="json")
     # In debug mode jsonify indents its JSON: leave that to it.
-    response = jsonify(data) if current_app.debug else Response(_encode(data) + "\n", mimetype="application/json")
+    if current_app.debug:
+        response = jsonify(model.model_validate(obj, from_attributes=True).model_dump(mode="json"))
+    else:
+        response = Response(answer_json(model, obj), mimetype="application/json")
     response.status_code = status
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def answer_json(model: type[BaseModel], obj: Any) -> str:
+    """The JSON text of an answer outside debug mode, as flask.jsonify writes it."""
+    return _encode(model.model_validate(obj, from_attributes=True).model_dump(mode="json")) + "\n"
 
 
 def page_of(items: list[Any], page: int, page_size: int, total: int) -> dict[str, Any]:
