@@ -139,8 +139,9 @@ def test_an_address_over_its_failure_limit_is_answered_by_flask(make_app, auth):
         seed(1)
         client = throttled.test_client()
         client.environ_base["REMOTE_ADDR"] = "192.0.2.77"  # an address no other test failed from
+        wrong = {"Authorization": "Bearer wrong-key-0123456789"}
         for _ in range(2):
-            assert client.get(f"{BASE}/hub", headers={"Authorization": "Bearer wrong-key-0123456789"}).status_code == 401
+            assert client.get(f"{BASE}/hub", headers=wrong).status_code == 401
         refused = client.get(f"{BASE}/hub", headers=auth)
     assert refused.status_code == 429 and refused.headers["Retry-After"]
     assert len(recorded) == 3
