@@ -29,7 +29,14 @@ from pydantic import BaseModel, ValidationError
 from app import throttle
 from app.access import peer_address
 from app.api.answer import answer_json
-from app.api.command_schemas import ClaimQuery, ClaimResponse, CommandPath, CompleteResponse, SystemPath
+from app.api.command_schemas import (
+    ClaimQuery,
+    ClaimResponse,
+    CommandPath,
+    CompleteBody,
+    CompleteResponse,
+    SystemPath,
+)
 from app.api.validation import MAX_JSON_DEPTH, json_depth
 from app.auth import token_of
 from app.metrics import request_metrics
@@ -69,19 +76,20 @@ class QueueLane:
         if not path.startswith(PREFIX) or not path.isascii() or self.app.debug:
             return self.flask_wsgi(environ, start_response)
         started = time.perf_counter()
-        try:
-            with self.app.app_context():
-                body = self._answer(environ, path)
-        except Exception:  # Unusual, or the service's error: Flask runs the request and answers it its own way
-            return self.flask_wsgi(environ, start_response)
-        data = body.encode()
+        with self.app.app_context():
+            try:
+                model, result = self._serve(environ, path)
+            except Exception:  # Unusual, or the service's error: Flask runs the request and answers it its own way
+                return self.flask_wsgi(environ, start_response)
+            # Outside the try: a claim made is never claimed again by Flask.
+            data = answer_json(model, result).encode()
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data))), *SECURITY_HEADERS]
         start_response("200 OK", headers)
         self.metrics.observe(environ["REQUEST_METHOD"], 200, time.perf_counter() - started)
         return [data]
 
-    def _answer(self, environ: dict[str, Any], path: str) -> str:
-        """The answer's JSON, or Unusual (or the service's error) when Flask should answer."""
+    def _serve(self, environ: dict[str, Any], path: str) -> tuple[type[BaseModel], Any]:
+        """The request done: its answer model and the service's result; Unusual when it is for Flask."""
         method = environ["REQUEST_METHOD"]
         if method == "GET" and (poll := POLL_PATH.fullmatch(path)):
             query = POLL_QUERY.fullmatch(environ.get("QUERY_STRING", ""))
@@ -90,7 +98,7 @@ class QueueLane:
             system_id = _valid(SystemPath, system_id=poll[1]).system_id
             limit = _valid(ClaimQuery, **({"limit": query[1]} if query[1] else {})).limit
             _check_access(environ, POLL_ENDPOINT, system_id)
-            return answer_json(ClaimResponse, commands.claim_commands(system_id, limit))
+            return ClaimResponse, commands.claim_commands(system_id, limit)
         if method == "POST" and (complete := COMPLETE_PATH.fullmatch(path)):
             command_id = _valid(CommandPath, command_id=complete[1]).command_id
             result = self._json_object(environ)
@@ -98,7 +106,7 @@ class QueueLane:
             if owner is None:
                 raise Unusual
             _check_access(environ, COMPLETE_ENDPOINT, owner)
-            return answer_json(CompleteResponse, commands.complete_command(command_id, result or {}))
+            return CompleteResponse, commands.complete_command(command_id, result or {})
         raise Unusual
 
     def _json_object(self, environ: dict[str, Any]) -> dict[str, Any]:
@@ -126,6 +134,7 @@ class QueueLane:
             raise Unusual from None
         if not isinstance(body, dict) or json_depth(body) > MAX_JSON_DEPTH:
             raise Unusual
+        _valid(CompleteBody, **body)  # the route's body rule; the object itself is what the route stores
         return body
 
 
