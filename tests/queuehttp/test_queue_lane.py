@@ -3,13 +3,19 @@ Flask's routes would, and passes every other request to Flask."""
 
 from __future__ import annotations
 
+import json
 import time
+from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from werkzeug.test import Client
 
 from app.api.queue_lane import QueueLane
 from app.services import api_keys
 from tests.commands.queue_helpers import seed
+from tests.conftest import TEST_KEY
 
 BASE = "/api/v1/commands"
 
@@ -167,3 +173,74 @@ def test_the_lane_counts_its_answers_in_the_request_metrics(client, auth, flask_
     assert after["GET"] == before.get("GET", 0) + 2  # the poll, and the scrape that read `before`
     assert after["POST"] == before.get("POST", 0) + 1
     assert flask_calls == ["/metrics", "/metrics"]  # only the scrapes went to Flask
+
+
+SEGMENTS = st.one_of(
+    st.from_regex(r"[0-9]{1,12}", fullmatch=True),
+    st.sampled_from(["hub", "nas", "{completed}", "0", "007", "2147483648", "a b", "a/b", "%2F", "ü", "x" * 201]),
+    st.text(min_size=0, max_size=12),
+)
+QUERIES = st.one_of(
+    st.just(""), st.from_regex(r"limit=[0-9+\-. ]{0,5}", fullmatch=True), st.text(max_size=20).map(quote)
+)
+BODIES = st.one_of(
+    st.none(),
+    st.binary(max_size=30),
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+        max_leaves=10,
+    ).map(lambda value: json.dumps(value).encode()),
+)
+CONTENT_TYPES = st.sampled_from(["application/json", "application/json; charset=utf-8", "text/plain", "", "a/b+json"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    method=st.sampled_from(["GET", "POST", "HEAD", "PUT"]),
+    segment=SEGMENTS,
+    complete=st.booleans(),
+    query=QUERIES,
+    body=BODIES,
+    content_type=CONTENT_TYPES,
+    key=st.sampled_from(["admin", "hub", "nas", "wrong", None]),
+)
+def test_any_request_gets_the_answer_flask_gives(
+    app, lane, queue_keys, completed_id, method, segment, complete, query, body, content_type, key
+):
+    """Whatever a poll or a completion looks like, the lane answers it as Flask would (here on a queue where
+    nothing is due and the one command is completed already, so that no request changes what the next sees)."""
+    segment = quote(segment.replace("{completed}", str(completed_id)), safe="/")
+    path = f"{BASE}/{segment}/complete" if complete else f"{BASE}/{segment}"
+    headers = {"Content-Type": content_type} if content_type else {}
+    if key:
+        headers["Authorization"] = f"Bearer {queue_keys[key]}"
+
+    def send(wsgi) -> tuple[int, list[tuple[str, str]], object]:
+        response = Client(wsgi).open(path, method=method, query_string=query, data=body, headers=headers)
+        answer = json.loads(response.data) if response.is_json and response.data else response.data
+        if isinstance(answer, dict) and "retrieved_at" in answer:
+            answer["retrieved_at"] = None
+        return response.status_code, [h for h in response.headers.to_wsgi_list() if h[0] != "Content-Length"], answer
+
+    ours, theirs = send(lane), send(lane.flask_wsgi)
+    assert ours == theirs
+    assert ours[0] < 500
+
+
+@pytest.fixture
+def queue_keys(app) -> dict[str, str]:
+    return {
+        "admin": TEST_KEY,
+        "hub": api_keys.create_key("hub consumer", ["commands:hub"]).key,
+        "nas": api_keys.create_key("nas consumer", ["commands:nas"]).key,
+        "wrong": "wrong-key-0123456789",
+    }
+
+
+@pytest.fixture
+def completed_id(client, auth) -> int:
+    (command_id,) = seed(1)
+    assert client.get(f"{BASE}/hub", headers=auth).json["count"] == 1
+    assert client.post(f"{BASE}/{command_id}/complete", json={"ok": 1}, headers=auth).status_code == 200
+    return command_id
