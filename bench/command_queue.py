@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import sqlite3
 import sys
 import tempfile
@@ -25,7 +24,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,6 +42,7 @@ from app.models.types import stored_text  # noqa: E402
 from app.services.command_leases import LEASE_EXPIRED  # noqa: E402
 from app.services.command_sql import CompiledStatement, queue_sql  # noqa: E402
 from app.timeutil import utcnow  # noqa: E402
+from bench.scratch import scratch_databases  # noqa: E402
 from tests.support import LiveServer  # noqa: E402
 
 API_KEY = "bench-key-0123456789"
@@ -60,33 +60,15 @@ SERVICE_FACTOR = 2.0
 
 
 class Target:
-    """Where the measured databases live: SQLite files in a folder, or databases on one PostgreSQL server."""
+    """Where the measured databases live: SQLite files in a folder, or databases on one PostgreSQL server
+    (made by bench/scratch.py, dropped when the run ends)."""
 
-    def __init__(self, work: Path, server_url: str | None) -> None:
-        self.work, self.server_url = work, server_url
-        self.made: list[str] = []
+    def __init__(self, work: Path, server_url: str | None, new: Callable[[str], str]) -> None:
+        self.work, self.server_url, self.new = work, server_url, new
 
     @property
     def postgresql(self) -> bool:
         return self.server_url is not None
-
-    def new(self, name: str) -> str:
-        """The URL of a new, empty database for one measurement (the app migrates it when it starts)."""
-        if self.server_url is None:
-            return f"sqlite:///{self.work / name / 'chronos.db'}"
-        database = f"bench_queue_{os.getpid()}_{name}"
-        with psycopg.connect(self.server_url, autocommit=True) as connection:
-            connection.execute(f"DROP DATABASE IF EXISTS {database}")
-            connection.execute(f"CREATE DATABASE {database}")
-        self.made.append(database)
-        return self.server_url.rsplit("/", 1)[0] + "/" + database
-
-    def drop_all(self) -> None:
-        if self.server_url is None:
-            return
-        with psycopg.connect(self.server_url, autocommit=True) as connection:
-            for database in self.made:
-                connection.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
 
 
 def make_bench_app(instance: Path, url: str):
@@ -324,7 +306,7 @@ def main() -> int:
     parser.add_argument(
         "--database-url",
         help="a PostgreSQL server to measure, as postgresql://user@host:port/db "
-        "(its databases bench_queue_* are made and dropped); default SQLite",
+        "(its databases bench_* are made and dropped); default SQLite",
     )
     parser.add_argument("--keys-only", action="store_true", help="only compare the admin key with a scoped key")
     arguments = parser.parse_args()
@@ -332,15 +314,11 @@ def main() -> int:
     if server_url:
         server_url = server_url.replace("postgresql+psycopg://", "postgresql://", 1)
     backend = "PostgreSQL" if server_url else "SQLite"
-    with tempfile.TemporaryDirectory(prefix="chronos-bench-") as tmp:
-        target = Target(Path(tmp), server_url)
-        try:
-            if arguments.keys_only:
-                return 0 if compare_keys(target, backend) else 1
-            return run_all(target, backend)
-        finally:
-            with suppress(psycopg.Error):
-                target.drop_all()
+    with tempfile.TemporaryDirectory(prefix="chronos-bench-") as tmp, scratch_databases(server_url, Path(tmp)) as new:
+        target = Target(Path(tmp), server_url, new)
+        if arguments.keys_only:
+            return 0 if compare_keys(target, backend) else 1
+        return run_all(target, backend)
 
 
 def run_all(target: Target, backend: str) -> int:

@@ -28,7 +28,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from app import create_app  # noqa: E402
@@ -36,6 +35,7 @@ from app.db import write_transaction  # noqa: E402
 from app.models import Event, Heartbeat  # noqa: E402
 from app.services import webhooks  # noqa: E402
 from app.timeutil import utcnow  # noqa: E402
+from bench.scratch import scratch_databases  # noqa: E402
 
 API_KEY = "bench-key-0123456789"
 LATENESS_TARGET = 2.0
@@ -199,14 +199,8 @@ def main() -> int:
         instance = Path(tmp)
         if not args.database_url:
             return run(args, f"sqlite:///{instance / 'chronos.db'}", instance)
-        name = f"bench_firing_{os.getpid()}"
-        with psycopg.connect(args.database_url, autocommit=True) as connection:
-            connection.execute(f"CREATE DATABASE {name}")
-        try:
-            return run(args, f"{args.database_url.rsplit('/', 1)[0]}/{name}", instance)
-        finally:
-            with psycopg.connect(args.database_url, autocommit=True) as connection:
-                connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        with scratch_databases(args.database_url, instance) as new:
+            return run(args, new("firing"), instance)
 
 
 if __name__ == "__main__":

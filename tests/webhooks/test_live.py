@@ -111,11 +111,12 @@ def test_starting_fires_on_time_follows_moves_and_skips_deletes(live, receiver):
     """A 30-minute sync interval, and still: on time, at the moved time, and never for a deleted event."""
     hook = live.webhook(receiver.url, ["event.starting"], offset_minutes=1)
     now = datetime.now(UTC).replace(microsecond=0)
-    due = now + timedelta(seconds=60)
+    # Times in seconds from now when each would fire; the move and the delete below take well under a second.
+    due = now + timedelta(seconds=22)
     punctual = live.event("Punctual", due + timedelta(minutes=1))  # starting fires a minute before the start
-    moved = live.event("Moved", now + timedelta(seconds=20) + timedelta(minutes=1))
-    deleted = live.event("Deleted", now + timedelta(seconds=30) + timedelta(minutes=1))
-    moved_due = now + timedelta(seconds=40)
+    moved = live.event("Moved", now + timedelta(seconds=12) + timedelta(minutes=1))
+    deleted = live.event("Deleted", now + timedelta(seconds=14) + timedelta(minutes=1))
+    moved_due = now + timedelta(seconds=18)
     start = moved_due + timedelta(minutes=1)
     body = {"start_time": _utc(start), "end_time": _utc(start + timedelta(hours=1))}
     assert live.call("PATCH", f"/events/{moved['id']}", json=body).status_code == 200
