@@ -146,12 +146,13 @@ def migration_lock(connection: Connection) -> Iterator[None]:
 
 
 # The search index of each backend is made by hand in the migrations and is not on the models: the FTS5 table
-# and its shadow tables on SQLite, the generated tsvector column and its GIN index on PostgreSQL. The
-# expression index on event spans exists on SQLite only, which cannot reflect expression indexes anyway.
+# and its shadow tables on SQLite; the generated tsvector column, its GIN index and the word bitmaps with their
+# change marks (app.services.search_bits) on PostgreSQL. The expression index on event spans exists on SQLite
+# only, which cannot reflect expression indexes anyway.
 NOT_ON_MODELS = {
-    "table": ("events_fts",),
+    "table": ("events_fts", "search_bits", "search_changes"),
     "column": ("search_vector",),
-    "index": ("ix_events_search", "ix_events_span"),
+    "index": ("ix_events_search", "ix_events_span", "ix_search_changes_chunk"),
 }
 
 

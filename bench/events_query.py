@@ -26,6 +26,7 @@ import gc
 import hashlib
 import itertools
 import random
+import re
 import sqlite3
 import statistics
 import sys
@@ -45,7 +46,7 @@ from app.extensions import db  # noqa: E402
 from app.models import Event  # noqa: E402
 from app.schema import MIGRATIONS, revision_module  # noqa: E402
 from app.services import events as event_service  # noqa: E402
-from app.services import search, search_postgresql, search_sqlite  # noqa: E402
+from app.services import search, search_bits, search_postgresql, search_sqlite  # noqa: E402
 from app.services.search import search_words  # noqa: E402
 
 FIRST_DAY = date(2026, 1, 1)
@@ -266,7 +267,8 @@ ORDER BY ts_rank('{{0, 0.1, 0.4, 1.0}}', search_vector, to_tsquery('{search_post
 
 
 class PostgresRaw:
-    """The service's statements through psycopg; a search's count runs on a second connection, as there."""
+    """The service's statements through psycopg; a search's newest matches and count come from the word bitmaps,
+    as there."""
 
     def __init__(self, url: str) -> None:
         # Without server-side prepared statements, as the app's connections (app.db.engine_options).
@@ -287,14 +289,22 @@ class PostgresRaw:
     def search(self, text: str) -> object:
         required, ranking = search_postgresql.expression(search_words(text))
         params = {"required": required, "ranking": ranking, "limit": search.RANK_LIMIT}
-        newest = [row[0] for row in self.raw.execute(PG_NEWEST, params)]
-        count = (
-            COUNTER.submit(lambda: self.beside.execute(PG_COUNT, params).fetchone()[0])
-            if len(newest) >= search.RANK_LIMIT
-            else None
-        )
+        parsed = self.raw.execute(_pyformat(search_bits.PARSE), params).fetchone()[0]
+        terms = search_bits.plain_terms(parsed)
+        if terms is None:  # as the service, GIN's way
+            newest = [row[0] for row in self.raw.execute(PG_NEWEST, params)]
+            count = self.beside.execute(PG_COUNT, params).fetchone()[0] if len(newest) >= search.RANK_LIMIT else None
+        else:
+            statement, values = search_bits.matches_statement(terms)
+            rows = self.raw.execute(_pyformat(statement), {**params, **values}).fetchall()
+            newest, count = search_bits.newest_first(rows, search.RANK_LIMIT)
         rows = self.raw.execute(PG_RANKED, {**params, "newest": newest}).fetchall() if newest else []
-        return rows, count.result() if count else len(newest)
+        return rows, count if len(newest) >= search.RANK_LIMIT else len(newest)
+
+
+def _pyformat(statement: str) -> str:
+    """SQLAlchemy's :name parameters in psycopg's %(name)s style (the texts hold no other colon or percent)."""
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", statement.replace("%", "%%"))
 
 
 def postgres_database(server_url: str, count: int) -> str:
@@ -397,6 +407,10 @@ def prepared(args: argparse.Namespace) -> tuple[object, SQLiteRaw | PostgresRaw]
         if not postgres_cached(url, args.events):
             fill_postgres(url, args.events)
             print(f"loaded {args.events} events in {time.perf_counter() - began:.0f} s", flush=True)
+        with app.app_context():
+            began = time.perf_counter()
+            search_bits.rebuild_all()  # what the daemon does after a load
+            print(f"word bitmaps up to date after {time.perf_counter() - began:.1f} s", flush=True)
         print(f"database {url}", flush=True)
         return app, PostgresRaw(url)
     if not cached(args.db, args.events):

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import JobRecord
 from app.services import commands as command_queue
 from app.services import heartbeat as heartbeats
-from app.services import maintenance, planning_jobs, push_channels, sync, sync_jobs, webhook_firings
+from app.services import maintenance, planning_jobs, push_channels, search_bits, sync, sync_jobs, webhook_firings
 from app.settings import Settings
 from app.timeutil import utcnow
 from daemon import intervals
@@ -37,6 +37,7 @@ def default_jobs(settings: Settings) -> list[tuple[float, Callable[[], object], 
         (settings.scheduler.job_poll_seconds, sync.retry_upstream_job, "upstream_outbox"),
         (30, sync_jobs.fail_interrupted_jobs, "interrupted_sync_jobs"),
         (settings.scheduler.push_channels_seconds, push_channels.maintain_channels, "push_channels"),
+        (settings.scheduler.job_poll_seconds, search_bits.rebuild_job, "search_bitmaps"),
         (300, maintenance.checkpoint_wal, "wal_checkpoint"),
         (3600, maintenance.prune_security_records, "security_records_pruning"),
         (3600, webhook_firings.prune_fired, "webhook_firings_pruning"),

@@ -36,6 +36,7 @@ class Backend(Protocol):
     def matching_ids(self, expression: Any, conditions: list[Any]) -> Select: ...
     def ranked_events(self, expression: Any, conditions: list[Any], newest_ids: list[int]) -> Select: ...
     def unranked_events(self, expression: Any, conditions: list[Any], below_id: int) -> Select: ...
+    def indexed_matches(self, expression: Any, conditions: list[Any], limit: int) -> Any: ...
 
 
 def search_words(query: str | None) -> list[str]:
@@ -65,13 +66,19 @@ def search_page(
     expression = statements.expression(words) if words else None
     if expression is None:
         return [], 0
-    newest = statements.newest_matches(expression, conditions, RANK_LIMIT)
-    newest_ids = list(db.session.execute(newest, params).scalars())
+    indexed = statements.indexed_matches(expression, conditions, RANK_LIMIT)
+    if indexed is not None:
+        newest_ids, total = indexed
+    else:
+        newest = statements.newest_matches(expression, conditions, RANK_LIMIT)
+        newest_ids, total = list(db.session.execute(newest, params).scalars()), None
     if not newest_ids:
         return [], 0
     ranked, lowest_id = len(newest_ids), newest_ids[-1]
     count: Callable[[], int] | None = None
-    if ranked >= RANK_LIMIT:
+    if ranked >= RANK_LIMIT and total is not None:
+        count = lambda: total  # noqa: E731 (the index counted them already)
+    elif ranked >= RANK_LIMIT:
         # Only now is a full count needed; below the limit the bounded read above saw every match. The count
         # walks every match, so it runs beside the ranking, on another connection and core.
         every = statements.matching_ids(expression, conditions).subquery()

@@ -123,3 +123,8 @@ def unranked_events(expression: str, conditions: list[Any], below_id: int) -> Se
         .where(_match(expression), FTS.c.rowid < below_id, *conditions)
         .order_by(FTS.c.rowid.desc())
     )
+
+
+def indexed_matches(expression: str, conditions: list[Any], limit: int) -> None:
+    """FTS5 finds the newest matches and counts them fast enough with the statements above."""
+    return None

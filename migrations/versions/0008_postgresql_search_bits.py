@@ -1,0 +1,79 @@
+"""PostgreSQL counts search matches from per-word bitmaps instead of reading every matching row.
+
+On PostgreSQL only (SQLite's FTS5 counts from its own doclists):
+- `search_bits`: for each word of `events.search_vector` and each chunk of 32,768 event ids
+  (app.services.search_bits.CHUNK_SHIFT), a bit string with the bit of every event of the chunk holding the word.
+  A search's exact count is then a few bit operations per chunk, where GIN plus the table took 100-500 ms.
+- `search_changes`: the chunks whose bitmaps are out of date. Statement triggers on `events` append a row per
+  changed chunk in the writing transaction itself (plain inserts: writers never wait for each other there); the
+  daemon rebuilds those chunks and counts go to the rows of a chunk while it is marked.
+Every chunk of an existing database starts marked, so the daemon builds the bitmaps after the upgrade.
+
+Revision ID: 0008
+Revises: 0007
+"""
+
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+# The `>> 15` below is app.services.search_bits.CHUNK_SHIFT: 2 ** 15 event ids per chunk (a test checks it).
+
+POSTGRESQL_UPGRADE = [
+    """CREATE TABLE search_bits (
+        word text COLLATE "C" NOT NULL,
+        chunk integer NOT NULL,
+        bits bit varying NOT NULL,
+        PRIMARY KEY (word, chunk)
+    )""",
+    "CREATE TABLE search_changes (id bigserial PRIMARY KEY, chunk integer NOT NULL)",
+    "CREATE INDEX ix_search_changes_chunk ON search_changes (chunk)",
+    """CREATE FUNCTION chronos_search_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO search_changes (chunk) SELECT DISTINCT id >> 15 FROM changed;
+        RETURN NULL;
+    END $$""",
+    """CREATE FUNCTION chronos_search_emptied() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        DELETE FROM search_bits;
+        DELETE FROM search_changes;
+        RETURN NULL;
+    END $$""",
+    "CREATE TRIGGER search_inserted AFTER INSERT ON events REFERENCING NEW TABLE AS changed "
+    "FOR EACH STATEMENT EXECUTE FUNCTION chronos_search_changed()",
+    "CREATE TRIGGER search_updated AFTER UPDATE ON events REFERENCING NEW TABLE AS changed "
+    "FOR EACH STATEMENT EXECUTE FUNCTION chronos_search_changed()",
+    "CREATE TRIGGER search_deleted AFTER DELETE ON events REFERENCING OLD TABLE AS changed "
+    "FOR EACH STATEMENT EXECUTE FUNCTION chronos_search_changed()",
+    "CREATE TRIGGER search_emptied AFTER TRUNCATE ON events "
+    "FOR EACH STATEMENT EXECUTE FUNCTION chronos_search_emptied()",
+    "INSERT INTO search_changes (chunk) SELECT DISTINCT id >> 15 FROM events",
+]
+
+POSTGRESQL_DOWNGRADE = [
+    "DROP TRIGGER search_emptied ON events",
+    "DROP TRIGGER search_deleted ON events",
+    "DROP TRIGGER search_updated ON events",
+    "DROP TRIGGER search_inserted ON events",
+    "DROP FUNCTION chronos_search_emptied()",
+    "DROP FUNCTION chronos_search_changed()",
+    "DROP TABLE search_changes",
+    "DROP TABLE search_bits",
+]
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for statement in POSTGRESQL_UPGRADE:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for statement in POSTGRESQL_DOWNGRADE:
+        op.execute(statement)
