@@ -332,16 +332,17 @@ class _Mover:
         return self.timeline.first_free(length, start, self.horizon, day_ok, spaced=True)
 
     def free_slot(self, event: EventData) -> Interval | None:
-        """The first good slot for an event only its owner can move; it is held in the timeline, so the advice
-        never offers one slot twice or a focus block where the event is to go."""
+        """The first good slot for an event only its owner can move. The slot is held in the timeline, so the
+        advice never offers one slot twice or a focus block where the event is to go; the event's own time stays
+        taken too, since the event stays there until its owner moves it."""
         length = event.end_time - event.start_time
         if event.start_time < self.now or length >= self.no_room.get(None, timedelta.max):
             return None
-        self.timeline.remove(stored_id(event), event.start_time, event.end_time)
         slot = self._search(event, None)
-        self.timeline.add(stored_id(event), *(slot or (event.start_time, event.end_time)))
         if slot is None:
             self.no_room[None] = min(length, self.no_room.get(None, timedelta.max))
+        else:
+            self.timeline.hold(-stored_id(event), *slot)
         return slot
 
     def attempt(

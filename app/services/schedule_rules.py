@@ -88,6 +88,11 @@ class Timeline:
             self._by_day[day][key] = (start, end)
             self._minutes.pop(day, None)
 
+    def hold(self, key: int, start: datetime, end: datetime) -> None:
+        """Take time that is not work (a slot set aside for advice): it blocks slots but adds to no day's load."""
+        self._not_work.add(key)
+        self.add(key, start, end)
+
     def remove(self, key: int, start: datetime, end: datetime) -> None:
         for day in self.policy.days(start, end):
             self._by_day[day].pop(key, None)
