@@ -1,13 +1,14 @@
-"""Exact search counts on PostgreSQL from per-word bitmaps (tables of migration 0008), and their upkeep.
+"""Searches of a large calendar on PostgreSQL: the newest matches and their exact count from per-word bitmaps
+(the tables of migration 0008), and the upkeep of those bitmaps.
 
 Counting a common word through GIN reads every table page holding a match: hundreds of milliseconds on a
 million events. `search_bits` holds, per word and chunk of 2**CHUNK_SHIFT event ids, one bit per event of the
-chunk that holds the word, so a count is a few bit operations per chunk inside one statement:
+chunk that holds the word, so one statement answers a search with a few bit operations per chunk:
 
 - the words of a term (one word, or every word starting with a prefix) are OR-ed per chunk, the terms AND-ed,
-  and the bits counted;
-- chunks marked in `search_changes` (their events changed since their bitmaps were built) are counted from their
-  rows instead, with the search itself; one statement reads both, so the count is exact at its snapshot.
+  the bits counted, and the newest matches read from the highest set bits;
+- chunks marked in `search_changes` (their events changed since their bitmaps were built) are searched in their
+  rows instead; the one statement reads both, so its answer is exact at its snapshot.
 
 The daemon's job rebuilds marked chunks, each in one REPEATABLE READ transaction that deletes only the marks its
 snapshot sees: a change committed after the snapshot keeps its chunk marked for the next round.
@@ -26,14 +27,14 @@ from sqlalchemy.engine import Connection
 from app.extensions import db
 from app.services.search_postgresql import CONFIGURATION
 
-CHUNK_SHIFT = 15  # migrations/versions/0008_postgresql_search_bits.py: CHUNK_SHIFT
+CHUNK_SHIFT = 15  # the `id >> 15` of migrations/versions/0008_postgresql_search_bits.py
 CHUNK_BITS = 1 << CHUNK_SHIFT
 # How long one run of the daemon's job may spend rebuilding before it lets the other jobs run.
 REBUILD_SECONDS = 0.5
 # Identifies this module's advisory locks (the second key is the chunk).
 LOCK_CLASS = 0x5EA2C4
 # A tsquery PostgreSQL printed: plain words and prefixes joined by AND. Anything else (a phrase, as a word with
-# punctuation becomes) is counted by GIN.
+# punctuation becomes) is searched with GIN.
 _TERM = re.compile(r"'([^'\\]+)'(:\*)?")
 PARSE = f"SELECT to_tsquery('{CONFIGURATION}', :required)::text"
 

@@ -1,11 +1,12 @@
-"""PostgreSQL counts search matches from per-word bitmaps instead of reading every matching row.
+"""PostgreSQL finds and counts search matches in per-word bitmaps instead of reading every matching row.
 
 On PostgreSQL only (SQLite's FTS5 counts from its own doclists):
 - `search_bits`: for each word of `events.search_vector` and each chunk of 32,768 event ids
   (app.services.search_bits.CHUNK_SHIFT), a bit string with the bit of every event of the chunk holding the word.
-  A search's exact count is then a few bit operations per chunk, where GIN plus the table took 100-500 ms.
+  A search's newest matches and exact count are then a few bit operations per chunk, where GIN plus the table
+  took 100-500 ms.
 - `search_changes`: the chunks whose bitmaps are out of date. Statement triggers on `events` append a row per
-  changed chunk in the writing transaction itself (plain inserts: writers never wait for each other there); the
+  chunk where events were added, deleted or reworded, in the writing transaction itself (plain inserts: writers never wait for each other there); the
   daemon rebuilds those chunks and counts go to the rows of a chunk while it is marked.
 Every chunk of an existing database starts marked, so the daemon builds the bitmaps after the upgrade.
 
@@ -36,6 +37,14 @@ POSTGRESQL_UPGRADE = [
         INSERT INTO search_changes (chunk) SELECT DISTINCT id >> 15 FROM changed;
         RETURN NULL;
     END $$""",
+    # An update marks only the chunks where an event's words changed (not its times or status).
+    """CREATE FUNCTION chronos_search_reworded() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO search_changes (chunk)
+        SELECT DISTINCT changed.id >> 15 FROM changed JOIN earlier USING (id)
+        WHERE changed.search_vector IS DISTINCT FROM earlier.search_vector;
+        RETURN NULL;
+    END $$""",
     """CREATE FUNCTION chronos_search_emptied() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         DELETE FROM search_bits;
@@ -44,8 +53,8 @@ POSTGRESQL_UPGRADE = [
     END $$""",
     "CREATE TRIGGER search_inserted AFTER INSERT ON events REFERENCING NEW TABLE AS changed "
     "FOR EACH STATEMENT EXECUTE FUNCTION chronos_search_changed()",
-    "CREATE TRIGGER search_updated AFTER UPDATE ON events REFERENCING NEW TABLE AS changed "
-    "FOR EACH STATEMENT EXECUTE FUNCTION chronos_search_changed()",
+    "CREATE TRIGGER search_updated AFTER UPDATE ON events REFERENCING OLD TABLE AS earlier NEW TABLE AS changed "
+    "FOR EACH STATEMENT EXECUTE FUNCTION chronos_search_reworded()",
     "CREATE TRIGGER search_deleted AFTER DELETE ON events REFERENCING OLD TABLE AS changed "
     "FOR EACH STATEMENT EXECUTE FUNCTION chronos_search_changed()",
     "CREATE TRIGGER search_emptied AFTER TRUNCATE ON events "
@@ -59,6 +68,7 @@ POSTGRESQL_DOWNGRADE = [
     "DROP TRIGGER search_updated ON events",
     "DROP TRIGGER search_inserted ON events",
     "DROP FUNCTION chronos_search_emptied()",
+    "DROP FUNCTION chronos_search_reworded()",
     "DROP FUNCTION chronos_search_changed()",
     "DROP TABLE search_changes",
     "DROP TABLE search_bits",

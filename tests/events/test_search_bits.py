@@ -4,6 +4,7 @@ their upkeep, for events in several chunks, and never used where they cannot ans
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -163,6 +164,21 @@ def test_emptying_the_table_empties_the_bitmaps(app):
     assert bits_count("budget") == 0
 
 
+def test_only_changed_words_mark_a_chunk(app):
+    add_events([1, 2, CHUNK + 1])
+    search_bits.rebuild_all()
+    moved = datetime(2031, 1, 1, tzinfo=UTC)
+    db.session.execute(update(Event).where(Event.id.in_([1, CHUNK + 1])).values(start_time=moved, status="completed"))
+    db.session.commit()
+    assert marked() == set()  # nothing to search for changed
+    db.session.execute(update(Event).where(Event.id == CHUNK + 1).values(location="budget office"))
+    db.session.commit()
+    assert marked() == {1}
+    assert_counts_exact()
+
+
 def test_the_migration_and_the_service_agree_on_the_chunk_size():
     migration = Path(__file__).parents[2] / "migrations" / "versions" / "0008_postgresql_search_bits.py"
-    assert migration.read_text().count(f"id >> {search_bits.CHUNK_SHIFT} FROM") == 2
+    shifts = re.findall(r">> (\d+)", migration.read_text())
+    # Its note, both trigger functions and the first marks.
+    assert len(shifts) == 4 and set(shifts) == {str(search_bits.CHUNK_SHIFT)}
