@@ -6,8 +6,9 @@ On PostgreSQL only (SQLite's FTS5 counts from its own doclists):
   A search's newest matches and exact count are then a few bit operations per chunk, where GIN plus the table
   took 100-500 ms.
 - `search_changes`: the chunks whose bitmaps are out of date. Statement triggers on `events` append a row per
-  chunk where events were added, deleted or reworded, in the writing transaction itself (plain inserts: writers never wait for each other there); the
-  daemon rebuilds those chunks and counts go to the rows of a chunk while it is marked.
+  chunk where events were added, deleted or reworded, in the writing transaction itself (plain inserts: writers
+  never wait for each other there); the daemon rebuilds those chunks, and searches read the rows of a chunk
+  while it is marked.
 Every chunk of an existing database starts marked, so the daemon builds the bitmaps after the upgrade.
 
 Revision ID: 0008
