@@ -31,6 +31,8 @@ CHUNK_SHIFT = 15  # the `id >> 15` of migrations/versions/0008_postgresql_search
 CHUNK_BITS = 1 << CHUNK_SHIFT
 # How long one run of the daemon's job may spend rebuilding before it lets the other jobs run.
 REBUILD_SECONDS = 0.5
+# A run that rebuilt this many chunks (a bulk load, an upgrade) refreshes the planner's statistics itself.
+ANALYZE_AFTER = 4
 # Identifies this module's advisory locks (the second key is the chunk).
 LOCK_CLASS = 0x5EA2C4
 # A tsquery PostgreSQL printed: plain words and prefixes joined by AND. Anything else (a phrase, as a word with
@@ -120,7 +122,7 @@ def rebuild_job() -> bool:
     if db.engine.dialect.name != "postgresql":
         return False
     deadline = time.monotonic() + REBUILD_SECONDS
-    rebuilt = False
+    rebuilt = 0
     while time.monotonic() < deadline:
         chunks = db.session.execute(text("SELECT DISTINCT chunk FROM search_changes ORDER BY chunk LIMIT 8"))
         pending = list(chunks.scalars())
@@ -134,10 +136,19 @@ def rebuild_job() -> bool:
                 done += rebuild_chunk(connection, chunk)
             if time.monotonic() >= deadline:
                 break
-        rebuilt = rebuilt or done > 0
+        rebuilt += done
         if not done:
             break  # every marked chunk is being rebuilt by another daemon
-    return rebuilt
+    if rebuilt >= ANALYZE_AFTER:
+        analyze()
+    return rebuilt > 0
+
+
+def analyze() -> None:
+    """Fresh planner statistics for the bitmaps: without them, right after a bulk build, PostgreSQL may scan
+    the whole table for a prefix's words (p99 377 ms against 19 ms measured just after a million events)."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("ANALYZE search_bits, search_changes"))
 
 
 def rebuild_all() -> None:
@@ -146,6 +157,7 @@ def rebuild_all() -> None:
         db.session.rollback()
         rebuild_job()
     db.session.rollback()
+    analyze()
 
 
 def rebuild_chunk(connection: Connection, chunk: int) -> bool:
