@@ -31,6 +31,9 @@ CHUNK_SHIFT = 15  # the `id >> 15` of migrations/versions/0008_postgresql_search
 CHUNK_BITS = 1 << CHUNK_SHIFT
 # How long one run of the daemon's job may spend rebuilding before it lets the other jobs run.
 REBUILD_SECONDS = 0.5
+# Words read and stored per step of a chunk's rebuild (bounds the daemon's memory: a chunk may hold tens of
+# thousands of distinct words).
+REBUILD_BATCH = 500
 # A run that rebuilt this many chunks (a bulk load, an upgrade) refreshes the planner's statistics itself.
 ANALYZE_AFTER = 4
 # Identifies this module's advisory locks (the second key is the chunk).
@@ -39,6 +42,10 @@ LOCK_CLASS = 0x5EA2C4
 # punctuation becomes) is searched with GIN.
 _TERM = re.compile(r"'([^'\\]+)'(:\*)?")
 PARSE = f"SELECT to_tsquery('{CONFIGURATION}', :required)::text"
+# A word in fewer events of a chunk than this keeps their offsets, not a bit string (see migration 0008).
+DENSE = 64
+# The bit string of a row that keeps offsets: a 1 shifted to each offset, OR-ed.
+SPARSE_BITS = f"(SELECT bit_or(B'1'::bit({CHUNK_BITS}) >> place) FROM unnest(offsets) AS place)"  # noqa: S608
 
 
 class Matches(NamedTuple):
@@ -83,8 +90,8 @@ def matches_statement(terms: list[tuple[str, bool]]) -> tuple[str, dict[str, Any
             params[f"w{number}"] = word
             where = f"word = :w{number}"
         parts.append(
-            f"t{number} AS (SELECT chunk, bit_or(bits) AS bits FROM search_bits "  # noqa: S608 (values are bound)
-            f"WHERE {where} AND chunk NOT IN (SELECT chunk FROM marked) GROUP BY chunk)"
+            f"t{number} AS (SELECT chunk, bit_or(coalesce(bits, {SPARSE_BITS})) AS bits "  # noqa: S608 (bound values)
+            f"FROM search_bits WHERE {where} AND chunk NOT IN (SELECT chunk FROM marked) GROUP BY chunk)"
         )
     joined = " JOIN ".join(f"t{number}" + (" USING (chunk)" if number else "") for number in range(len(terms)))
     anded = " & ".join(f"t{number}.bits" for number in range(len(terms)))
@@ -169,31 +176,46 @@ def rebuild_chunk(connection: Connection, chunk: int) -> bool:
     ).scalar_one()
     if not locked:
         return False
+    connection.execute(text("DELETE FROM search_bits WHERE chunk = :chunk"), {"chunk": chunk})
     low = chunk << CHUNK_SHIFT
-    rows = connection.execute(
+    words = connection.execute(
         text(
             "SELECT u.lexeme, array_agg(e.id - :low) FROM events e, unnest(e.search_vector) u "
             "WHERE e.id >= :low AND e.id < :high GROUP BY u.lexeme"
         ),
         {"low": low, "high": low + CHUNK_BITS},
-    ).all()
-    words, bitmaps = [], []
-    for word, offsets in rows:
-        bits = bytearray(CHUNK_BITS // 8)
-        for offset in offsets:
-            bits[offset >> 3] |= 0x80 >> (offset & 7)
-        words.append(word)
-        bitmaps.append(bytes(bits))
-    connection.execute(text("DELETE FROM search_bits WHERE chunk = :chunk"), {"chunk": chunk})
-    if words:
-        connection.execute(
-            text(
-                "INSERT INTO search_bits (word, chunk, bits) SELECT word, :chunk, "  # noqa: S608 (a constant)
-                f"('x' || encode(bitmap, 'hex'))::bit({CHUNK_BITS}) "
-                "FROM unnest(CAST(:words AS text[]), CAST(:bitmaps AS bytea[])) AS t(word, bitmap)"
-            ),
-            {"chunk": chunk, "words": words, "bitmaps": bitmaps},
-        )
+        execution_options={"yield_per": REBUILD_BATCH},  # a server-side cursor, read a batch at a time
+    )
+    for batch in words.partitions(REBUILD_BATCH):
+        _insert_words(connection, chunk, batch)
     # In REPEATABLE READ this removes only the marks the snapshot sees.
     connection.execute(text("DELETE FROM search_changes WHERE chunk = :chunk"), {"chunk": chunk})
     return True
+
+
+def _insert_words(connection: Connection, chunk: int, rows: Sequence[Sequence[Any]]) -> None:
+    """Store one batch of a chunk's (word, offsets) rows: a bit string for a word in DENSE or more of the chunk's
+    events, else the offsets."""
+    words: list[str] = []
+    bitmaps: list[bytes | None] = []
+    sparse: list[str | None] = []
+    for word, offsets in rows:
+        words.append(word)
+        if len(offsets) < DENSE:
+            bitmaps.append(None)
+            sparse.append("{" + ",".join(map(str, offsets)) + "}")
+            continue
+        bits = bytearray(CHUNK_BITS // 8)
+        for offset in offsets:
+            bits[offset >> 3] |= 0x80 >> (offset & 7)
+        bitmaps.append(bytes(bits))
+        sparse.append(None)
+    connection.execute(
+        text(
+            "INSERT INTO search_bits (word, chunk, bits, offsets) SELECT word, :chunk, "  # noqa: S608 (a constant)
+            f"('x' || encode(bitmap, 'hex'))::bit({CHUNK_BITS}), CAST(sparse AS smallint[]) "
+            "FROM unnest(CAST(:words AS text[]), CAST(:bitmaps AS bytea[]), CAST(:sparse AS text[])) "
+            "AS t(word, bitmap, sparse)"
+        ),
+        {"chunk": chunk, "words": words, "bitmaps": bitmaps, "sparse": sparse},
+    )

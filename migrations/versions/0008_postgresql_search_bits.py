@@ -2,7 +2,8 @@
 
 On PostgreSQL only (SQLite's FTS5 counts from its own doclists):
 - `search_bits`: for each word of `events.search_vector` and each chunk of 32,768 event ids
-  (app.services.search_bits.CHUNK_SHIFT), a bit string with the bit of every event of the chunk holding the word.
+  (app.services.search_bits.CHUNK_SHIFT), a bit string with the bit of every event of the chunk holding the word
+  (or, for a word in few events of the chunk, their offsets in it).
   A search's newest matches and exact count are then a few bit operations per chunk, where GIN plus the table
   took 100-500 ms.
 - `search_changes`: the chunks whose bitmaps are out of date. Statement triggers on `events` append a row per
@@ -25,11 +26,15 @@ depends_on = None
 # The `>> 15` below is app.services.search_bits.CHUNK_SHIFT: 2 ** 15 event ids per chunk (a test checks it).
 
 POSTGRESQL_UPGRADE = [
+    # A word in few events of a chunk keeps their offsets instead (a 4 KB bit string each would cost a rebuild
+    # time and memory for every rare word, of which real calendars have many).
     """CREATE TABLE search_bits (
         word text COLLATE "C" NOT NULL,
         chunk integer NOT NULL,
-        bits bit varying NOT NULL,
-        PRIMARY KEY (word, chunk)
+        bits bit varying,
+        offsets smallint[],
+        PRIMARY KEY (word, chunk),
+        CHECK ((bits IS NULL) <> (offsets IS NULL))
     )""",
     "CREATE TABLE search_changes (id bigserial PRIMARY KEY, chunk integer NOT NULL)",
     "CREATE INDEX ix_search_changes_chunk ON search_changes (chunk)",

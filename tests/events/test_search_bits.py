@@ -76,13 +76,18 @@ def assert_counts_exact() -> None:
 IDS = [*range(1, 40), *range(CHUNK - 5, CHUNK + 30), *range(3 * CHUNK + 1, 3 * CHUNK + 20)]
 
 
-def test_counts_are_exact_before_during_and_after_the_upkeep(app):
+@pytest.mark.parametrize("dense", [1, 1000], ids=["bit strings", "offsets"])
+def test_counts_are_exact_before_during_and_after_the_upkeep(app, monkeypatch, dense):
+    monkeypatch.setattr(search_bits, "DENSE", dense)  # every word of a chunk kept one way, then the other
+    monkeypatch.setattr(search_bits, "REBUILD_BATCH", 4)  # a chunk's six words stored in two steps
     add_events(IDS)
     assert marked() == {0, 1, 3}
     assert_counts_exact()  # every chunk counted from its rows
     search_bits.rebuild_all()
     assert marked() == set()
-    assert db.session.execute(text("SELECT count(DISTINCT chunk) FROM search_bits")).scalar_one() == 3
+    kept = "SELECT count(DISTINCT chunk), count(bits), count(offsets) FROM search_bits"
+    chunks, as_bits, as_offsets = db.session.execute(text(kept)).one()
+    assert chunks == 3 and (as_bits > 0) == (dense == 1) and (as_offsets > 0) == (dense == 1000)
     assert_counts_exact()  # from the bitmaps alone
     assert gin_count("budget") > 0
 
