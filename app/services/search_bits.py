@@ -43,7 +43,7 @@ LOCK_CLASS = 0x5EA2C4
 _TERM = re.compile(r"'([^'\\]+)'(:\*)?")
 PARSE = f"SELECT to_tsquery('{CONFIGURATION}', :required)::text"
 # A word in fewer events of a chunk than this keeps their offsets, not a bit string (see migration 0008).
-DENSE = 64
+DENSE = 16
 # The bit string of a row that keeps offsets: a 1 shifted to each offset, OR-ed.
 SPARSE_BITS = f"(SELECT bit_or(B'1'::bit({CHUNK_BITS}) >> place) FROM unnest(offsets) AS place)"  # noqa: S608
 
